@@ -1,0 +1,142 @@
+/**
+ * One flat parameter store with named views.
+ *
+ * All parameters of a module live in one buffer `data`, their gradients in a
+ * parallel buffer `grad`; each parameter is a named slice `[offset, offset + size)`.
+ * Optimisers, clipping, serialisation and copies into other memories become
+ * single loops over one array. Names follow PyTorch's state dict
+ * (`weight_ih_l0`, `bias_hh_l1_reverse`, `weight_hr_l0`, …).
+ */
+import { allocate, type DType, type FloatArray, type Tensor, formatShape, numel, sameShape } from './tensor.js';
+
+/** A parameter's place in the store. */
+export interface ParamRef {
+  readonly name: string;
+  readonly shape: readonly number[];
+  readonly offset: number;
+  readonly size: number;
+}
+
+/** A tensor-like value accepted by {@link ParameterStore.loadStateDict}. */
+export interface TensorLike {
+  readonly data: ArrayLike<number>;
+  readonly shape: readonly number[];
+}
+
+export class ParameterStore {
+  /** Parameter values, all parameters back to back. */
+  data: FloatArray;
+  /** Gradients, same layout as {@link data}. */
+  grad: FloatArray;
+  private used = 0;
+  private readonly refs = new Map<string, ParamRef>();
+
+  constructor(readonly dtype: DType = 'float32', readonly owner = 'ParameterStore') {
+    this.data = allocate(dtype, 0);
+    this.grad = allocate(dtype, 0);
+  }
+
+  /** Total number of scalar parameters. */
+  get size(): number {
+    return this.used;
+  }
+
+  /** Declares a new zero-initialised parameter and returns its place. */
+  add(name: string, shape: readonly number[]): ParamRef {
+    if (this.refs.has(name)) throw new Error(`${this.owner}: parameter '${name}' declared twice`);
+    const size = numel(shape);
+    const ref: ParamRef = { name, shape: [...shape], offset: this.used, size };
+    const needed = this.used + size;
+    if (needed > this.data.length) {
+      const data = allocate(this.dtype, needed);
+      data.set(this.data.subarray(0, this.used));
+      const grad = allocate(this.dtype, needed);
+      grad.set(this.grad.subarray(0, this.used));
+      this.data = data;
+      this.grad = grad;
+    }
+    this.used = needed;
+    this.refs.set(name, ref);
+    return ref;
+  }
+
+  /** True when a parameter of that name exists. */
+  has(name: string): boolean {
+    return this.refs.has(name);
+  }
+
+  /** The place of a named parameter. */
+  ref(name: string): ParamRef {
+    const r = this.refs.get(name);
+    if (!r) throw new Error(`${this.owner}: no parameter named '${name}' (have: ${this.names().join(', ')})`);
+    return r;
+  }
+
+  /** Parameter names in declaration order. */
+  names(): string[] {
+    return [...this.refs.keys()];
+  }
+
+  /** A live view of a parameter's values (writes go to the store). */
+  value(name: string): Tensor {
+    const r = this.ref(name);
+    return { data: this.data.subarray(r.offset, r.offset + r.size), shape: r.shape };
+  }
+
+  /** A live view of a parameter's gradient. */
+  gradient(name: string): Tensor {
+    const r = this.ref(name);
+    return { data: this.grad.subarray(r.offset, r.offset + r.size), shape: r.shape };
+  }
+
+  /** Sets every gradient to zero. */
+  zeroGrad(): void {
+    this.grad.fill(0);
+  }
+
+  /** Live views of all parameters under their PyTorch names. */
+  stateDict(): Record<string, Tensor> {
+    const out: Record<string, Tensor> = {};
+    for (const name of this.refs.keys()) out[name] = this.value(name);
+    return out;
+  }
+
+  /**
+   * Copies values from a state dict. Every key is validated before anything is
+   * written, so a bad dict leaves the parameters untouched.
+   * @throws naming missing, unexpected and mis-shaped keys, or non-finite values.
+   */
+  loadStateDict(dict: Readonly<Record<string, TensorLike>> | ReadonlyMap<string, TensorLike>): void {
+    const entries = dict instanceof Map ? dict : new Map(Object.entries(dict as Record<string, TensorLike>));
+    const problems: string[] = [];
+    const missing = this.names().filter((n) => !entries.has(n));
+    if (missing.length) problems.push(`missing keys: ${missing.join(', ')}`);
+    const unexpected = [...entries.keys()].filter((n) => !this.refs.has(n));
+    if (unexpected.length) problems.push(`unexpected keys: ${unexpected.join(', ')}`);
+    for (const [name, t] of entries) {
+      const r = this.refs.get(name);
+      if (!r) continue;
+      if (!t || !Array.isArray(t.shape) || t.data === undefined) {
+        problems.push(`'${name}' is not a tensor ({ data, shape })`);
+        continue;
+      }
+      if (!sameShape(t.shape, r.shape)) {
+        problems.push(`'${name}' has shape ${formatShape(t.shape)}, expected ${formatShape(r.shape)}`);
+      } else if (t.data.length !== r.size) {
+        problems.push(`'${name}' has ${t.data.length} values for shape ${formatShape(r.shape)}`);
+      } else {
+        for (let i = 0; i < r.size; i++) {
+          if (!Number.isFinite(t.data[i] as number)) {
+            problems.push(`'${name}' holds a non-finite value (${t.data[i]}) at flat index ${i}`);
+            break;
+          }
+        }
+      }
+    }
+    if (problems.length) throw new Error(`${this.owner}.loadStateDict: ${problems.join('; ')}`);
+    for (const [name, t] of entries) {
+      const r = this.ref(name);
+      for (let i = 0; i < r.size; i++) this.data[r.offset + i] = t.data[i] as number;
+    }
+  }
+}
