@@ -1,0 +1,76 @@
+/**
+ * What a recurrent cell contributes to the scan: one time step, forward and
+ * backward. The scan ({@link ../layers/recurrence.ts}) owns the time loop, the
+ * hoisted input projection and the weight gradients; a cell only turns the
+ * pre-activations of one step into the next state and back.
+ */
+import type { Backend } from '../backend/backend.js';
+import type { FloatArray } from '../tensor.js';
+
+/** Buffers of one scan (one layer, one direction), indexed by time. */
+export interface ScanBuffers {
+  readonly be: Backend;
+  /** Batch size, hidden size, size of the emitted state (projection size, or H). */
+  readonly B: number;
+  readonly H: number;
+  readonly P: number;
+  /** Parameter values; offsets below index into it (−1 when absent). */
+  readonly w: FloatArray;
+  readonly whh: number;
+  readonly bhh: number;
+  readonly whr: number;
+  /** `(T, B, gates·H)`: input-side pre-activations, overwritten with the gate cache. */
+  readonly xw: FloatArray;
+  /** `(T, B, 3H)` hidden-side pre-activations (GRU only; otherwise the same array as `xw`). */
+  readonly hw: FloatArray;
+  /**
+   * `(T+1, B, P)` hidden states by slot. Time step `t` reads slot `before(t)`
+   * and writes slot `after(t)`: `t → t+1` forwards, `t+1 → t` in reverse.
+   */
+  readonly hs: FloatArray;
+  /** `(T+1, B, H)` cell states by slot (LSTM only). */
+  readonly cs: FloatArray | null;
+  /** `(T, B, H)` pre-projection outputs `o ⊙ tanh(c)` (LSTM with projection only). */
+  readonly ms: FloatArray | null;
+}
+
+/** Workspaces of the backward pass of one scan. */
+export interface ScanGradBuffers {
+  /** Gradient parameters buffer (accumulated into). */
+  readonly g: FloatArray;
+  /** `(T, B, gates·H)` gradients of the input-side pre-activations. */
+  readonly dxw: FloatArray;
+  /** `(T, B, gates·H)` gradients of the hidden-side pre-activations (same array as `dxw` unless GRU). */
+  readonly dhw: FloatArray;
+  /** `(B, P)` total gradient of this step's emitted state. */
+  readonly dh: FloatArray;
+  /** `(B, P)` gradient of the previous state; the cell writes its direct part. */
+  readonly dhPrev: FloatArray;
+  /** `(B, H)` cell-state gradient, carried backwards in place (LSTM only). */
+  readonly dc: FloatArray | null;
+  /** `(B, H)` gradient of the pre-projection output (LSTM with projection only). */
+  readonly dm: FloatArray | null;
+  /** `(T, B, P)` the step gradients kept for the projection's weight gradient. */
+  readonly dhAll: FloatArray | null;
+}
+
+export interface CellKind {
+  /** Module name used in messages: `LSTM`, `GRU`, `RNN`. */
+  readonly name: string;
+  /** Gates stacked in the weight matrices: 4 (i f g o), 3 (r z n) or 1. */
+  readonly gates: number;
+  /** Whether the cell carries a cell state `c` (LSTM). */
+  readonly hasCellState: boolean;
+  /** Whether `b_hh` can be added to the hoisted input projection (false for GRU's reset-after candidate). */
+  readonly foldsHiddenBias: boolean;
+  /** Whether the hidden-side pre-activations need their own buffer (GRU). */
+  readonly separateHiddenPreactivations: boolean;
+  /** One step forward: reads `xw[t]`, state slot `before`, writes slot `after` and the caches. */
+  stepForward(s: ScanBuffers, t: number, before: number, after: number): void;
+  /**
+   * One step backward: reads `d.dh` (and `d.dc`), writes `dxw[t]`, `dhw[t]`,
+   * the cell-state gradient of `before` into `d.dc`, and the part of the
+   * gradient of state `before` that does not pass through `W_hh` into `d.dhPrev`.
+   */
+  stepBackward(s: ScanBuffers, d: ScanGradBuffers, t: number, before: number, after: number): void;
+}

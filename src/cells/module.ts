@@ -1,0 +1,156 @@
+/**
+ * A single recurrent step as a module (`torch.nn.RNNCell`, `LSTMCell`,
+ * `GRUCell`): the cell's step run by the scan over one time step, with
+ * PyTorch's parameter names `weight_ih`, `weight_hh`, `bias_ih`, `bias_hh`.
+ *
+ * Shapes: input (B, I) or (I) unbatched; h, c (B, H) or (H).
+ */
+import type { Backend } from '../backend/backend.js';
+import { jsBackend } from '../backend/js.js';
+import { defaultRecurrentInit } from '../init.js';
+import { checkFinite, checkShape, checkTensor } from '../layers/checks.js';
+import { finalSlot, type ScanCache, type ScanWeights, scanBackward, scanForward } from '../layers/recurrence.js';
+import { ParameterStore } from '../params.js';
+import { Random } from '../random.js';
+import { allocate, type DType, type FloatArray, type Tensor } from '../tensor.js';
+import type { CellKind } from './cell.js';
+
+export interface CellModuleOptions {
+  inputSize: number;
+  hiddenSize: number;
+  /** Whether the cell has `bias_ih` and `bias_hh` (default true). */
+  bias?: boolean;
+  /** Seed of the initialisation (default 0). */
+  seed?: number;
+  dtype?: DType;
+  backend?: Backend;
+}
+
+/** The saved step of a cell's forward call. */
+export interface CellContext {
+  readonly cache: ScanCache;
+  readonly batched: boolean;
+}
+
+export interface CellOutput {
+  h: Tensor;
+  /** LSTM only. */
+  c?: Tensor;
+  ctx: CellContext;
+}
+
+export interface CellInputGradients {
+  dInput: Tensor;
+  dh0: Tensor;
+  /** LSTM only. */
+  dc0?: Tensor;
+}
+
+export class CellModule {
+  readonly inputSize: number;
+  readonly hiddenSize: number;
+  readonly bias: boolean;
+  readonly params: ParameterStore;
+  readonly backend: Backend;
+  private readonly weights: ScanWeights;
+
+  constructor(protected readonly kind: CellKind, readonly moduleName: string, options: CellModuleOptions) {
+    const m = moduleName;
+    for (const key of ['inputSize', 'hiddenSize'] as const) {
+      const v = options[key];
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new Error(`${m}: ${key} must be a positive integer, got ${String(v)}`);
+    }
+    this.inputSize = options.inputSize;
+    this.hiddenSize = options.hiddenSize;
+    this.bias = options.bias ?? true;
+    this.backend = options.backend ?? jsBackend;
+    this.params = new ParameterStore(options.dtype ?? 'float32', m);
+    const G = kind.gates * this.hiddenSize;
+    this.weights = {
+      wih: this.params.add('weight_ih', [G, this.inputSize]).offset,
+      whh: this.params.add('weight_hh', [G, this.hiddenSize]).offset,
+      bih: this.bias ? this.params.add('bias_ih', [G]).offset : -1,
+      bhh: this.bias ? this.params.add('bias_hh', [G]).offset : -1,
+      whr: -1,
+    };
+    defaultRecurrentInit(this.params, new Random(options.seed ?? 0), this.hiddenSize);
+  }
+
+  get dtype(): DType {
+    return this.params.dtype;
+  }
+
+  stateDict(): Record<string, Tensor> {
+    return this.params.stateDict();
+  }
+
+  loadStateDict(dict: Parameters<ParameterStore['loadStateDict']>[0]): void {
+    this.params.loadStateDict(dict);
+  }
+
+  zeroGrad(): void {
+    this.params.zeroGrad();
+  }
+
+  /** One step: `(h, c) = cell(input, (h0, c0))`; omitted states are zeros. */
+  forward(input: Tensor, state: { h0?: Tensor | null; c0?: Tensor | null } = {}): CellOutput {
+    const m = this.moduleName;
+    const I = this.inputSize;
+    const H = this.hiddenSize;
+    checkTensor(m, 'input', input);
+    if (input.shape.length !== 1 && input.shape.length !== 2) {
+      throw new Error(`${m}: Expected input to be 1D or 2D, got ${input.shape.length}D instead`);
+    }
+    const batched = input.shape.length === 2;
+    const B = batched ? (input.shape[0] as number) : 1;
+    checkShape(m, 'input', input, batched ? [B, I] : [I], batched ? '(B, inputSize)' : '(inputSize)');
+    checkFinite(m, 'input', input);
+    const stateOf = (arg: string, t: Tensor | null | undefined): FloatArray | null => {
+      if (t == null) return null;
+      checkTensor(m, arg, t);
+      checkShape(m, arg, t, batched ? [B, H] : [H], batched ? '(B, hiddenSize)' : '(hiddenSize)');
+      checkFinite(m, arg, t);
+      return this.copyIn(t.data);
+    };
+    const h0 = stateOf('h0', state.h0);
+    const c0 = this.kind.hasCellState ? stateOf('c0', state.c0) : null;
+    if (!this.kind.hasCellState && state.c0) throw new Error(`${m}: c0 is only for LSTMCell`);
+
+    const cache = scanForward(this.kind, this.backend, this.params.data, this.weights, 1, B, I, H, H, this.copyIn(input.data), h0, 0, c0, 0, null, false);
+    const slot = finalSlot(cache);
+    const shape = batched ? [B, H] : [H];
+    const out: CellOutput = { h: { data: cache.hs.slice(slot * B * H, (slot + 1) * B * H), shape }, ctx: { cache, batched } };
+    if (cache.cs) out.c = { data: cache.cs.slice(slot * B * H, (slot + 1) * B * H), shape };
+    return out;
+  }
+
+  /** Backward of one step: accumulates parameter gradients, returns input and state gradients. */
+  backward(ctx: CellContext, grads: { dh?: Tensor | null; dc?: Tensor | null } = {}): CellInputGradients {
+    const m = `${this.moduleName}.backward`;
+    const { cache, batched } = ctx;
+    const { B, H, I } = cache;
+    const shape = batched ? [B, H] : [H];
+    const gradOf = (arg: string, t: Tensor | null | undefined): FloatArray | null => {
+      if (t == null) return null;
+      checkTensor(m, arg, t);
+      checkShape(m, arg, t, shape, batched ? '(B, hiddenSize)' : '(hiddenSize)');
+      checkFinite(m, arg, t);
+      return this.copyIn(t.data);
+    };
+    const dh = gradOf('dh', grads.dh);
+    const dc = gradOf('dc', grads.dc);
+    const dx = allocate(this.dtype, B * I);
+    const dh0 = allocate(this.dtype, B * H);
+    const dc0 = this.kind.hasCellState ? allocate(this.dtype, B * H) : null;
+    scanBackward(cache, this.params.grad, null, H, 0, dh, 0, dc, 0, dx, dh0, 0, dc0, 0);
+    const out: CellInputGradients = { dInput: { data: dx, shape: batched ? [B, I] : [I] }, dh0: { data: dh0, shape } };
+    if (dc0) out.dc0 = { data: dc0, shape };
+    return out;
+  }
+
+  private copyIn(src: FloatArray): FloatArray {
+    const out = allocate(this.dtype, src.length);
+    out.set(src);
+    return out;
+  }
+}

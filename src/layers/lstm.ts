@@ -1,0 +1,25 @@
+/**
+ * Multi-layer LSTM over sequences, like `torch.nn.LSTM` (equations in
+ * {@link ../cells/lstm.ts}; shapes and options in {@link ./recurrent.ts}).
+ *
+ * `projSize` > 0 adds the projection h = W_hr (o ⊙ tanh(c)) (Sak et al. 2014),
+ * making the emitted state and `h0`/`hN` projSize wide while `c` stays hiddenSize.
+ *
+ * Example:
+ *   const lstm = new LSTM({ inputSize: 8, hiddenSize: 16, numLayers: 2 });
+ *   const { output, hN, cN, ctx } = lstm.forward(x);          // x: (T, B, 8)
+ *   const { dInput } = lstm.backward(ctx, { dOutput });        // grads in lstm.params.grad
+ */
+import { lstmKind } from '../cells/lstm.js';
+import { RecurrentLayer, type RecurrentOptions } from './recurrent.js';
+
+export interface LSTMOptions extends RecurrentOptions {
+  /** Size of the projected hidden state (0 = no projection, the default). */
+  projSize?: number;
+}
+
+export class LSTM extends RecurrentLayer {
+  constructor(options: LSTMOptions) {
+    super(lstmKind, 'LSTM', options, options.projSize ?? 0);
+  }
+}

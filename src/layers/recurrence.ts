@@ -1,0 +1,215 @@
+/**
+ * The scan: one layer in one direction over a whole sequence, and its exact
+ * backpropagation through time.
+ *
+ * Forward:
+ *   XW = X W_ihᵀ + b_ih (+ b_hh when the cell allows)   one product for all T steps
+ *   for t in time order (reversed for the backward direction):
+ *     state[after(t)] = cell(XW[t], state[before(t)])
+ * Backward, for t in the opposite order:
+ *   dh_t = dY[t] + dh_{t+1};  cell backward → dXW[t], dHW[t], dc
+ *   dh_{t−1} = direct part + dHW[t] W_hh
+ * then, once for the whole sequence:
+ *   dW_ih += dXWᵀ X,  db_ih += Σ dXW,  dW_hh += dHWᵀ H₋,  db_hh += Σ dHW,  dX += dXW W_ih
+ *
+ * Variable lengths follow PyTorch's PackedSequence: a row is active at step t
+ * iff t < length. An inactive row keeps its state unchanged and emits zeros,
+ * so a forward row's final state is its state at its last valid step, and a
+ * reverse row starts from its initial state at its last valid step.
+ *
+ * Every buffer is allocated before the time loop; the loop itself allocates nothing.
+ */
+import type { Backend } from '../backend/backend.js';
+import type { CellKind, ScanBuffers, ScanGradBuffers } from '../cells/cell.js';
+import { allocate, dtypeOf, type FloatArray } from '../tensor.js';
+
+/** Offsets of one scan's parameters in the flat store (−1 when absent). */
+export interface ScanWeights {
+  readonly wih: number;
+  readonly whh: number;
+  readonly bih: number;
+  readonly bhh: number;
+  readonly whr: number;
+}
+
+/** Everything the backward pass of one scan needs. */
+export interface ScanCache extends ScanBuffers {
+  readonly kind: CellKind;
+  readonly T: number;
+  readonly I: number;
+  readonly reverse: boolean;
+  readonly lengths: Int32Array | null;
+  /** `(T, B, I)` the layer input (kept by reference). */
+  readonly x: FloatArray;
+  readonly weights: ScanWeights;
+}
+
+/** Slot read by step `t`: the state before it. */
+function beforeSlot(t: number, reverse: boolean): number {
+  return reverse ? t + 1 : t;
+}
+
+/** Slot written by step `t`: the state after it. */
+function afterSlot(t: number, reverse: boolean): number {
+  return reverse ? t : t + 1;
+}
+
+/** Slot holding the final state: after the last step processed. */
+export function finalSlot(cache: ScanCache): number {
+  return cache.reverse ? 0 : cache.T;
+}
+
+/** Copies rows inactive at step `t` from slot `from` to slot `to` of a `(T+1, B, width)` buffer. */
+function carryInactiveRows(buf: FloatArray, lengths: Int32Array, t: number, B: number, width: number, from: number, to: number): void {
+  for (let b = 0; b < B; b++) {
+    if (t < (lengths[b] as number)) continue;
+    const src = (from * B + b) * width;
+    buf.copyWithin((to * B + b) * width, src, src + width);
+  }
+}
+
+/**
+ * Runs one layer in one direction.
+ * @param x `(T, B, I)` input, time-major.
+ * @param h0 `(B, P)` initial hidden state at `h0Off`, or null for zeros.
+ * @param c0 `(B, H)` initial cell state (LSTM), or null for zeros.
+ */
+export function scanForward(
+  kind: CellKind, be: Backend, w: FloatArray, weights: ScanWeights,
+  T: number, B: number, I: number, H: number, P: number,
+  x: FloatArray, h0: FloatArray | null, h0Off: number, c0: FloatArray | null, c0Off: number,
+  lengths: Int32Array | null, reverse: boolean,
+): ScanCache {
+  const dtype = dtypeOf(w);
+  const G = kind.gates * H;
+  const xw = allocate(dtype, T * B * G);
+  // Hoisted input projection for all steps: XW = X W_ihᵀ + b_ih (+ b_hh).
+  be.gemm(false, true, T * B, G, I, 1, x, 0, I, w, weights.wih, I, 0, xw, 0, G);
+  if (weights.bih >= 0) be.addRowVector(T * B, G, w, weights.bih, xw, 0);
+  if (kind.foldsHiddenBias && weights.bhh >= 0) be.addRowVector(T * B, G, w, weights.bhh, xw, 0);
+
+  const hs = allocate(dtype, (T + 1) * B * P);
+  const cs = kind.hasCellState ? allocate(dtype, (T + 1) * B * H) : null;
+  const first = beforeSlot(reverse ? T - 1 : 0, reverse);
+  if (h0) hs.set(h0.subarray(h0Off, h0Off + B * P), first * B * P);
+  if (cs && c0) cs.set(c0.subarray(c0Off, c0Off + B * H), first * B * H);
+
+  const cache: ScanCache = {
+    kind, be, B, H, P, T, I, reverse, lengths, x, weights, w,
+    whh: weights.whh, bhh: weights.bhh, whr: weights.whr,
+    xw,
+    hw: kind.separateHiddenPreactivations ? allocate(dtype, T * B * G) : xw,
+    hs, cs,
+    ms: weights.whr >= 0 ? allocate(dtype, T * B * H) : null,
+  };
+  for (let s = 0; s < T; s++) {
+    const t = reverse ? T - 1 - s : s;
+    const before = beforeSlot(t, reverse);
+    const after = afterSlot(t, reverse);
+    kind.stepForward(cache, t, before, after);
+    if (lengths) {
+      carryInactiveRows(hs, lengths, t, B, P, before, after);
+      if (cs) carryInactiveRows(cs, lengths, t, B, H, before, after);
+    }
+  }
+  return cache;
+}
+
+/**
+ * Writes the emitted states into `y` viewed as `(T, B, stride)` at column
+ * `col` (zeros past each sequence's length).
+ */
+export function emitOutputs(cache: ScanCache, y: FloatArray, stride: number, col: number): void {
+  const { T, B, P, hs, lengths, reverse } = cache;
+  for (let t = 0; t < T; t++) {
+    const slot = afterSlot(t, reverse);
+    for (let b = 0; b < B; b++) {
+      const dst = (t * B + b) * stride + col;
+      if (lengths && t >= (lengths[b] as number)) {
+        y.fill(0, dst, dst + P);
+      } else {
+        const src = (slot * B + b) * P;
+        y.set(hs.subarray(src, src + P), dst);
+      }
+    }
+  }
+}
+
+/**
+ * Backpropagates through one scan, accumulating into the parameter gradients
+ * `g` and into `dx` `(T, B, I)`.
+ * @param dy gradient of the emitted states, viewed as `(T, B, stride)` at column `col`, or null.
+ * @param dhN `(B, P)` gradient of the final hidden state at `dhNOff`, or null.
+ * @param dcN `(B, H)` gradient of the final cell state, or null.
+ * @param dh0 receives the gradient of the initial hidden state `(B, P)` at `dh0Off`.
+ * @param dc0 receives the gradient of the initial cell state `(B, H)` at `dc0Off` (LSTM).
+ */
+export function scanBackward(
+  cache: ScanCache, g: FloatArray,
+  dy: FloatArray | null, stride: number, col: number,
+  dhN: FloatArray | null, dhNOff: number, dcN: FloatArray | null, dcNOff: number,
+  dx: FloatArray, dh0: FloatArray, dh0Off: number, dc0: FloatArray | null, dc0Off: number,
+): void {
+  const { kind, be, T, B, H, P, I, lengths, reverse, weights, w } = cache;
+  const dtype = dtypeOf(w);
+  const G = kind.gates * H;
+  const dxw = allocate(dtype, T * B * G);
+  const d: ScanGradBuffers = {
+    g,
+    dxw,
+    dhw: kind.separateHiddenPreactivations ? allocate(dtype, T * B * G) : dxw,
+    dh: allocate(dtype, B * P),
+    dhPrev: allocate(dtype, B * P),
+    dc: kind.hasCellState ? allocate(dtype, B * H) : null,
+    dm: cache.ms ? allocate(dtype, B * H) : null,
+    dhAll: cache.ms ? allocate(dtype, T * B * P) : null,
+  };
+  // The gradient carried into the last step processed: that of the final state.
+  const carry = d.dhPrev;
+  if (dhN) carry.set(dhN.subarray(dhNOff, dhNOff + B * P));
+  if (d.dc && dcN) d.dc.set(dcN.subarray(dcNOff, dcNOff + B * H));
+  const dcSaved = d.dc && lengths ? allocate(dtype, B * H) : null;
+
+  for (let s = T - 1; s >= 0; s--) {
+    const t = reverse ? T - 1 - s : s;
+    // dh_t = (dY[t] where the row is active) + carry from the step after
+    for (let b = 0; b < B; b++) {
+      const active = !lengths || t < (lengths[b] as number);
+      for (let j = 0; j < P; j++) {
+        const fromOutput = dy && active ? (dy[(t * B + b) * stride + col + j] as number) : 0;
+        d.dh[b * P + j] = (carry[b * P + j] as number) + fromOutput;
+      }
+    }
+    if (dcSaved && d.dc) dcSaved.set(d.dc);
+    kind.stepBackward(cache, d, t, beforeSlot(t, reverse), afterSlot(t, reverse));
+    if (lengths) {
+      // Inactive rows did not step: their gradients pass straight through.
+      const gOff = t * B * G;
+      for (let b = 0; b < B; b++) {
+        if (t < (lengths[b] as number)) continue;
+        d.dxw.fill(0, gOff + b * G, gOff + (b + 1) * G);
+        d.dhw.fill(0, gOff + b * G, gOff + (b + 1) * G);
+        d.dhPrev.set(d.dh.subarray(b * P, (b + 1) * P), b * P);
+        if (d.dc && dcSaved) d.dc.set(dcSaved.subarray(b * H, (b + 1) * H), b * H);
+        if (d.dhAll) d.dhAll.fill(0, (t * B + b) * P, (t * B + b + 1) * P);
+      }
+    }
+    // dh_{t−1} += dHW[t] W_hh
+    be.gemm(false, false, B, P, G, 1, d.dhw, t * B * G, G, w, weights.whh, P, 1, d.dhPrev, 0, P);
+  }
+
+  // Weight gradients for the whole sequence, one product each.
+  const prevOff = (reverse ? 1 : 0) * B * P; // slots before(t) for t = 0..T−1 are contiguous
+  be.gemm(true, false, G, I, T * B, 1, d.dxw, 0, G, cache.x, 0, I, 1, g, weights.wih, I);
+  be.gemm(true, false, G, P, T * B, 1, d.dhw, 0, G, cache.hs, prevOff, P, 1, g, weights.whh, P);
+  if (weights.bih >= 0) be.sumRows(T * B, G, d.dxw, 0, g, weights.bih);
+  if (weights.bhh >= 0) be.sumRows(T * B, G, d.dhw, 0, g, weights.bhh);
+  if (cache.ms && d.dhAll) {
+    be.gemm(true, false, P, H, T * B, 1, d.dhAll, 0, P, cache.ms, 0, H, 1, g, weights.whr, H);
+  }
+  // dX += dXW W_ih
+  be.gemm(false, false, T * B, I, G, 1, d.dxw, 0, G, w, weights.wih, I, 1, dx, 0, I);
+
+  dh0.set(carry.subarray(0, B * P), dh0Off);
+  if (dc0 && d.dc) dc0.set(d.dc.subarray(0, B * H), dc0Off);
+}

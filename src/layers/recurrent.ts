@@ -1,0 +1,384 @@
+/**
+ * The stack: layers × directions of scans, with PyTorch's options, names and
+ * shapes. {@link RNN}, {@link LSTM} and {@link GRU} are this class with a cell.
+ *
+ * Shapes (T = time, B = batch, D = 2 if bidirectional else 1,
+ * P = projSize or hiddenSize):
+ *   input   (T, B, inputSize), (B, T, inputSize) with batchFirst, or (T, inputSize) unbatched
+ *   output  (T, B, D·P) / (B, T, D·P) / (T, D·P)
+ *   h0, hN  (numLayers·D, B, P)   — (numLayers·D, P) unbatched
+ *   c0, cN  (numLayers·D, B, H)   — LSTM only
+ * Layer l > 0 takes layer l−1's output (D·P wide), after dropout in training.
+ *
+ * Parameters per layer k and direction (suffix `_reverse` for the backward one):
+ *   weight_ih_l{k} (g·H, in), weight_hh_l{k} (g·H, P), bias_ih_l{k}, bias_hh_l{k} (g·H), weight_hr_l{k} (P, H)
+ */
+import type { Backend } from '../backend/backend.js';
+import { jsBackend } from '../backend/js.js';
+import type { CellKind } from '../cells/cell.js';
+import { defaultRecurrentInit } from '../init.js';
+import { ParameterStore } from '../params.js';
+import { Random } from '../random.js';
+import { allocate, type DType, type FloatArray, type Tensor } from '../tensor.js';
+import { checkFinite, checkLengths, checkShape, checkTensor } from './checks.js';
+import { emitOutputs, finalSlot, type ScanCache, type ScanWeights, scanBackward, scanForward } from './recurrence.js';
+
+export interface RecurrentOptions {
+  inputSize: number;
+  hiddenSize: number;
+  /** Stacked layers (default 1). */
+  numLayers?: number;
+  /** Whether the layers have `bias_ih` and `bias_hh` (default true). */
+  bias?: boolean;
+  /** Input and output as (B, T, F) instead of (T, B, F) (default false). */
+  batchFirst?: boolean;
+  /** Dropout probability on the outputs of every layer but the last, in training (default 0). */
+  dropout?: number;
+  /** Run a second scan backwards in time and concatenate (default false). */
+  bidirectional?: boolean;
+  /** Seed of the generator used for initialisation and dropout (default 0). */
+  seed?: number;
+  /** Precision of parameters and computation (default 'float32'). */
+  dtype?: DType;
+  /** Kernels to run on (default: the reference TypeScript backend). */
+  backend?: Backend;
+}
+
+/** Optional inputs of {@link RecurrentLayer.forward}. */
+export interface RecurrentState {
+  /** Initial hidden state `(numLayers·D, B, P)`; zeros when omitted. */
+  h0?: Tensor | null;
+  /** Initial cell state `(numLayers·D, B, H)` (LSTM); zeros when omitted. */
+  c0?: Tensor | null;
+  /** Per-sequence lengths in [1, T] (any order), PackedSequence semantics. */
+  lengths?: ArrayLike<number> | null;
+}
+
+/** What {@link RecurrentLayer.backward} needs from a forward call. */
+export interface RecurrentContext {
+  readonly T: number;
+  readonly B: number;
+  readonly batched: boolean;
+  readonly caches: ScanCache[];
+  /** Dropout masks (scaled by 1/(1−p)) applied to layer l's output, per layer, or null. */
+  readonly masks: (FloatArray | null)[];
+}
+
+export interface RecurrentOutput {
+  output: Tensor;
+  hN: Tensor;
+  /** Final cell state (LSTM only). */
+  cN?: Tensor;
+  /** Pass to `backward`. */
+  ctx: RecurrentContext;
+}
+
+/** Gradients flowing into {@link RecurrentLayer.backward}; omitted ones are zero. */
+export interface RecurrentGradients {
+  dOutput?: Tensor | null;
+  dhN?: Tensor | null;
+  dcN?: Tensor | null;
+}
+
+export interface RecurrentInputGradients {
+  dInput: Tensor;
+  dh0: Tensor;
+  /** LSTM only. */
+  dc0?: Tensor;
+}
+
+export class RecurrentLayer {
+  readonly inputSize: number;
+  readonly hiddenSize: number;
+  readonly numLayers: number;
+  readonly bias: boolean;
+  readonly batchFirst: boolean;
+  readonly dropout: number;
+  readonly bidirectional: boolean;
+  /** Emitted state size: projSize when set, else hiddenSize. */
+  readonly outputSize: number;
+  readonly projSize: number;
+  readonly params: ParameterStore;
+  readonly backend: Backend;
+  readonly rng: Random;
+  /** Dropout is active only in training mode (the default, as in PyTorch). */
+  training = true;
+  private readonly weights: ScanWeights[] = [];
+
+  constructor(
+    protected readonly kind: CellKind,
+    readonly moduleName: string,
+    options: RecurrentOptions,
+    projSize = 0,
+  ) {
+    const m = moduleName;
+    const positiveInt = (name: string, v: unknown): number => {
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new Error(`${m}: ${name} must be a positive integer, got ${String(v)}`);
+      return v;
+    };
+    this.inputSize = positiveInt('inputSize', options.inputSize);
+    this.hiddenSize = positiveInt('hiddenSize', options.hiddenSize);
+    this.numLayers = positiveInt('numLayers', options.numLayers ?? 1);
+    this.bias = options.bias ?? true;
+    this.batchFirst = options.batchFirst ?? false;
+    this.bidirectional = options.bidirectional ?? false;
+    this.dropout = options.dropout ?? 0;
+    if (typeof this.dropout !== 'number' || !(this.dropout >= 0 && this.dropout <= 1)) {
+      throw new Error(`${m}: dropout must be a probability in [0, 1], got ${String(options.dropout)}`);
+    }
+    if (!Number.isInteger(projSize) || projSize < 0) throw new Error(`${m}: projSize must be a non-negative integer, got ${projSize}`);
+    if (projSize >= this.hiddenSize) throw new Error(`${m}: projSize (${projSize}) must be smaller than hiddenSize (${this.hiddenSize})`);
+    this.projSize = projSize;
+    this.outputSize = projSize > 0 ? projSize : this.hiddenSize;
+    this.backend = options.backend ?? jsBackend;
+    this.rng = new Random(options.seed ?? 0);
+    this.params = new ParameterStore(options.dtype ?? 'float32', m);
+
+    const G = kind.gates * this.hiddenSize;
+    const D = this.directions;
+    for (let l = 0; l < this.numLayers; l++) {
+      const inSize = l === 0 ? this.inputSize : D * this.outputSize;
+      for (let d = 0; d < D; d++) {
+        const sfx = `_l${l}${d === 1 ? '_reverse' : ''}`;
+        const wih = this.params.add(`weight_ih${sfx}`, [G, inSize]).offset;
+        const whh = this.params.add(`weight_hh${sfx}`, [G, this.outputSize]).offset;
+        const bih = this.bias ? this.params.add(`bias_ih${sfx}`, [G]).offset : -1;
+        const bhh = this.bias ? this.params.add(`bias_hh${sfx}`, [G]).offset : -1;
+        const whr = projSize > 0 ? this.params.add(`weight_hr${sfx}`, [projSize, this.hiddenSize]).offset : -1;
+        this.weights.push({ wih, whh, bih, bhh, whr });
+      }
+    }
+    defaultRecurrentInit(this.params, this.rng, this.hiddenSize);
+  }
+
+  /** 2 when bidirectional, else 1. */
+  get directions(): number {
+    return this.bidirectional ? 2 : 1;
+  }
+
+  get dtype(): DType {
+    return this.params.dtype;
+  }
+
+  /** Switches dropout on (training) or off (evaluation). Returns this. */
+  train(on = true): this {
+    this.training = on;
+    return this;
+  }
+
+  /** Same as `train(false)`. */
+  eval(): this {
+    return this.train(false);
+  }
+
+  /** Live views of the parameters under PyTorch's names. */
+  stateDict(): Record<string, Tensor> {
+    return this.params.stateDict();
+  }
+
+  /** Loads PyTorch-named weights; all keys are checked before any is written. */
+  loadStateDict(dict: Parameters<ParameterStore['loadStateDict']>[0]): void {
+    this.params.loadStateDict(dict);
+  }
+
+  /** Sets all parameter gradients to zero. */
+  zeroGrad(): void {
+    this.params.zeroGrad();
+  }
+
+  /** Runs the whole stack over a sequence. */
+  forward(input: Tensor, state: RecurrentState = {}): RecurrentOutput {
+    const m = this.moduleName;
+    const { T, B, batched, x } = this.readInput(input);
+    const D = this.directions;
+    const L = this.numLayers;
+    const H = this.hiddenSize;
+    const P = this.outputSize;
+    const h0 = this.readState('h0', state.h0, B, P, batched);
+    const c0 = this.kind.hasCellState ? this.readState('c0', state.c0, B, H, batched) : null;
+    if (!this.kind.hasCellState && state.c0) throw new Error(`${m}: c0 is only for LSTM`);
+    const lengths = state.lengths == null ? null : checkLengths(m, state.lengths, B, T);
+
+    const dtype = this.dtype;
+    const caches: ScanCache[] = [];
+    const masks: (FloatArray | null)[] = [];
+    let layerInput = x;
+    let inSize = this.inputSize;
+    let y = layerInput;
+    for (let l = 0; l < L; l++) {
+      y = allocate(dtype, T * B * D * P);
+      for (let d = 0; d < D; d++) {
+        const k = l * D + d;
+        const cache = scanForward(
+          this.kind, this.backend, this.params.data, this.weights[k] as ScanWeights,
+          T, B, inSize, H, P, layerInput, h0, k * B * P, c0, k * B * H, lengths, d === 1,
+        );
+        emitOutputs(cache, y, D * P, d * P);
+        caches.push(cache);
+      }
+      const mask = l < L - 1 && this.training && this.dropout > 0 ? this.dropoutMask(T * B * D * P) : null;
+      masks.push(mask);
+      if (mask) {
+        const dropped = allocate(dtype, y.length);
+        for (let i = 0; i < y.length; i++) dropped[i] = (y[i] as number) * (mask[i] as number);
+        layerInput = dropped;
+      } else {
+        layerInput = y;
+      }
+      inSize = D * P;
+    }
+
+    const hN = allocate(dtype, L * D * B * P);
+    const cN = this.kind.hasCellState ? allocate(dtype, L * D * B * H) : null;
+    caches.forEach((cache, k) => {
+      const slot = finalSlot(cache);
+      hN.set(cache.hs.subarray(slot * B * P, (slot + 1) * B * P), k * B * P);
+      if (cN && cache.cs) cN.set(cache.cs.subarray(slot * B * H, (slot + 1) * B * H), k * B * H);
+    });
+    const stateShape = (width: number): number[] => (batched ? [L * D, B, width] : [L * D, width]);
+    const result: RecurrentOutput = {
+      output: this.writeSequence(y, T, B, D * P, batched),
+      hN: { data: hN, shape: stateShape(P) },
+      ctx: { T, B, batched, caches, masks },
+    };
+    if (cN) result.cN = { data: cN, shape: stateShape(H) };
+    return result;
+  }
+
+  /**
+   * Backpropagation through time for a forward call: accumulates every
+   * parameter's gradient into `params.grad` and returns the gradients of the
+   * input and the initial states.
+   */
+  backward(ctx: RecurrentContext, grads: RecurrentGradients = {}): RecurrentInputGradients {
+    const m = this.moduleName;
+    const { T, B, batched, caches, masks } = ctx;
+    if (!caches || caches.length !== this.numLayers * this.directions) throw new Error(`${m}.backward: ctx does not come from this module's forward`);
+    const D = this.directions;
+    const L = this.numLayers;
+    const H = this.hiddenSize;
+    const P = this.outputSize;
+    const dtype = this.dtype;
+    const stateShape = (width: number): number[] => (batched ? [L * D, B, width] : [L * D, width]);
+
+    let dy: FloatArray | null = null;
+    if (grads.dOutput) {
+      const outShape = !batched ? [T, D * P] : this.batchFirst ? [B, T, D * P] : [T, B, D * P];
+      dy = this.readSequence('dOutput', grads.dOutput, outShape, T, B, D * P, batched);
+    }
+    const dhN = grads.dhN ? this.readGrad('dhN', grads.dhN, stateShape(P)) : null;
+    const dcN = grads.dcN ? this.readGrad('dcN', grads.dcN, stateShape(H)) : null;
+    if (dcN && !this.kind.hasCellState) throw new Error(`${m}.backward: dcN is only for LSTM`);
+
+    const dh0 = allocate(dtype, L * D * B * P);
+    const dc0 = this.kind.hasCellState ? allocate(dtype, L * D * B * H) : null;
+    let dx = allocate(dtype, 0);
+    for (let l = L - 1; l >= 0; l--) {
+      const inSize = l === 0 ? this.inputSize : D * P;
+      dx = allocate(dtype, T * B * inSize);
+      for (let d = 0; d < D; d++) {
+        const k = l * D + d;
+        scanBackward(
+          caches[k] as ScanCache, this.params.grad, dy, D * P, d * P,
+          dhN, k * B * P, dcN, k * B * H, dx, dh0, k * B * P, dc0, k * B * H,
+        );
+      }
+      const mask = l > 0 ? masks[l - 1] : null;
+      if (mask) for (let i = 0; i < dx.length; i++) dx[i] = (dx[i] as number) * (mask[i] as number);
+      dy = dx;
+    }
+    const result: RecurrentInputGradients = {
+      dInput: this.writeSequence(dx, T, B, this.inputSize, batched),
+      dh0: { data: dh0, shape: stateShape(P) },
+    };
+    if (dc0) result.dc0 = { data: dc0, shape: stateShape(H) };
+    return result;
+  }
+
+  /** Bernoulli(1−p) keep mask scaled by 1/(1−p) (inverted dropout). */
+  private dropoutMask(n: number): FloatArray {
+    const mask = allocate(this.dtype, n);
+    const p = this.dropout;
+    const scale = p < 1 ? 1 / (1 - p) : 0;
+    for (let i = 0; i < n; i++) mask[i] = this.rng.next() >= p ? scale : 0;
+    return mask;
+  }
+
+  /** Validates the input and returns it time-major `(T, B, I)` in the module's precision. */
+  private readInput(input: Tensor): { T: number; B: number; batched: boolean; x: FloatArray } {
+    const m = this.moduleName;
+    checkTensor(m, 'input', input);
+    const I = this.inputSize;
+    const rank = input.shape.length;
+    if (rank !== 2 && rank !== 3) {
+      throw new Error(`${m}: expected input to be 2D (T, ${I}) or 3D (${this.batchFirst ? `B, T, ${I}` : `T, B, ${I}`}), got ${rank}D instead`);
+    }
+    if (input.shape[rank - 1] !== I) {
+      throw new Error(`${m}: input.size(-1) must be equal to inputSize. Expected ${I}, got ${input.shape[rank - 1]}`);
+    }
+    const batched = rank === 3;
+    const T = (batched && this.batchFirst ? input.shape[1] : input.shape[0]) as number;
+    const B = batched ? ((this.batchFirst ? input.shape[0] : input.shape[1]) as number) : 1;
+    if (T < 1 || B < 1) throw new Error(`${m}: input must have at least one time step and one sequence, got shape [${input.shape.join(', ')}]`);
+    checkFinite(m, 'input', input);
+    return { T, B, batched, x: this.toTimeMajor(input.data, T, B, I, batched) };
+  }
+
+  /** Validates a gradient or state shaped like a sequence and returns it time-major. */
+  private readSequence(arg: string, t: Tensor, expected: number[], T: number, B: number, F: number, batched: boolean): FloatArray {
+    const m = this.moduleName;
+    checkTensor(m, arg, t);
+    checkShape(m, arg, t, expected, batched ? (this.batchFirst ? '(B, T, F)' : '(T, B, F)') : '(T, F)');
+    checkFinite(m, arg, t);
+    return this.toTimeMajor(t.data, T, B, F, batched);
+  }
+
+  private readGrad(arg: string, t: Tensor, expected: number[]): FloatArray {
+    const m = `${this.moduleName}.backward`;
+    checkTensor(m, arg, t);
+    checkShape(m, arg, t, expected, expected.length === 3 ? '(numLayers·D, B, width)' : '(numLayers·D, width)');
+    checkFinite(m, arg, t);
+    return this.copyIn(t.data);
+  }
+
+  private readState(arg: string, t: Tensor | null | undefined, B: number, width: number, batched: boolean): FloatArray | null {
+    if (t == null) return null;
+    const m = this.moduleName;
+    checkTensor(m, arg, t);
+    const LD = this.numLayers * this.directions;
+    const expected = batched ? [LD, B, width] : [LD, width];
+    checkShape(m, arg, t, expected, batched ? '(numLayers·D, B, H)' : '(numLayers·D, H)');
+    checkFinite(m, arg, t);
+    return this.copyIn(t.data);
+  }
+
+  private copyIn(src: FloatArray): FloatArray {
+    const out = allocate(this.dtype, src.length);
+    out.set(src);
+    return out;
+  }
+
+  /** Copies a (T,B,F), (B,T,F) or (T,F) buffer into a fresh time-major one. */
+  private toTimeMajor(src: FloatArray, T: number, B: number, F: number, batched: boolean): FloatArray {
+    const out = allocate(this.dtype, T * B * F);
+    if (!batched || !this.batchFirst) {
+      out.set(src);
+      return out;
+    }
+    for (let b = 0; b < B; b++) {
+      for (let t = 0; t < T; t++) out.set(src.subarray((b * T + t) * F, (b * T + t + 1) * F), (t * B + b) * F);
+    }
+    return out;
+  }
+
+  /** Turns a time-major buffer into a tensor in the caller's layout. */
+  private writeSequence(src: FloatArray, T: number, B: number, F: number, batched: boolean): Tensor {
+    if (!batched) return { data: src, shape: [T, F] };
+    if (!this.batchFirst) return { data: src, shape: [T, B, F] };
+    const out = allocate(this.dtype, T * B * F);
+    for (let b = 0; b < B; b++) {
+      for (let t = 0; t < T; t++) out.set(src.subarray((t * B + b) * F, (t * B + b + 1) * F), (b * T + t) * F);
+    }
+    return { data: out, shape: [B, T, F] };
+  }
+}

@@ -1,0 +1,24 @@
+/**
+ * Multi-layer Elman RNN over sequences, like `torch.nn.RNN` (equations in
+ * {@link ../cells/rnn.ts}; shapes and options in {@link ./recurrent.ts}).
+ *
+ * Example:
+ *   const rnn = new RNN({ inputSize: 2, hiddenSize: 32, nonlinearity: 'relu' });
+ */
+import { rnnReluKind, rnnTanhKind } from '../cells/rnn.js';
+import { RecurrentLayer, type RecurrentOptions } from './recurrent.js';
+
+export interface RNNOptions extends RecurrentOptions {
+  /** 'tanh' (default) or 'relu'. */
+  nonlinearity?: 'tanh' | 'relu';
+}
+
+export class RNN extends RecurrentLayer {
+  readonly nonlinearity: 'tanh' | 'relu';
+  constructor(options: RNNOptions) {
+    const nl = options.nonlinearity ?? 'tanh';
+    if (nl !== 'tanh' && nl !== 'relu') throw new Error(`RNN: nonlinearity must be 'tanh' or 'relu', got '${String(nl)}'`);
+    super(nl === 'relu' ? rnnReluKind : rnnTanhKind, 'RNN', options);
+    this.nonlinearity = nl;
+  }
+}
