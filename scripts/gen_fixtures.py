@@ -1,0 +1,554 @@
+"""Write the PyTorch reference fixtures used by the TypeScript tests.
+
+Outputs (all under test/fixtures/):
+
+  layers.json                  nn.LSTM / nn.GRU / nn.RNN cases: forward outputs, final
+                               states and gradients (float64), incl. packed sequences
+  cells.json                   nn.RNNCell / nn.LSTMCell / nn.GRUCell cases (float64)
+  torch_lstm.safetensors       state dict of a float32 nn.LSTM(3, 4, num_layers=2,
+                               bidirectional=True, proj_size=2)
+  torch_lstm_f16.safetensors   the same weights stored as F16
+  torch_lstm_bf16.safetensors  the same weights stored as BF16
+  torch_safetensors.json       exact values of the above, plus a float32 forward pass
+
+Tensors are encoded as {"shape": [...], "data": [flat row-major numbers]}.
+
+Run from the project root (needs torch and numpy):
+
+    /usr/bin/python3 scripts/gen_fixtures.py
+
+Every case is seeded from its name, so the output is deterministic and adding or
+reordering cases does not change the others. The script re-reads and checks
+everything it wrote before exiting.
+"""
+
+import json
+import os
+import struct
+import zlib
+
+import numpy as np
+import torch
+from torch import nn
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+torch.set_default_dtype(torch.float64)
+DTYPE = torch.float64
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+FIXTURES = os.path.join(ROOT, "test", "fixtures")
+GENERATOR = "scripts/gen_fixtures.py"
+
+MIN_LAYER_CASES = 26
+MIN_CELL_CASES = 10
+
+
+# ---------------------------------------------------------------------------
+# helpers
+
+
+def enc(t):
+    """Encode a tensor as {"shape", "data"} with full float64 precision."""
+    if t is None:
+        return None
+    t = t.detach().to(torch.float64).contiguous()
+    return {"shape": list(t.shape), "data": t.reshape(-1).tolist()}
+
+
+def dec(obj):
+    if obj is None:
+        return None
+    return torch.tensor(obj["data"], dtype=torch.float64).reshape(obj["shape"])
+
+
+def seed_for(name):
+    torch.manual_seed(zlib.crc32(name.encode("utf-8")))
+
+
+def perturb_biases(module):
+    """Default init leaves biases tiny; add noise so they matter in the tests."""
+    with torch.no_grad():
+        for name, p in module.named_parameters():
+            if name.startswith("bias"):
+                p.add_(0.5 * torch.randn_like(p))
+
+
+def state_dict_json(module):
+    return {k: enc(v) for k, v in module.state_dict().items()}
+
+
+def grads_json(module):
+    return {k: enc(p.grad) for k, p in module.named_parameters()}
+
+
+def write_json(filename, obj):
+    path = os.path.join(FIXTURES, filename)
+    with open(path, "w") as f:
+        json.dump(obj, f, separators=(",", ":"))
+        f.write("\n")
+    return path
+
+
+def header(cases):
+    return {"generator": GENERATOR, "torch": torch.__version__, "dtype": "float64", "cases": cases}
+
+
+# ---------------------------------------------------------------------------
+# multi-layer modules (nn.LSTM / nn.GRU / nn.RNN)
+
+
+def build_layer(mode, o):
+    common = dict(
+        input_size=o["inputSize"],
+        hidden_size=o["hiddenSize"],
+        num_layers=o["numLayers"],
+        bias=o["bias"],
+        batch_first=o["batchFirst"],
+        dropout=o["dropout"],
+        bidirectional=o["bidirectional"],
+        dtype=DTYPE,
+    )
+    if mode == "LSTM":
+        return nn.LSTM(proj_size=o["projSize"], **common)
+    if mode == "GRU":
+        return nn.GRU(**common)
+    return nn.RNN(nonlinearity=o["nonlinearity"], **common)
+
+
+def run_layer(module, mode, o, x, lengths, h0, c0):
+    """Forward pass returning (padded output, hN, cN-or-None)."""
+    hx = (h0, c0) if mode == "LSTM" else h0
+    if lengths is None:
+        out, state = module(x, hx)
+    else:
+        total = x.shape[1 if o["batchFirst"] else 0]
+        packed = pack_padded_sequence(
+            x, torch.tensor(lengths), batch_first=o["batchFirst"], enforce_sorted=False
+        )
+        out_packed, state = module(packed, hx)
+        out, _ = pad_packed_sequence(out_packed, batch_first=o["batchFirst"], total_length=total)
+    if mode == "LSTM":
+        return out, state[0], state[1]
+    return out, state, None
+
+
+def layer_case(
+    name,
+    mode,
+    *,
+    I=3,
+    H=4,
+    layers=1,
+    bias=True,
+    batch_first=False,
+    bidir=False,
+    proj=0,
+    dropout=0.0,
+    training=True,
+    T=5,
+    B=3,
+    unbatched=False,
+    lengths=None,
+    given_h0=False,
+):
+    seed_for(name)
+    o = {
+        "inputSize": I,
+        "hiddenSize": H,
+        "numLayers": layers,
+        "bias": bias,
+        "batchFirst": batch_first,
+        "bidirectional": bidir,
+        "projSize": proj,
+        "nonlinearity": "relu" if mode == "RNN_RELU" else "tanh",
+        "dropout": dropout,
+    }
+    module = build_layer(mode, o)
+    perturb_biases(module)
+    module.train(training)
+
+    dirs = 2 if bidir else 1
+    h_out = proj or H
+    if unbatched:
+        x_shape, h_shape, c_shape = (T, I), (layers * dirs, h_out), (layers * dirs, H)
+    else:
+        x_shape = (B, T, I) if batch_first else (T, B, I)
+        h_shape, c_shape = (layers * dirs, B, h_out), (layers * dirs, B, H)
+
+    x = torch.randn(x_shape).requires_grad_()
+    h0 = (torch.randn(h_shape) if given_h0 else torch.zeros(h_shape)).requires_grad_()
+    c0 = None
+    if mode == "LSTM":
+        c0 = (torch.randn(c_shape) if given_h0 else torch.zeros(c_shape)).requires_grad_()
+
+    out, hN, cN = run_layer(module, mode, o, x, lengths, h0, c0)
+
+    grad_out = torch.randn(out.shape)
+    grad_hN = torch.randn(hN.shape)
+    grad_cN = torch.randn(cN.shape) if cN is not None else None
+    loss = (out * grad_out).sum() + (hN * grad_hN).sum()
+    if cN is not None:
+        loss = loss + (cN * grad_cN).sum()
+    loss.backward()
+
+    return {
+        "name": name,
+        "mode": mode,
+        "options": o,
+        "training": training,
+        "input": enc(x),
+        "lengths": lengths,
+        "h0": enc(h0) if given_h0 else None,
+        "c0": enc(c0) if given_h0 and c0 is not None else None,
+        "stateDict": state_dict_json(module),
+        "output": enc(out),
+        "hN": enc(hN),
+        "cN": enc(cN),
+        "gradOutput": enc(grad_out),
+        "gradHN": enc(grad_hN),
+        "gradCN": enc(grad_cN),
+        "gradInput": enc(x.grad),
+        "gradH0": enc(h0.grad),
+        "gradC0": enc(c0.grad) if c0 is not None else None,
+        "grads": grads_json(module),
+    }
+
+
+def layer_cases():
+    L = layer_case
+    return [
+        # one layer, every mode
+        L("lstm_1layer_basic", "LSTM"),
+        L("gru_1layer_basic", "GRU"),
+        L("rnn_tanh_1layer_basic", "RNN_TANH"),
+        L("rnn_relu_1layer_basic", "RNN_RELU"),
+        L("lstm_1layer_h0", "LSTM", I=2, H=3, given_h0=True),
+        L("gru_1layer_h0", "GRU", I=5, H=2, given_h0=True),
+        # stacked layers
+        L("lstm_2layer_h0", "LSTM", layers=2, given_h0=True),
+        L("lstm_3layer", "LSTM", I=2, H=3, layers=3, T=4, B=2),
+        L("gru_2layer", "GRU", layers=2, I=4, H=5),
+        L("gru_3layer_h0", "GRU", layers=3, T=4, B=2, given_h0=True),
+        L("rnn_tanh_2layer_h0", "RNN_TANH", layers=2, given_h0=True),
+        L("rnn_tanh_3layer", "RNN_TANH", layers=3, I=4, H=3, T=4, B=2),
+        L("rnn_relu_2layer", "RNN_RELU", layers=2, H=5),
+        L("rnn_relu_3layer_h0", "RNN_RELU", layers=3, I=2, T=4, B=2, given_h0=True),
+        # bidirectional
+        L("lstm_bidir", "LSTM", bidir=True),
+        L("gru_bidir_h0", "GRU", bidir=True, given_h0=True),
+        L("rnn_tanh_bidir", "RNN_TANH", bidir=True, I=2, H=3),
+        L("rnn_relu_bidir_h0", "RNN_RELU", bidir=True, given_h0=True),
+        # bidirectional + packed sequences (unsorted lengths incl. T and 1)
+        L("lstm_bidir_lengths", "LSTM", bidir=True, T=6, B=4, lengths=[3, 6, 1, 4]),
+        L("lstm_bidir_lengths_h0", "LSTM", bidir=True, T=5, B=3, lengths=[2, 5, 1], given_h0=True),
+        L("gru_bidir_lengths", "GRU", bidir=True, T=6, B=4, lengths=[1, 4, 6, 2]),
+        L("rnn_tanh_bidir_lengths_h0", "RNN_TANH", bidir=True, T=5, B=3, lengths=[4, 1, 5], given_h0=True),
+        L("rnn_relu_bidir_lengths", "RNN_RELU", bidir=True, T=5, B=4, lengths=[5, 2, 1, 3]),
+        L("lstm_3layer_bidir_lengths", "LSTM", layers=3, bidir=True, I=2, H=3, T=5, B=3, lengths=[2, 5, 1]),
+        L("gru_3layer_bidir_lengths_h0", "GRU", layers=3, bidir=True, T=5, B=3, lengths=[5, 1, 3], given_h0=True),
+        L("rnn_tanh_2layer_bidir_lengths", "RNN_TANH", layers=2, bidir=True, T=4, B=3, lengths=[1, 4, 2]),
+        # unidirectional packed; max length shorter than T (output padded by total_length)
+        L("lstm_lengths_h0", "LSTM", T=6, B=3, lengths=[6, 2, 1], given_h0=True),
+        L("gru_lengths_max_below_T", "GRU", T=6, B=3, lengths=[2, 4, 1]),
+        L("lstm_bidir_lengths_max_below_T", "LSTM", bidir=True, T=5, B=2, lengths=[3, 1]),
+        # batch first
+        L("lstm_batchfirst", "LSTM", batch_first=True, B=2, T=4),
+        L("lstm_batchfirst_2layer_bidir_lengths_h0", "LSTM", batch_first=True, layers=2, bidir=True,
+          T=5, B=3, lengths=[5, 1, 3], given_h0=True),
+        L("gru_batchfirst_lengths", "GRU", batch_first=True, T=5, B=4, lengths=[2, 5, 1, 3]),
+        L("rnn_tanh_batchfirst", "RNN_TANH", batch_first=True),
+        L("rnn_relu_batchfirst_bidir_lengths", "RNN_RELU", batch_first=True, bidir=True,
+          T=4, B=3, lengths=[4, 1, 2]),
+        # no bias
+        L("lstm_nobias", "LSTM", bias=False),
+        L("lstm_nobias_2layer_bidir", "LSTM", bias=False, layers=2, bidir=True, T=4, B=2),
+        L("gru_nobias", "GRU", bias=False),
+        L("gru_nobias_2layer_bidir_lengths", "GRU", bias=False, layers=2, bidir=True, T=5, B=3,
+          lengths=[3, 5, 1]),
+        L("rnn_tanh_nobias", "RNN_TANH", bias=False, given_h0=True),
+        L("rnn_relu_nobias", "RNN_RELU", bias=False, layers=2),
+        # LSTM projections
+        L("lstm_proj_1layer", "LSTM", H=5, proj=2),
+        L("lstm_proj_1layer_h0", "LSTM", H=4, proj=3, given_h0=True),
+        L("lstm_proj_2layer_bidir_h0", "LSTM", H=5, proj=3, layers=2, bidir=True, T=4, B=2, given_h0=True),
+        L("lstm_proj_bidir_lengths", "LSTM", H=4, proj=2, bidir=True, T=5, B=3, lengths=[1, 5, 3]),
+        L("lstm_proj_batchfirst", "LSTM", H=6, proj=3, batch_first=True, B=2, T=4),
+        L("lstm_proj_batchfirst_2layer_lengths_h0", "LSTM", H=4, proj=2, layers=2, batch_first=True,
+          T=5, B=3, lengths=[4, 5, 1], given_h0=True),
+        L("lstm_proj_nobias", "LSTM", H=4, proj=2, bias=False, T=3, B=2),
+        # unbatched (T, I) input
+        L("lstm_unbatched", "LSTM", unbatched=True, T=5),
+        L("lstm_unbatched_2layer_bidir_h0", "LSTM", unbatched=True, layers=2, bidir=True, T=4, given_h0=True),
+        L("lstm_proj_unbatched_h0", "LSTM", unbatched=True, H=4, proj=2, T=4, given_h0=True),
+        L("gru_unbatched_h0", "GRU", unbatched=True, T=5, given_h0=True),
+        L("gru_unbatched_bidir", "GRU", unbatched=True, bidir=True, T=4),
+        L("gru_unbatched_batchfirst", "GRU", unbatched=True, batch_first=True, T=4),
+        L("rnn_tanh_unbatched", "RNN_TANH", unbatched=True, T=4),
+        # edge sizes
+        L("lstm_batch1", "LSTM", B=1, T=6, given_h0=True),
+        L("gru_batch1_bidir_lengths", "GRU", B=1, T=4, bidir=True, lengths=[4]),
+        L("lstm_seq1", "LSTM", T=1, B=3, given_h0=True),
+        L("gru_seq1_bidir", "GRU", T=1, B=2, bidir=True),
+        L("rnn_relu_seq1_batch1", "RNN_RELU", T=1, B=1),
+        L("lstm_seq7_2layer", "LSTM", T=7, B=2, I=2, H=2, layers=2),
+        # dropout is only active in training; in eval mode it must be a no-op
+        L("lstm_dropout_eval", "LSTM", layers=2, dropout=0.5, training=False, T=4, B=2, given_h0=True),
+    ]
+
+
+# ---------------------------------------------------------------------------
+# cells (nn.RNNCell / nn.LSTMCell / nn.GRUCell)
+
+
+def build_cell(mode, o):
+    common = dict(input_size=o["inputSize"], hidden_size=o["hiddenSize"], bias=o["bias"], dtype=DTYPE)
+    if mode == "LSTMCell":
+        return nn.LSTMCell(**common)
+    if mode == "GRUCell":
+        return nn.GRUCell(**common)
+    return nn.RNNCell(nonlinearity=o["nonlinearity"], **common)
+
+
+def run_cell(cell, mode, x, h0, c0):
+    if mode == "LSTMCell":
+        return cell(x, (h0, c0))
+    return cell(x, h0), None
+
+
+def cell_case(name, mode, *, I=3, H=4, B=3, bias=True, nonlinearity="tanh", unbatched=False, given_h0=False):
+    seed_for(name)
+    o = {"inputSize": I, "hiddenSize": H, "bias": bias, "nonlinearity": nonlinearity}
+    cell = build_cell(mode, o)
+    perturb_biases(cell)
+
+    x_shape, h_shape = ((I,), (H,)) if unbatched else ((B, I), (B, H))
+    x = torch.randn(x_shape).requires_grad_()
+    h0 = (torch.randn(h_shape) if given_h0 else torch.zeros(h_shape)).requires_grad_()
+    c0 = None
+    if mode == "LSTMCell":
+        c0 = (torch.randn(h_shape) if given_h0 else torch.zeros(h_shape)).requires_grad_()
+
+    h1, c1 = run_cell(cell, mode, x, h0, c0)
+
+    grad_h1 = torch.randn(h1.shape)
+    grad_c1 = torch.randn(c1.shape) if c1 is not None else None
+    loss = (h1 * grad_h1).sum()
+    if c1 is not None:
+        loss = loss + (c1 * grad_c1).sum()
+    loss.backward()
+
+    return {
+        "name": name,
+        "mode": mode,
+        "options": o,
+        "input": enc(x),
+        "h0": enc(h0) if given_h0 else None,
+        "c0": enc(c0) if given_h0 and c0 is not None else None,
+        "stateDict": state_dict_json(cell),
+        "h1": enc(h1),
+        "c1": enc(c1),
+        "gradH1": enc(grad_h1),
+        "gradC1": enc(grad_c1),
+        "gradInput": enc(x.grad),
+        "gradH0": enc(h0.grad),
+        "gradC0": enc(c0.grad) if c0 is not None else None,
+        "grads": grads_json(cell),
+    }
+
+
+def cell_cases():
+    C = cell_case
+    return [
+        C("rnncell_tanh", "RNNCell", given_h0=True),
+        C("rnncell_tanh_h0_null", "RNNCell"),
+        C("rnncell_relu", "RNNCell", nonlinearity="relu", given_h0=True),
+        C("rnncell_tanh_nobias", "RNNCell", bias=False, given_h0=True),
+        C("rnncell_relu_nobias", "RNNCell", nonlinearity="relu", bias=False, I=2, H=5, given_h0=True),
+        C("rnncell_relu_unbatched", "RNNCell", nonlinearity="relu", unbatched=True, given_h0=True),
+        C("lstmcell", "LSTMCell", given_h0=True),
+        C("lstmcell_h0_null", "LSTMCell", I=5, H=3, B=2),
+        C("lstmcell_nobias", "LSTMCell", bias=False, given_h0=True),
+        C("lstmcell_unbatched", "LSTMCell", unbatched=True, given_h0=True),
+        C("lstmcell_batch1", "LSTMCell", B=1, I=2, H=6, given_h0=True),
+        C("grucell", "GRUCell", given_h0=True),
+        C("grucell_h0_null", "GRUCell", I=4, H=2, B=4),
+        C("grucell_nobias", "GRUCell", bias=False, given_h0=True),
+        C("grucell_unbatched", "GRUCell", unbatched=True, given_h0=True),
+        C("grucell_unbatched_h0_null", "GRUCell", unbatched=True, I=2, H=3),
+    ]
+
+
+# ---------------------------------------------------------------------------
+# safetensors
+
+
+def st_bytes(t, dtype):
+    """Raw little-endian bytes of a float32 tensor stored as F32, F16 or BF16."""
+    if dtype == "F32":
+        return t.numpy().astype("<f4").tobytes()
+    if dtype == "F16":
+        return t.to(torch.float16).numpy().astype("<f2").tobytes()
+    if dtype == "BF16":
+        return t.to(torch.bfloat16).view(torch.int16).numpy().astype("<i2").tobytes()
+    raise ValueError(dtype)
+
+
+def write_safetensors(path, tensors, dtype):
+    """Minimal safetensors writer: u64 LE header size, JSON header, packed data."""
+    meta = {"__metadata__": {"format": "pt"}}
+    chunks, offset = [], 0
+    for name in sorted(tensors):
+        raw = st_bytes(tensors[name].detach().contiguous(), dtype)
+        meta[name] = {"dtype": dtype, "shape": list(tensors[name].shape), "data_offsets": [offset, offset + len(raw)]}
+        chunks.append(raw)
+        offset += len(raw)
+    head = json.dumps(meta, separators=(",", ":")).encode("utf-8")
+    head += b" " * (-len(head) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(head)))
+        f.write(head)
+        for raw in chunks:
+            f.write(raw)
+
+
+def read_safetensors(path):
+    """Read back a safetensors file into float64 tensors (used by the self-check)."""
+    np_dtypes = {"F32": "<f4", "F16": "<f2", "BF16": "<u2"}
+    with open(path, "rb") as f:
+        blob = f.read()
+    (n,) = struct.unpack("<Q", blob[:8])
+    meta = json.loads(blob[8 : 8 + n].decode("utf-8"))
+    data = blob[8 + n :]
+    out, end = {}, 0
+    for name, info in meta.items():
+        if name == "__metadata__":
+            continue
+        begin, stop = info["data_offsets"]
+        arr = np.frombuffer(data[begin:stop], dtype=np_dtypes[info["dtype"]])
+        if info["dtype"] == "BF16":
+            arr = (arr.astype(np.uint32) << 16).view(np.float32)
+        out[name] = torch.from_numpy(arr.astype(np.float64)).reshape(info["shape"])
+        end = max(end, stop)
+    assert end == len(data), f"{path}: trailing bytes"
+    return out
+
+
+def safetensors_fixture():
+    seed_for("torch_lstm_safetensors")
+    lstm = nn.LSTM(3, 4, num_layers=2, bidirectional=True, proj_size=2, dtype=torch.float32)
+    perturb_biases(lstm)
+    lstm.eval()
+    sd = {k: v.detach().clone() for k, v in lstm.state_dict().items()}
+
+    for suffix, dtype in (("", "F32"), ("_f16", "F16"), ("_bf16", "BF16")):
+        write_safetensors(os.path.join(FIXTURES, f"torch_lstm{suffix}.safetensors"), sd, dtype)
+
+    x = torch.randn(3, 2, 3, dtype=torch.float32)
+    with torch.no_grad():
+        out, (hN, cN) = lstm(x)
+    return {
+        "generator": GENERATOR,
+        "torch": torch.__version__,
+        "module": {"mode": "LSTM", "inputSize": 3, "hiddenSize": 4, "numLayers": 2,
+                   "bidirectional": True, "projSize": 2, "bias": True, "batchFirst": False},
+        "stateDict": {k: enc(v) for k, v in sd.items()},
+        "f16": {k: enc(v.to(torch.float16)) for k, v in sd.items()},
+        "bf16": {k: enc(v.to(torch.bfloat16)) for k, v in sd.items()},
+        "input": enc(x),
+        "output": enc(out),
+        "hN": enc(hN),
+        "cN": enc(cN),
+    }
+
+
+# ---------------------------------------------------------------------------
+# self-check
+
+
+def check_tensor(obj, where):
+    assert isinstance(obj, dict) and set(obj) == {"shape", "data"}, where
+    n = 1
+    for d in obj["shape"]:
+        n *= d
+    assert n == len(obj["data"]), f"{where}: shape {obj['shape']} vs {len(obj['data'])} values"
+
+
+def check_tensor_tree(case, where):
+    for key, value in case.items():
+        if isinstance(value, dict) and "shape" in value:
+            check_tensor(value, f"{where}.{key}")
+        elif isinstance(value, dict) and key in ("stateDict", "grads", "f16", "bf16"):
+            for name, t in value.items():
+                check_tensor(t, f"{where}.{key}.{name}")
+
+
+def exact(a, b):
+    return a is None and b is None or torch.equal(a, b)
+
+
+def self_check():
+    layers = json.load(open(os.path.join(FIXTURES, "layers.json")))
+    cells = json.load(open(os.path.join(FIXTURES, "cells.json")))
+    st = json.load(open(os.path.join(FIXTURES, "torch_safetensors.json")))
+
+    for doc, minimum in ((layers, MIN_LAYER_CASES), (cells, MIN_CELL_CASES)):
+        names = [c["name"] for c in doc["cases"]]
+        assert len(names) >= minimum and len(set(names)) == len(names)
+
+    # Reload every layer case from JSON into a fresh module and reproduce it exactly.
+    for c in layers["cases"]:
+        check_tensor_tree(c, c["name"])
+        o, mode = c["options"], c["mode"]
+        module = build_layer(mode, o)
+        module.load_state_dict({k: dec(v) for k, v in c["stateDict"].items()})
+        module.train(c["training"])
+        assert set(c["grads"]) == set(c["stateDict"]), c["name"]
+        x = dec(c["input"])
+        gh0 = dec(c["gradH0"])
+        h0 = dec(c["h0"]) if c["h0"] else torch.zeros(gh0.shape)
+        c0 = None
+        if mode == "LSTM":
+            c0 = dec(c["c0"]) if c["c0"] else torch.zeros(dec(c["gradC0"]).shape)
+        with torch.no_grad():
+            out, hN, cN = run_layer(module, mode, o, x, c["lengths"], h0, c0)
+        assert exact(out, dec(c["output"])) and exact(hN, dec(c["hN"])) and exact(cN, dec(c["cN"])), c["name"]
+        assert out.shape == x.shape[:-1] + (dec(c["output"]).shape[-1],)
+        assert dec(c["gradInput"]).shape == x.shape and gh0.shape == hN.shape
+
+    for c in cells["cases"]:
+        check_tensor_tree(c, c["name"])
+        cell = build_cell(c["mode"], c["options"])
+        cell.load_state_dict({k: dec(v) for k, v in c["stateDict"].items()})
+        x = dec(c["input"])
+        h0 = dec(c["h0"]) if c["h0"] else torch.zeros(dec(c["gradH0"]).shape)
+        c0 = None
+        if c["mode"] == "LSTMCell":
+            c0 = dec(c["c0"]) if c["c0"] else torch.zeros(h0.shape)
+        with torch.no_grad():
+            h1, c1 = run_cell(cell, c["mode"], x, h0, c0)
+        assert exact(h1, dec(c["h1"])) and exact(c1, dec(c["c1"])), c["name"]
+
+    check_tensor_tree(st, "torch_safetensors")
+    for suffix, key in (("", "stateDict"), ("_f16", "f16"), ("_bf16", "bf16")):
+        loaded = read_safetensors(os.path.join(FIXTURES, f"torch_lstm{suffix}.safetensors"))
+        assert set(loaded) == set(st[key])
+        for name, t in loaded.items():
+            assert torch.equal(t, dec(st[key][name])), f"{suffix} {name}"
+
+    return layers, cells
+
+
+def main():
+    os.makedirs(FIXTURES, exist_ok=True)
+    write_json("layers.json", header(layer_cases()))
+    write_json("cells.json", header(cell_cases()))
+    write_json("torch_safetensors.json", safetensors_fixture())
+
+    layers, cells = self_check()
+    print(f"layers.json: {len(layers['cases'])} cases, cells.json: {len(cells['cases'])} cases")
+    for name in sorted(os.listdir(FIXTURES)):
+        print(f"  {name}: {os.path.getsize(os.path.join(FIXTURES, name))} bytes")
+
+
+if __name__ == "__main__":
+    main()
