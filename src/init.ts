@@ -16,6 +16,6 @@ export function uniformInit(store: ParameterStore, rng: Random, bound: number, n
 }
 
 /** PyTorch's default for RNN, LSTM and GRU: U(−1/√H, 1/√H) for every parameter. */
-export function defaultRecurrentInit(store: ParameterStore, rng: Random, hiddenSize: number): void {
-  uniformInit(store, rng, 1 / Math.sqrt(hiddenSize));
+export function defaultRecurrentInit(store: ParameterStore, rng: Random, hiddenSize: number, names: readonly string[] = store.names()): void {
+  uniformInit(store, rng, 1 / Math.sqrt(hiddenSize), names);
 }

@@ -94,10 +94,14 @@ export class ParameterStore {
     this.grad.fill(0);
   }
 
-  /** Live views of all parameters under their PyTorch names. */
-  stateDict(): Record<string, Tensor> {
+  /**
+   * Live views of the parameters under their PyTorch names: all of them, or
+   * those whose names start with `prefix`, with the prefix removed (a
+   * submodule's own state dict).
+   */
+  stateDict(prefix = ''): Record<string, Tensor> {
     const out: Record<string, Tensor> = {};
-    for (const name of this.refs.keys()) out[name] = this.value(name);
+    for (const name of this.refs.keys()) if (name.startsWith(prefix)) out[name.slice(prefix.length)] = this.value(name);
     return out;
   }
 
@@ -106,17 +110,18 @@ export class ParameterStore {
    * written, so a bad dict leaves the parameters untouched.
    * @throws naming missing, unexpected and mis-shaped keys, or non-finite values.
    */
-  loadStateDict(dict: Readonly<Record<string, TensorLike>> | ReadonlyMap<string, TensorLike>): void {
-    const entries = dict instanceof Map ? dict : new Map(Object.entries(dict as Record<string, TensorLike>));
+  loadStateDict(dict: Readonly<Record<string, TensorLike>> | ReadonlyMap<string, TensorLike>, prefix = ''): void {
+    const given = dict instanceof Map ? dict : new Map(Object.entries(dict as Record<string, TensorLike>));
+    const entries = new Map([...given].map(([k, v]) => [prefix + k, v] as const));
     const problems: string[] = [];
-    const missing = this.names().filter((n) => !entries.has(n));
-    if (missing.length) problems.push(`missing keys: ${missing.join(', ')}`);
-    const unexpected = [...entries.keys()].filter((n) => !this.refs.has(n));
+    const missing = this.names().filter((n) => n.startsWith(prefix) && !entries.has(n));
+    if (missing.length) problems.push(`missing keys: ${missing.map((n) => n.slice(prefix.length)).join(', ')}`);
+    const unexpected = [...given.keys()].filter((n) => !this.refs.has(prefix + n));
     if (unexpected.length) problems.push(`unexpected keys: ${unexpected.join(', ')}`);
     for (const [name, t] of entries) {
       const r = this.refs.get(name);
       if (!r) continue;
-      if (!t || !Array.isArray(t.shape) || t.data === undefined) {
+      if (!t || !Array.isArray(t.shape) || t.data === undefined || typeof t.data.length !== 'number') {
         problems.push(`'${name}' is not a tensor ({ data, shape })`);
         continue;
       }

@@ -24,6 +24,10 @@ export interface CellModuleOptions {
   seed?: number;
   dtype?: DType;
   backend?: Backend;
+  /** A store shared with other modules (default: a store of its own). */
+  params?: ParameterStore;
+  /** Prefix of the parameter names in a shared store (default none). */
+  prefix?: string;
 }
 
 /** The saved step of a cell's forward call. */
@@ -52,6 +56,10 @@ export class CellModule {
   readonly bias: boolean;
   readonly params: ParameterStore;
   readonly backend: Backend;
+  /** Prefix of this module's names in a shared store. */
+  readonly prefix: string;
+  /** This module's parameter names in {@link params} (with prefix). */
+  readonly parameterNames: readonly string[];
   private readonly weights: ScanWeights;
 
   constructor(protected readonly kind: CellKind, readonly moduleName: string, options: CellModuleOptions) {
@@ -64,16 +72,23 @@ export class CellModule {
     this.hiddenSize = options.hiddenSize;
     this.bias = options.bias ?? true;
     this.backend = options.backend ?? jsBackend;
-    this.params = new ParameterStore(options.dtype ?? 'float32', m);
+    this.params = options.params ?? new ParameterStore(options.dtype ?? 'float32', m);
+    const prefix = (this.prefix = options.prefix ?? '');
+    const own: string[] = [];
+    const add = (name: string, shape: number[]): number => {
+      own.push(prefix + name);
+      return this.params.add(prefix + name, shape).offset;
+    };
     const G = kind.gates * this.hiddenSize;
     this.weights = {
-      wih: this.params.add('weight_ih', [G, this.inputSize]).offset,
-      whh: this.params.add('weight_hh', [G, this.hiddenSize]).offset,
-      bih: this.bias ? this.params.add('bias_ih', [G]).offset : -1,
-      bhh: this.bias ? this.params.add('bias_hh', [G]).offset : -1,
+      wih: add('weight_ih', [G, this.inputSize]),
+      whh: add('weight_hh', [G, this.hiddenSize]),
+      bih: this.bias ? add('bias_ih', [G]) : -1,
+      bhh: this.bias ? add('bias_hh', [G]) : -1,
       whr: -1,
     };
-    defaultRecurrentInit(this.params, new Random(options.seed ?? 0), this.hiddenSize);
+    this.parameterNames = own;
+    defaultRecurrentInit(this.params, new Random(options.seed ?? 0), this.hiddenSize, own);
   }
 
   get dtype(): DType {
@@ -81,11 +96,11 @@ export class CellModule {
   }
 
   stateDict(): Record<string, Tensor> {
-    return this.params.stateDict();
+    return this.params.stateDict(this.prefix);
   }
 
   loadStateDict(dict: Parameters<ParameterStore['loadStateDict']>[0]): void {
-    this.params.loadStateDict(dict);
+    this.params.loadStateDict(dict, this.prefix);
   }
 
   zeroGrad(): void {

@@ -42,6 +42,13 @@ export interface RecurrentOptions {
   dtype?: DType;
   /** Kernels to run on (default: the reference TypeScript backend). */
   backend?: Backend;
+  /**
+   * A store to allocate the parameters in, shared with other modules of a
+   * model (default: a store of its own). Its dtype wins over `dtype`.
+   */
+  params?: ParameterStore;
+  /** Prefix of the parameter names in a shared store, e.g. `'lstm.'` (default none). */
+  prefix?: string;
 }
 
 /** Optional inputs of {@link RecurrentLayer.forward}. */
@@ -103,6 +110,10 @@ export class RecurrentLayer {
   readonly rng: Random;
   /** Dropout is active only in training mode (the default, as in PyTorch). */
   training = true;
+  /** Prefix of this module's names in a shared store. */
+  readonly prefix: string;
+  /** This module's parameter names in {@link params} (with prefix). */
+  readonly parameterNames: readonly string[];
   private readonly weights: ScanWeights[] = [];
 
   constructor(
@@ -132,7 +143,13 @@ export class RecurrentLayer {
     this.outputSize = projSize > 0 ? projSize : this.hiddenSize;
     this.backend = options.backend ?? jsBackend;
     this.rng = new Random(options.seed ?? 0);
-    this.params = new ParameterStore(options.dtype ?? 'float32', m);
+    this.params = options.params ?? new ParameterStore(options.dtype ?? 'float32', m);
+    const prefix = (this.prefix = options.prefix ?? '');
+    const own: string[] = [];
+    const add = (name: string, shape: number[]): number => {
+      own.push(prefix + name);
+      return this.params.add(prefix + name, shape).offset;
+    };
 
     const G = kind.gates * this.hiddenSize;
     const D = this.directions;
@@ -140,15 +157,16 @@ export class RecurrentLayer {
       const inSize = l === 0 ? this.inputSize : D * this.outputSize;
       for (let d = 0; d < D; d++) {
         const sfx = `_l${l}${d === 1 ? '_reverse' : ''}`;
-        const wih = this.params.add(`weight_ih${sfx}`, [G, inSize]).offset;
-        const whh = this.params.add(`weight_hh${sfx}`, [G, this.outputSize]).offset;
-        const bih = this.bias ? this.params.add(`bias_ih${sfx}`, [G]).offset : -1;
-        const bhh = this.bias ? this.params.add(`bias_hh${sfx}`, [G]).offset : -1;
-        const whr = projSize > 0 ? this.params.add(`weight_hr${sfx}`, [projSize, this.hiddenSize]).offset : -1;
+        const wih = add(`weight_ih${sfx}`, [G, inSize]);
+        const whh = add(`weight_hh${sfx}`, [G, this.outputSize]);
+        const bih = this.bias ? add(`bias_ih${sfx}`, [G]) : -1;
+        const bhh = this.bias ? add(`bias_hh${sfx}`, [G]) : -1;
+        const whr = projSize > 0 ? add(`weight_hr${sfx}`, [projSize, this.hiddenSize]) : -1;
         this.weights.push({ wih, whh, bih, bhh, whr });
       }
     }
-    defaultRecurrentInit(this.params, this.rng, this.hiddenSize);
+    this.parameterNames = own;
+    defaultRecurrentInit(this.params, this.rng, this.hiddenSize, own);
   }
 
   /** 2 when bidirectional, else 1. */
@@ -173,12 +191,12 @@ export class RecurrentLayer {
 
   /** Live views of the parameters under PyTorch's names. */
   stateDict(): Record<string, Tensor> {
-    return this.params.stateDict();
+    return this.params.stateDict(this.prefix);
   }
 
   /** Loads PyTorch-named weights; all keys are checked before any is written. */
   loadStateDict(dict: Parameters<ParameterStore['loadStateDict']>[0]): void {
-    this.params.loadStateDict(dict);
+    this.params.loadStateDict(dict, this.prefix);
   }
 
   /** Sets all parameter gradients to zero. */
