@@ -1,0 +1,137 @@
+/**
+ * Float64 central-difference gradient checks of every cell and of layer
+ * configurations combining layers, directions, lengths, projection, no-bias
+ * and batch-first: gradients of all parameters, the input and the initial states.
+ */
+import { test, describe } from 'node:test';
+import { GRU, GRUCell, LSTM, LSTMCell, RNN, RNNCell, Random, type RecurrentLayer } from '../src/index.js';
+import type { CellModule } from '../src/cells/module.js';
+import { allocate, type Tensor } from '../src/tensor.js';
+import { dot, gradcheck } from './gradcheck.js';
+
+function randomTensor(rng: Random, shape: number[], scale = 1): Tensor {
+  const data = allocate('float64', shape.reduce((a, b) => a * b, 1));
+  for (let i = 0; i < data.length; i++) data[i] = rng.uniform(-scale, scale);
+  return { data, shape };
+}
+
+/** Perturbs biases away from the tiny default range so every path matters. */
+function randomiseParams(layer: { params: { data: Float64Array | Float32Array } }, rng: Random): void {
+  const d = layer.params.data;
+  for (let i = 0; i < d.length; i++) d[i] = rng.uniform(-0.6, 0.6);
+}
+
+interface LayerConfig {
+  name: string;
+  make: () => RecurrentLayer;
+  T: number;
+  B: number;
+  lengths?: number[];
+}
+
+const common = { dtype: 'float64' as const, seed: 3 };
+const configs: LayerConfig[] = [
+  { name: 'RNN tanh, 1 layer', make: () => new RNN({ inputSize: 3, hiddenSize: 4, ...common }), T: 4, B: 2 },
+  { name: 'RNN relu, 2 layers, bidirectional, lengths', make: () => new RNN({ inputSize: 3, hiddenSize: 4, numLayers: 2, bidirectional: true, nonlinearity: 'relu', ...common }), T: 4, B: 3, lengths: [2, 4, 1] },
+  { name: 'LSTM, 1 layer', make: () => new LSTM({ inputSize: 3, hiddenSize: 4, ...common }), T: 4, B: 2 },
+  { name: 'LSTM, 3 layers, no bias', make: () => new LSTM({ inputSize: 2, hiddenSize: 3, numLayers: 3, bias: false, ...common }), T: 3, B: 2 },
+  { name: 'LSTM, 2 layers, bidirectional, lengths, batch-first', make: () => new LSTM({ inputSize: 3, hiddenSize: 3, numLayers: 2, bidirectional: true, batchFirst: true, ...common }), T: 4, B: 3, lengths: [4, 1, 3] },
+  { name: 'LSTM with projection, bidirectional, lengths', make: () => new LSTM({ inputSize: 3, hiddenSize: 4, projSize: 2, numLayers: 2, bidirectional: true, ...common }), T: 3, B: 2, lengths: [2, 3] },
+  { name: 'GRU, 1 layer', make: () => new GRU({ inputSize: 3, hiddenSize: 4, ...common }), T: 4, B: 2 },
+  { name: 'GRU, 3 layers, bidirectional, lengths, no bias', make: () => new GRU({ inputSize: 2, hiddenSize: 3, numLayers: 3, bidirectional: true, bias: false, ...common }), T: 3, B: 3, lengths: [3, 1, 2] },
+];
+
+describe('gradient check (float64 central differences), layers', () => {
+  for (const cfg of configs) {
+    test(cfg.name, (t) => {
+      const rng = new Random(11);
+      const layer = cfg.make();
+      randomiseParams(layer, rng);
+      const D = layer.directions;
+      const LD = layer.numLayers * D;
+      const P = layer.outputSize;
+      const H = layer.hiddenSize;
+      const isLstm = layer instanceof LSTM;
+      const { T, B } = cfg;
+      const x = randomTensor(rng, layer.batchFirst ? [B, T, layer.inputSize] : [T, B, layer.inputSize]);
+      const h0 = randomTensor(rng, [LD, B, P], 0.5);
+      const c0 = isLstm ? randomTensor(rng, [LD, B, H], 0.5) : null;
+      const gOut = randomTensor(rng, layer.batchFirst ? [B, T, D * P] : [T, B, D * P]);
+      const gh = randomTensor(rng, [LD, B, P]);
+      const gc = isLstm ? randomTensor(rng, [LD, B, H]) : null;
+      const loss = (): number => {
+        const o = layer.forward(x, { h0, c0, lengths: cfg.lengths ?? null });
+        return dot(o.output.data, gOut.data) + dot(o.hN.data, gh.data) + (o.cN && gc ? dot(o.cN.data, gc.data) : 0);
+      };
+      const out = layer.forward(x, { h0, c0, lengths: cfg.lengths ?? null });
+      layer.zeroGrad();
+      const g = layer.backward(out.ctx, { dOutput: gOut, dhN: gh, dcN: gc });
+      const results = [
+        gradcheck('params', layer.params.data, layer.params.grad, loss),
+        gradcheck('input', x.data, g.dInput.data, loss),
+        gradcheck('h0', h0.data, g.dh0.data, loss),
+      ];
+      if (c0 && g.dc0) results.push(gradcheck('c0', c0.data, g.dc0.data, loss));
+      const worst = Math.max(...results.map((r) => r.maxRelError));
+      t.diagnostic(`${results.reduce((s, r) => s + r.checked, 0)} coordinates, max relative error ${worst.toExponential(2)}`);
+    });
+  }
+});
+
+describe('gradient check (float64 central differences), cells', () => {
+  const cells: { name: string; make: () => CellModule; lstm: boolean; batched: boolean }[] = [
+    { name: 'RNNCell tanh', make: () => new RNNCell({ inputSize: 3, hiddenSize: 4, ...common }), lstm: false, batched: true },
+    { name: 'RNNCell relu, no bias', make: () => new RNNCell({ inputSize: 3, hiddenSize: 4, nonlinearity: 'relu', bias: false, ...common }), lstm: false, batched: true },
+    { name: 'LSTMCell', make: () => new LSTMCell({ inputSize: 3, hiddenSize: 4, ...common }), lstm: true, batched: true },
+    { name: 'LSTMCell unbatched', make: () => new LSTMCell({ inputSize: 3, hiddenSize: 2, ...common }), lstm: true, batched: false },
+    { name: 'GRUCell', make: () => new GRUCell({ inputSize: 3, hiddenSize: 4, ...common }), lstm: false, batched: true },
+    { name: 'GRUCell, no bias', make: () => new GRUCell({ inputSize: 2, hiddenSize: 3, bias: false, ...common }), lstm: false, batched: true },
+  ];
+  for (const c of cells) {
+    test(c.name, (t) => {
+      const rng = new Random(5);
+      const cell = c.make();
+      randomiseParams(cell, rng);
+      const B = 3;
+      const I = cell.inputSize;
+      const H = cell.hiddenSize;
+      const x = randomTensor(rng, c.batched ? [B, I] : [I]);
+      const h0 = randomTensor(rng, c.batched ? [B, H] : [H], 0.5);
+      const c0 = c.lstm ? randomTensor(rng, c.batched ? [B, H] : [H], 0.5) : null;
+      const gh = randomTensor(rng, h0.shape as number[]);
+      const gc = c.lstm ? randomTensor(rng, h0.shape as number[]) : null;
+      const loss = (): number => {
+        const o = cell.forward(x, { h0, c0 });
+        return dot(o.h.data, gh.data) + (o.c && gc ? dot(o.c.data, gc.data) : 0);
+      };
+      const out = cell.forward(x, { h0, c0 });
+      cell.zeroGrad();
+      const g = cell.backward(out.ctx, { dh: gh, dc: gc });
+      const results = [
+        gradcheck('params', cell.params.data, cell.params.grad, loss),
+        gradcheck('input', x.data, g.dInput.data, loss),
+        gradcheck('h0', h0.data, g.dh0.data, loss),
+      ];
+      if (c0 && g.dc0) results.push(gradcheck('c0', c0.data, g.dc0.data, loss));
+      t.diagnostic(`max relative error ${Math.max(...results.map((r) => r.maxRelError)).toExponential(2)}`);
+    });
+  }
+});
+
+test('gradients accumulate across backward calls', () => {
+  const rng = new Random(2);
+  const lstm = new LSTM({ inputSize: 2, hiddenSize: 3, dtype: 'float64' });
+  const x = randomTensor(rng, [3, 2, 2]);
+  const gOut = randomTensor(rng, [3, 2, 3]);
+  const out = lstm.forward(x);
+  lstm.backward(out.ctx, { dOutput: gOut });
+  const once = Float64Array.from(lstm.params.grad);
+  lstm.backward(lstm.forward(x).ctx, { dOutput: gOut });
+  let maxErr = 0;
+  let maxAbs = 0;
+  for (let i = 0; i < once.length; i++) {
+    maxErr = Math.max(maxErr, Math.abs((lstm.params.grad[i] as number) - 2 * (once[i] as number)));
+    maxAbs = Math.max(maxAbs, Math.abs(once[i] as number));
+  }
+  if (!(maxAbs > 0.01 && maxErr < 1e-12)) throw new Error(`expected doubled gradients: max |g| ${maxAbs}, max error ${maxErr}`);
+});
