@@ -108,20 +108,32 @@ export class ParameterStore {
   /**
    * Copies values from a state dict. Every key is validated before anything is
    * written, so a bad dict leaves the parameters untouched.
+   *
+   * The dict's keys are prefixed with `prefix`; the parameters it must cover are
+   * `own.names` when given (a module's own parameters in a shared store), else
+   * all parameters whose names start with `prefix`. `own.owner` names the
+   * module in messages (default: the store's owner).
    * @throws naming missing, unexpected and mis-shaped keys, or non-finite values.
    */
-  loadStateDict(dict: Readonly<Record<string, TensorLike>> | ReadonlyMap<string, TensorLike>, prefix = ''): void {
+  loadStateDict(
+    dict: Readonly<Record<string, TensorLike>> | ReadonlyMap<string, TensorLike>,
+    prefix = '',
+    own?: { readonly names?: readonly string[]; readonly owner?: string },
+  ): void {
+    const owner = own?.owner ?? this.owner;
+    if (dict === null || typeof dict !== 'object') throw new TypeError(`${owner}.loadStateDict: expected an object or Map of tensors, got ${String(dict)}`);
     const given = dict instanceof Map ? dict : new Map(Object.entries(dict as Record<string, TensorLike>));
     const entries = new Map([...given].map(([k, v]) => [prefix + k, v] as const));
+    const required = new Set(own?.names ?? this.names().filter((n) => n.startsWith(prefix)));
     const problems: string[] = [];
-    const missing = this.names().filter((n) => n.startsWith(prefix) && !entries.has(n));
+    const missing = [...required].filter((n) => !entries.has(n));
     if (missing.length) problems.push(`missing keys: ${missing.map((n) => n.slice(prefix.length)).join(', ')}`);
-    const unexpected = [...given.keys()].filter((n) => !this.refs.has(prefix + n));
+    const unexpected = [...given.keys()].filter((n) => !required.has(prefix + n));
     if (unexpected.length) problems.push(`unexpected keys: ${unexpected.join(', ')}`);
-    for (const [name, t] of entries) {
-      const r = this.refs.get(name);
+    for (const [name, t] of given) {
+      const r = required.has(prefix + name) ? this.refs.get(prefix + name) : undefined;
       if (!r) continue;
-      if (!t || !Array.isArray(t.shape) || t.data === undefined || typeof t.data.length !== 'number') {
+      if (!t || !Array.isArray(t.shape) || t.data == null || typeof t.data.length !== 'number') {
         problems.push(`'${name}' is not a tensor ({ data, shape })`);
         continue;
       }
@@ -138,7 +150,7 @@ export class ParameterStore {
         }
       }
     }
-    if (problems.length) throw new Error(`${this.owner}.loadStateDict: ${problems.join('; ')}`);
+    if (problems.length) throw new Error(`${owner}.loadStateDict: ${problems.join('; ')}`);
     for (const [name, t] of entries) {
       const r = this.ref(name);
       for (let i = 0; i < r.size; i++) this.data[r.offset + i] = t.data[i] as number;

@@ -5,29 +5,18 @@
  *
  * Shapes: input (B, I) or (I) unbatched; h, c (B, H) or (H).
  */
-import type { Backend } from '../backend/backend.js';
-import { jsBackend } from '../backend/js.js';
 import { defaultRecurrentInit } from '../init.js';
 import { checkFinite, checkShape, checkTensor } from '../layers/checks.js';
 import { finalSlot, type ScanCache, type ScanWeights, scanBackward, scanForward } from '../layers/recurrence.js';
-import { ParameterStore } from '../params.js';
-import { Random } from '../random.js';
-import { allocate, type DType, type FloatArray, type Tensor } from '../tensor.js';
+import { Module, type ModuleOptions } from '../module.js';
+import { allocate, type FloatArray, type Tensor } from '../tensor.js';
 import type { CellKind } from './cell.js';
 
-export interface CellModuleOptions {
+export interface CellModuleOptions extends ModuleOptions {
   inputSize: number;
   hiddenSize: number;
   /** Whether the cell has `bias_ih` and `bias_hh` (default true). */
   bias?: boolean;
-  /** Seed of the initialisation (default 0). */
-  seed?: number;
-  dtype?: DType;
-  backend?: Backend;
-  /** A store shared with other modules (default: a store of its own). */
-  params?: ParameterStore;
-  /** Prefix of the parameter names in a shared store (default none). */
-  prefix?: string;
 }
 
 /** The saved step of a cell's forward call. */
@@ -50,19 +39,14 @@ export interface CellInputGradients {
   dc0?: Tensor;
 }
 
-export class CellModule {
+export class CellModule extends Module {
   readonly inputSize: number;
   readonly hiddenSize: number;
   readonly bias: boolean;
-  readonly params: ParameterStore;
-  readonly backend: Backend;
-  /** Prefix of this module's names in a shared store. */
-  readonly prefix: string;
-  /** This module's parameter names in {@link params} (with prefix). */
-  readonly parameterNames: readonly string[];
   private readonly weights: ScanWeights;
 
-  constructor(protected readonly kind: CellKind, readonly moduleName: string, options: CellModuleOptions) {
+  constructor(protected readonly kind: CellKind, moduleName: string, options: CellModuleOptions) {
+    super(moduleName, options);
     const m = moduleName;
     for (const key of ['inputSize', 'hiddenSize'] as const) {
       const v = options[key];
@@ -71,40 +55,15 @@ export class CellModule {
     this.inputSize = options.inputSize;
     this.hiddenSize = options.hiddenSize;
     this.bias = options.bias ?? true;
-    this.backend = options.backend ?? jsBackend;
-    this.params = options.params ?? new ParameterStore(options.dtype ?? 'float32', m);
-    const prefix = (this.prefix = options.prefix ?? '');
-    const own: string[] = [];
-    const add = (name: string, shape: number[]): number => {
-      own.push(prefix + name);
-      return this.params.add(prefix + name, shape).offset;
-    };
     const G = kind.gates * this.hiddenSize;
     this.weights = {
-      wih: add('weight_ih', [G, this.inputSize]),
-      whh: add('weight_hh', [G, this.hiddenSize]),
-      bih: this.bias ? add('bias_ih', [G]) : -1,
-      bhh: this.bias ? add('bias_hh', [G]) : -1,
+      wih: this.addParameter('weight_ih', [G, this.inputSize]),
+      whh: this.addParameter('weight_hh', [G, this.hiddenSize]),
+      bih: this.bias ? this.addParameter('bias_ih', [G]) : -1,
+      bhh: this.bias ? this.addParameter('bias_hh', [G]) : -1,
       whr: -1,
     };
-    this.parameterNames = own;
-    defaultRecurrentInit(this.params, new Random(options.seed ?? 0), this.hiddenSize, own);
-  }
-
-  get dtype(): DType {
-    return this.params.dtype;
-  }
-
-  stateDict(): Record<string, Tensor> {
-    return this.params.stateDict(this.prefix);
-  }
-
-  loadStateDict(dict: Parameters<ParameterStore['loadStateDict']>[0]): void {
-    this.params.loadStateDict(dict, this.prefix);
-  }
-
-  zeroGrad(): void {
-    this.params.zeroGrad();
+    defaultRecurrentInit(this.params, this.rng, this.hiddenSize, this.parameterNames);
   }
 
   /** One step: `(h, c) = cell(input, (h0, c0))`; omitted states are zeros. */
@@ -142,8 +101,20 @@ export class CellModule {
   /** Backward of one step: accumulates parameter gradients, returns input and state gradients. */
   backward(ctx: CellContext, grads: { dh?: Tensor | null; dc?: Tensor | null } = {}): CellInputGradients {
     const m = `${this.moduleName}.backward`;
+    if (!ctx || typeof ctx !== 'object' || !ctx.cache || typeof ctx.cache !== 'object') {
+      throw new TypeError(`${m}: ctx must be the ctx returned by forward`);
+    }
     const { cache, batched } = ctx;
     const { B, H, I } = cache;
+    const w = this.weights;
+    const mismatch =
+      cache.kind !== this.kind ? `it is ${cache.kind.name}, expected ${this.kind.name}`
+      : H !== this.hiddenSize ? `hiddenSize ${H}, expected ${this.hiddenSize}`
+      : I !== this.inputSize ? `input size ${I}, expected ${this.inputSize}`
+      : cache.weights.wih !== w.wih || cache.weights.whh !== w.whh || cache.weights.bih !== w.bih || cache.weights.bhh !== w.bhh
+        ? 'it uses other parameters (bias or prefix differ)'
+      : null;
+    if (mismatch) throw new Error(`${m}: ctx does not come from a forward call of this module (${mismatch})`);
     const shape = batched ? [B, H] : [H];
     const gradOf = (arg: string, t: Tensor | null | undefined): FloatArray | null => {
       if (t == null) return null;
@@ -163,9 +134,4 @@ export class CellModule {
     return out;
   }
 
-  private copyIn(src: FloatArray): FloatArray {
-    const out = allocate(this.dtype, src.length);
-    out.set(src);
-    return out;
-  }
 }

@@ -13,17 +13,14 @@
  * Parameters per layer k and direction (suffix `_reverse` for the backward one):
  *   weight_ih_l{k} (g·H, in), weight_hh_l{k} (g·H, P), bias_ih_l{k}, bias_hh_l{k} (g·H), weight_hr_l{k} (P, H)
  */
-import type { Backend } from '../backend/backend.js';
-import { jsBackend } from '../backend/js.js';
 import type { CellKind } from '../cells/cell.js';
 import { defaultRecurrentInit } from '../init.js';
-import { ParameterStore } from '../params.js';
-import { Random } from '../random.js';
-import { allocate, type DType, type FloatArray, type Tensor } from '../tensor.js';
+import { Module, type ModuleOptions } from '../module.js';
+import { allocate, type FloatArray, type Tensor } from '../tensor.js';
 import { checkFinite, checkLengths, checkShape, checkTensor } from './checks.js';
 import { emitOutputs, finalSlot, type ScanCache, type ScanWeights, scanBackward, scanForward } from './recurrence.js';
 
-export interface RecurrentOptions {
+export interface RecurrentOptions extends ModuleOptions {
   inputSize: number;
   hiddenSize: number;
   /** Stacked layers (default 1). */
@@ -36,19 +33,6 @@ export interface RecurrentOptions {
   dropout?: number;
   /** Run a second scan backwards in time and concatenate (default false). */
   bidirectional?: boolean;
-  /** Seed of the generator used for initialisation and dropout (default 0). */
-  seed?: number;
-  /** Precision of parameters and computation (default 'float32'). */
-  dtype?: DType;
-  /** Kernels to run on (default: the reference TypeScript backend). */
-  backend?: Backend;
-  /**
-   * A store to allocate the parameters in, shared with other modules of a
-   * model (default: a store of its own). Its dtype wins over `dtype`.
-   */
-  params?: ParameterStore;
-  /** Prefix of the parameter names in a shared store, e.g. `'lstm.'` (default none). */
-  prefix?: string;
 }
 
 /** Optional inputs of {@link RecurrentLayer.forward}. */
@@ -94,7 +78,7 @@ export interface RecurrentInputGradients {
   dc0?: Tensor;
 }
 
-export class RecurrentLayer {
+export class RecurrentLayer extends Module {
   readonly inputSize: number;
   readonly hiddenSize: number;
   readonly numLayers: number;
@@ -105,23 +89,15 @@ export class RecurrentLayer {
   /** Emitted state size: projSize when set, else hiddenSize. */
   readonly outputSize: number;
   readonly projSize: number;
-  readonly params: ParameterStore;
-  readonly backend: Backend;
-  readonly rng: Random;
-  /** Dropout is active only in training mode (the default, as in PyTorch). */
-  training = true;
-  /** Prefix of this module's names in a shared store. */
-  readonly prefix: string;
-  /** This module's parameter names in {@link params} (with prefix). */
-  readonly parameterNames: readonly string[];
   private readonly weights: ScanWeights[] = [];
 
   constructor(
     protected readonly kind: CellKind,
-    readonly moduleName: string,
+    moduleName: string,
     options: RecurrentOptions,
     projSize = 0,
   ) {
+    super(moduleName, options);
     const m = moduleName;
     const positiveInt = (name: string, v: unknown): number => {
       if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new Error(`${m}: ${name} must be a positive integer, got ${String(v)}`);
@@ -141,15 +117,6 @@ export class RecurrentLayer {
     if (projSize >= this.hiddenSize) throw new Error(`${m}: projSize (${projSize}) must be smaller than hiddenSize (${this.hiddenSize})`);
     this.projSize = projSize;
     this.outputSize = projSize > 0 ? projSize : this.hiddenSize;
-    this.backend = options.backend ?? jsBackend;
-    this.rng = new Random(options.seed ?? 0);
-    this.params = options.params ?? new ParameterStore(options.dtype ?? 'float32', m);
-    const prefix = (this.prefix = options.prefix ?? '');
-    const own: string[] = [];
-    const add = (name: string, shape: number[]): number => {
-      own.push(prefix + name);
-      return this.params.add(prefix + name, shape).offset;
-    };
 
     const G = kind.gates * this.hiddenSize;
     const D = this.directions;
@@ -157,51 +124,20 @@ export class RecurrentLayer {
       const inSize = l === 0 ? this.inputSize : D * this.outputSize;
       for (let d = 0; d < D; d++) {
         const sfx = `_l${l}${d === 1 ? '_reverse' : ''}`;
-        const wih = add(`weight_ih${sfx}`, [G, inSize]);
-        const whh = add(`weight_hh${sfx}`, [G, this.outputSize]);
-        const bih = this.bias ? add(`bias_ih${sfx}`, [G]) : -1;
-        const bhh = this.bias ? add(`bias_hh${sfx}`, [G]) : -1;
-        const whr = projSize > 0 ? add(`weight_hr${sfx}`, [projSize, this.hiddenSize]) : -1;
+        const wih = this.addParameter(`weight_ih${sfx}`, [G, inSize]);
+        const whh = this.addParameter(`weight_hh${sfx}`, [G, this.outputSize]);
+        const bih = this.bias ? this.addParameter(`bias_ih${sfx}`, [G]) : -1;
+        const bhh = this.bias ? this.addParameter(`bias_hh${sfx}`, [G]) : -1;
+        const whr = projSize > 0 ? this.addParameter(`weight_hr${sfx}`, [projSize, this.hiddenSize]) : -1;
         this.weights.push({ wih, whh, bih, bhh, whr });
       }
     }
-    this.parameterNames = own;
-    defaultRecurrentInit(this.params, this.rng, this.hiddenSize, own);
+    defaultRecurrentInit(this.params, this.rng, this.hiddenSize, this.parameterNames);
   }
 
   /** 2 when bidirectional, else 1. */
   get directions(): number {
     return this.bidirectional ? 2 : 1;
-  }
-
-  get dtype(): DType {
-    return this.params.dtype;
-  }
-
-  /** Switches dropout on (training) or off (evaluation). Returns this. */
-  train(on = true): this {
-    this.training = on;
-    return this;
-  }
-
-  /** Same as `train(false)`. */
-  eval(): this {
-    return this.train(false);
-  }
-
-  /** Live views of the parameters under PyTorch's names. */
-  stateDict(): Record<string, Tensor> {
-    return this.params.stateDict(this.prefix);
-  }
-
-  /** Loads PyTorch-named weights; all keys are checked before any is written. */
-  loadStateDict(dict: Parameters<ParameterStore['loadStateDict']>[0]): void {
-    this.params.loadStateDict(dict, this.prefix);
-  }
-
-  /** Sets all parameter gradients to zero. */
-  zeroGrad(): void {
-    this.params.zeroGrad();
   }
 
   /** Runs the whole stack over a sequence. */
@@ -270,12 +206,16 @@ export class RecurrentLayer {
    */
   backward(ctx: RecurrentContext, grads: RecurrentGradients = {}): RecurrentInputGradients {
     const m = this.moduleName;
+    if (!ctx || typeof ctx !== 'object' || !Array.isArray(ctx.caches) || !Array.isArray(ctx.masks)) {
+      throw new TypeError(`${m}.backward: ctx must be the ctx returned by forward`);
+    }
     const { T, B, batched, caches, masks } = ctx;
-    if (!caches || caches.length !== this.numLayers * this.directions) throw new Error(`${m}.backward: ctx does not come from this module's forward`);
     const D = this.directions;
     const L = this.numLayers;
     const H = this.hiddenSize;
     const P = this.outputSize;
+    const mismatch = this.ctxMismatch(ctx);
+    if (mismatch) throw new Error(`${m}.backward: ctx does not come from a forward call of this module (${mismatch})`);
     const dtype = this.dtype;
     const stateShape = (width: number): number[] => (batched ? [L * D, B, width] : [L * D, width]);
 
@@ -313,6 +253,31 @@ export class RecurrentLayer {
     return result;
   }
 
+  /** Why `ctx` cannot come from this module's forward, or null when it can. */
+  private ctxMismatch(ctx: RecurrentContext): string | null {
+    const D = this.directions;
+    const { caches, masks, T, B } = ctx;
+    if (caches.length !== this.numLayers * D) return `${caches.length} scans, expected numLayers·D = ${this.numLayers * D}`;
+    if (masks.length !== this.numLayers) return `${masks.length} layers, expected ${this.numLayers}`;
+    for (let k = 0; k < caches.length; k++) {
+      const c = caches[k] as ScanCache;
+      const w = this.weights[k] as ScanWeights;
+      const inSize = k < D ? this.inputSize : D * this.outputSize;
+      if (c.kind !== this.kind) {
+        return `scan ${k} is ${c.kind.name}${c.kind.name === this.kind.name ? ' with another nonlinearity' : ''}, expected ${this.kind.name}`;
+      }
+      if (c.H !== this.hiddenSize) return `scan ${k} has hiddenSize ${c.H}, expected ${this.hiddenSize}`;
+      if (c.P !== this.outputSize) return `scan ${k} has output size ${c.P}, expected ${this.outputSize}`;
+      if (c.I !== inSize) return `scan ${k} has input size ${c.I}, expected ${inSize}`;
+      if (c.T !== T || c.B !== B) return `scan ${k} covers (T, B) = (${c.T}, ${c.B}), ctx says (${T}, ${B})`;
+      if (c.reverse !== (k % D === 1)) return `scan ${k} runs ${c.reverse ? 'backwards' : 'forwards'} in time`;
+      if (c.weights.wih !== w.wih || c.weights.whh !== w.whh || c.weights.bih !== w.bih || c.weights.bhh !== w.bhh || c.weights.whr !== w.whr) {
+        return `scan ${k} uses other parameters (bias or prefix differ)`;
+      }
+    }
+    return null;
+  }
+
   /** Bernoulli(1−p) keep mask scaled by 1/(1−p) (inverted dropout). */
   private dropoutMask(n: number): FloatArray {
     const mask = allocate(this.dtype, n);
@@ -344,7 +309,7 @@ export class RecurrentLayer {
 
   /** Validates a gradient or state shaped like a sequence and returns it time-major. */
   private readSequence(arg: string, t: Tensor, expected: number[], T: number, B: number, F: number, batched: boolean): FloatArray {
-    const m = this.moduleName;
+    const m = `${this.moduleName}.backward`;
     checkTensor(m, arg, t);
     checkShape(m, arg, t, expected, batched ? (this.batchFirst ? '(B, T, F)' : '(T, B, F)') : '(T, F)');
     checkFinite(m, arg, t);
@@ -365,16 +330,12 @@ export class RecurrentLayer {
     checkTensor(m, arg, t);
     const LD = this.numLayers * this.directions;
     const expected = batched ? [LD, B, width] : [LD, width];
-    checkShape(m, arg, t, expected, batched ? '(numLayers·D, B, H)' : '(numLayers·D, H)');
+    const w = width === this.hiddenSize ? 'hiddenSize' : 'projSize';
+    checkShape(m, arg, t, expected, batched ? `(numLayers·D, B, ${w})` : `(numLayers·D, ${w})`);
     checkFinite(m, arg, t);
     return this.copyIn(t.data);
   }
 
-  private copyIn(src: FloatArray): FloatArray {
-    const out = allocate(this.dtype, src.length);
-    out.set(src);
-    return out;
-  }
 
   /** Copies a (T,B,F), (B,T,F) or (T,F) buffer into a fresh time-major one. */
   private toTimeMajor(src: FloatArray, T: number, B: number, F: number, batched: boolean): FloatArray {
