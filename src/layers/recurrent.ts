@@ -13,6 +13,7 @@
  * Parameters per layer k and direction (suffix `_reverse` for the backward one):
  *   weight_ih_l{k} (g·H, in), weight_hh_l{k} (g·H, P), bias_ih_l{k}, bias_hh_l{k} (g·H), weight_hr_l{k} (P, H)
  */
+import { record, type Variable } from '../autograd/variable.js';
 import type { CellKind } from '../cells/cell.js';
 import { defaultRecurrentInit } from '../init.js';
 import { Module, type ModuleOptions } from '../module.js';
@@ -53,6 +54,14 @@ export interface RecurrentContext {
   readonly caches: ScanCache[];
   /** Dropout masks (scaled by 1/(1−p)) applied to layer l's output, per layer, or null. */
   readonly masks: (FloatArray | null)[];
+}
+
+/** Outputs of {@link RecurrentLayer.apply} as variables on the tape. */
+export interface RecurrentApplyOutput {
+  output: Variable;
+  hN: Variable;
+  /** LSTM only. */
+  cN?: Variable;
 }
 
 export interface RecurrentOutput {
@@ -250,6 +259,32 @@ export class RecurrentLayer extends Module {
       dh0: { data: dh0, shape: stateShape(P) },
     };
     if (dc0) result.dc0 = { data: dc0, shape: stateShape(H) };
+    return result;
+  }
+
+  /**
+   * The layer as one node of the autograd tape: `forward` now, `backward`
+   * when the loss is backpropagated. Gradients reach `x`, `h0` and `c0` if
+   * they are tracked, and the parameters' `grad` buffer always.
+   */
+  apply(x: Variable, state: { h0?: Variable | null; c0?: Variable | null; lengths?: ArrayLike<number> | null } = {}): RecurrentApplyOutput {
+    const { h0, c0 } = state;
+    const out = this.forward(x.value, { h0: h0?.value ?? null, c0: c0?.value ?? null, lengths: state.lengths ?? null });
+    const inputs = [x, ...(h0 ? [h0] : []), ...(c0 ? [c0] : [])];
+    const outputs = [out.output, out.hN, ...(out.cN ? [out.cN] : [])];
+    const vars = record(this.moduleName, inputs, outputs, ([dOutput, dhN, dcN]) => {
+      const shaped = (g: FloatArray | null | undefined, like: Tensor): Tensor | null => (g ? { data: g, shape: like.shape } : null);
+      const g = this.backward(out.ctx, {
+        dOutput: shaped(dOutput, out.output),
+        dhN: shaped(dhN, out.hN),
+        dcN: out.cN ? shaped(dcN, out.cN) : null,
+      });
+      if (x.tracked) x.accumulateGrad(g.dInput.data);
+      if (h0?.tracked) h0.accumulateGrad(g.dh0.data);
+      if (c0?.tracked && g.dc0) c0.accumulateGrad(g.dc0.data);
+    }, true);
+    const result: RecurrentApplyOutput = { output: vars[0] as Variable, hN: vars[1] as Variable };
+    if (vars[2]) result.cN = vars[2];
     return result;
   }
 
