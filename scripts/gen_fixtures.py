@@ -10,6 +10,12 @@ Outputs (all under test/fixtures/):
   torch_lstm_f16.safetensors   the same weights stored as F16
   torch_lstm_bf16.safetensors  the same weights stored as BF16
   torch_safetensors.json       exact values of the above, plus a float32 forward pass
+  optim.json                   torch.optim trajectories (SGD, Adam, AdamW, RMSprop, Adagrad;
+                               20 steps, float64, with the gradient of every step) and
+                               learning-rate schedules (StepLR, ExponentialLR,
+                               CosineAnnealingLR, ReduceLROnPlateau; 30 steps)
+  clip.json                    clip_grad_norm_ / clip_grad_value_ cases: gradients before,
+                               the returned total norm and the gradients after
 
 Tensors are encoded as {"shape": [...], "data": [flat row-major numbers]}.
 
@@ -23,6 +29,7 @@ everything it wrote before exiting.
 """
 
 import json
+import math
 import os
 import struct
 import zlib
@@ -30,6 +37,7 @@ import zlib
 import numpy as np
 import torch
 from torch import nn
+from torch.nn.utils import clip_grad_norm_, clip_grad_value_
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 torch.set_default_dtype(torch.float64)
@@ -462,6 +470,199 @@ def safetensors_fixture():
 
 
 # ---------------------------------------------------------------------------
+# optimisers, learning-rate schedules and gradient clipping (optim.json, clip.json)
+
+OPTIM_STEPS = 20
+SCHEDULE_STEPS = 30
+OPTIM_PARAMS = (("weight", (3, 4)), ("bias", (3,)), ("scale", (2, 2)))
+
+# TypeScript option names -> torch.optim keyword arguments
+TORCH_OPTION = {
+    "lr": "lr", "momentum": "momentum", "dampening": "dampening", "nesterov": "nesterov",
+    "weightDecay": "weight_decay", "betas": "betas", "eps": "eps", "amsgrad": "amsgrad",
+    "alpha": "alpha", "centered": "centered", "lrDecay": "lr_decay",
+    "initialAccumulatorValue": "initial_accumulator_value",
+}
+
+
+def optim_problem(name):
+    """A few parameter tensors and a loss with a quadratic fit and non-quadratic terms."""
+    seed_for(name)
+    params = {n: torch.randn(shape).requires_grad_() for n, shape in OPTIM_PARAMS}
+    x, y = torch.randn(4, 6), torch.randn(3, 6)
+
+    def loss_fn():
+        w, b, s = params["weight"], params["bias"], params["scale"]
+        fit = ((w @ x + b[:, None] - y) ** 2).mean()
+        return fit + 0.1 * torch.cos(3 * w).sum() + torch.log1p(s**2).sum() + torch.tanh(s @ s).sum()
+
+    return params, loss_fn
+
+
+def make_optimizer(kind, params, options):
+    kwargs = {TORCH_OPTION[k]: (tuple(v) if k == "betas" else v) for k, v in options.items()}
+    # the single-tensor code path, the reference the TypeScript loop follows
+    return getattr(torch.optim, kind)(params, foreach=False, **kwargs)
+
+
+def optim_case(name, kind, options):
+    params, loss_fn = optim_problem(name)
+    opt = make_optimizer(kind, list(params.values()), options)
+    initial = {n: enc(p) for n, p in params.items()}
+    steps = []
+    for _ in range(OPTIM_STEPS):
+        opt.zero_grad()
+        loss = loss_fn()
+        loss.backward()
+        grads = {n: enc(p.grad) for n, p in params.items()}
+        opt.step()
+        steps.append({"loss": loss.item(), "grads": grads, "params": {n: enc(p) for n, p in params.items()}})
+    return {"name": name, "optimizer": kind, "options": options, "paramNames": list(params),
+            "initial": initial, "steps": steps}
+
+
+def optim_cases():
+    O = optim_case
+    return [
+        O("sgd_plain", "SGD", {"lr": 0.05}),
+        O("sgd_momentum_nesterov_wd", "SGD", {"lr": 0.03, "momentum": 0.9, "nesterov": True, "weightDecay": 0.01}),
+        O("sgd_dampening", "SGD", {"lr": 0.04, "momentum": 0.8, "dampening": 0.3}),
+        O("adam", "Adam", {"lr": 0.02}),
+        O("adam_amsgrad_wd", "Adam", {"lr": 0.05, "betas": [0.8, 0.95], "eps": 1e-6, "weightDecay": 0.1,
+                                       "amsgrad": True}),
+        O("adamw", "AdamW", {"lr": 0.03, "weightDecay": 0.1}),
+        O("adamw_amsgrad", "AdamW", {"lr": 0.02, "betas": [0.85, 0.99], "weightDecay": 0.05, "amsgrad": True}),
+        O("rmsprop", "RMSprop", {"lr": 0.01}),
+        O("rmsprop_centered_momentum", "RMSprop", {"lr": 0.005, "alpha": 0.9, "eps": 1e-6, "weightDecay": 0.01,
+                                                   "momentum": 0.7, "centered": True}),
+        O("adagrad", "Adagrad", {"lr": 0.1}),
+        O("adagrad_lr_decay", "Adagrad", {"lr": 0.1, "lrDecay": 0.05, "weightDecay": 0.01,
+                                           "initialAccumulatorValue": 0.1, "eps": 1e-8}),
+    ]
+
+
+# a loss curve that improves, stalls, wobbles and improves again
+PLATEAU_METRICS = [1.0, 0.8, 0.7, 0.69995, 0.7, 0.71, 0.705, 0.6, 0.59, 0.59, 0.595, 0.6, 0.6, 0.58, 0.5,
+                   0.5, 0.5, 0.5, 0.5, 0.5, 0.45, 0.44, 0.44, 0.44, 0.45, 0.46, 0.47, 0.48, 0.49, 0.5]
+
+
+def schedule_case(name, kind, options, lr=0.1, metrics=None):
+    p = torch.zeros(1, requires_grad=True)
+    opt = torch.optim.SGD([p], lr=lr)
+    torch_names = {"stepSize": "step_size", "gamma": "gamma", "tMax": "T_max", "etaMin": "eta_min",
+                   "mode": "mode", "factor": "factor", "patience": "patience", "threshold": "threshold",
+                   "thresholdMode": "threshold_mode", "cooldown": "cooldown", "minLr": "min_lr", "eps": "eps"}
+    sched = getattr(torch.optim.lr_scheduler, kind)(opt, **{torch_names[k]: v for k, v in options.items()})
+    lrs = [opt.param_groups[0]["lr"]]
+    for k in range(SCHEDULE_STEPS):
+        opt.step()
+        if metrics is None:
+            sched.step()
+        else:
+            sched.step(metrics[k])
+        lrs.append(opt.param_groups[0]["lr"])
+    return {"name": name, "scheduler": kind, "options": options, "initialLr": lr, "metrics": metrics, "lrs": lrs}
+
+
+def schedule_cases():
+    S = schedule_case
+    return [
+        S("step_lr", "StepLR", {"stepSize": 7, "gamma": 0.5}),
+        S("exponential_lr", "ExponentialLR", {"gamma": 0.9}),
+        S("cosine_restarts", "CosineAnnealingLR", {"tMax": 10, "etaMin": 0.001}),
+        S("cosine_long", "CosineAnnealingLR", {"tMax": 30}, lr=0.05),
+        S("plateau_min_rel", "ReduceLROnPlateau", {"mode": "min", "factor": 0.5, "patience": 2, "cooldown": 1,
+                                                   "minLr": 0.01}, metrics=PLATEAU_METRICS),
+        S("plateau_min_abs", "ReduceLROnPlateau", {"mode": "min", "factor": 0.3, "patience": 1,
+                                                   "threshold": 0.01, "thresholdMode": "abs"},
+          metrics=PLATEAU_METRICS),
+        S("plateau_max_rel", "ReduceLROnPlateau", {"mode": "max", "factor": 0.7, "patience": 3, "threshold": 0.02},
+          metrics=[-m for m in PLATEAU_METRICS]),
+        S("plateau_eps", "ReduceLROnPlateau", {"factor": 0.5, "patience": 0, "minLr": 0.0249, "eps": 1e-3},
+          metrics=PLATEAU_METRICS),
+    ]
+
+
+CLIP_PARAMS = (("weight_ih_l0", (8, 3)), ("weight_hh_l0", (8, 2)), ("bias_ih_l0", (8,)), ("bias_hh_l0", (8,)))
+
+
+def clip_case(name, kind, *, max_norm=None, norm_type=2.0, clip_value=None, names=None, at_threshold=False):
+    seed_for(name)
+    params = {}
+    for n, shape in CLIP_PARAMS:
+        params[n] = torch.zeros(shape, requires_grad=True)
+        params[n].grad = torch.randn(shape)
+    before = {n: enc(p.grad) for n, p in params.items()}
+    selected = [params[n] for n in (names or params)]
+    total = None
+    if kind == "norm":
+        if at_threshold:  # max_norm equal to the norm: torch still scales by max_norm / (norm + 1e-6)
+            max_norm = clip_grad_norm_(selected, math.inf, norm_type).item()
+        total = clip_grad_norm_(selected, max_norm, norm_type).item()
+    else:
+        clip_grad_value_(selected, clip_value)
+    return {"name": name, "kind": kind, "maxNorm": max_norm,
+            "normType": "inf" if norm_type == math.inf else norm_type, "clipValue": clip_value, "names": names,
+            "paramNames": list(params), "grads": before, "totalNorm": total,
+            "clipped": {n: enc(p.grad) for n, p in params.items()}}
+
+
+def clip_cases():
+    C = clip_case
+    return [
+        C("norm2_clipped", "norm", max_norm=1.0),
+        C("norm1_clipped", "norm", max_norm=2.0, norm_type=1.0),
+        C("norminf_clipped", "norm", max_norm=0.5, norm_type=math.inf),
+        C("norm3_clipped", "norm", max_norm=1.5, norm_type=3.0),
+        C("norm2_under", "norm", max_norm=100.0),
+        C("norminf_under", "norm", max_norm=10.0, norm_type=math.inf),
+        C("norm2_at_threshold", "norm", at_threshold=True),
+        C("norm2_subset", "norm", max_norm=0.5, names=["weight_hh_l0", "bias_hh_l0"]),
+        C("value_clipped", "value", clip_value=0.3),
+        C("value_subset", "value", clip_value=0.1, names=["weight_ih_l0"]),
+    ]
+
+
+def check_optim_and_clip():
+    """Replays every optimiser case from the recorded gradients and every clip case from its inputs."""
+    optim = json.load(open(os.path.join(FIXTURES, "optim.json")))
+    clip = json.load(open(os.path.join(FIXTURES, "clip.json")))
+    for c in optim["cases"]:
+        params = [dec(c["initial"][n]).requires_grad_() for n in c["paramNames"]]
+        opt = make_optimizer(c["optimizer"], params, c["options"])
+        assert len(c["steps"]) == OPTIM_STEPS, c["name"]
+        for s in c["steps"]:
+            for p, n in zip(params, c["paramNames"]):
+                check_tensor(s["grads"][n], c["name"])
+                p.grad = dec(s["grads"][n])
+            opt.step()
+            for p, n in zip(params, c["paramNames"]):
+                assert torch.equal(p.detach(), dec(s["params"][n])), f"{c['name']}: {n}"
+    for c in optim["schedules"]:
+        assert len(c["lrs"]) == SCHEDULE_STEPS + 1 and len(set(c["lrs"])) > 1, c["name"]
+    for c in clip["cases"]:
+        grads = {n: dec(c["grads"][n]) for n in c["paramNames"]}
+        selected = c["names"] or c["paramNames"]
+        for n in selected:
+            g = grads[n]
+            p = torch.zeros(g.shape, requires_grad=True)
+            p.grad = g
+            grads[n] = p
+        ps = [grads[n] for n in selected]
+        if c["kind"] == "norm":
+            norm_type = math.inf if c["normType"] == "inf" else c["normType"]
+            assert clip_grad_norm_(ps, c["maxNorm"], norm_type).item() == c["totalNorm"], c["name"]
+        else:
+            clip_grad_value_(ps, c["clipValue"])
+        for n in c["paramNames"]:
+            g = grads[n].grad if n in selected else grads[n]
+            assert torch.equal(g, dec(c["clipped"][n])), f"{c['name']}: {n}"
+        changed = any(not torch.equal(dec(c["grads"][n]), dec(c["clipped"][n])) for n in c["paramNames"])
+        assert changed == (not c["name"].endswith("_under")), c["name"]
+    return optim, clip
+
+
+# ---------------------------------------------------------------------------
 # self-check
 
 
@@ -544,8 +745,14 @@ def main():
     write_json("cells.json", header(cell_cases()))
     write_json("torch_safetensors.json", safetensors_fixture())
 
+    write_json("optim.json", {**header(optim_cases()), "schedules": schedule_cases()})
+    write_json("clip.json", header(clip_cases()))
+
     layers, cells = self_check()
+    optim, clip = check_optim_and_clip()
     print(f"layers.json: {len(layers['cases'])} cases, cells.json: {len(cells['cases'])} cases")
+    print(f"optim.json: {len(optim['cases'])} optimiser and {len(optim['schedules'])} schedule cases, "
+          f"clip.json: {len(clip['cases'])} cases")
     for name in sorted(os.listdir(FIXTURES)):
         print(f"  {name}: {os.path.getsize(os.path.join(FIXTURES, name))} bytes")
 

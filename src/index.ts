@@ -4,13 +4,34 @@ export { Random, type RandomState } from './random.js';
 export { ParameterStore, type ParamRef, type TensorLike } from './params.js';
 export type { Backend } from './backend/backend.js';
 export { jsBackend } from './backend/js.js';
-export { uniformInit, defaultRecurrentInit } from './init.js';
+export {
+  uniformInit, defaultRecurrentInit, calculateGain, fans, xavierUniform, xavierNormal, kaimingUniform, kaimingNormal,
+  orthogonal, identity, forgetGateBias, constantInit, zerosInit,
+  type Nonlinearity, type KaimingOptions, type BlockInitOptions,
+} from './init.js';
+export { Module, type ModuleOptions } from './module.js';
+export { Variable, Node, constant, leaf, noGrad, isGradEnabled } from './autograd/variable.js';
+export { concat, slice, stack, reshape, dropout } from './autograd/ops.js';
+export { Linear, type LinearOptions } from './layers/linear.js';
+export { Embedding, type EmbeddingOptions, type TokenIds } from './layers/embedding.js';
+export { crossEntropy, mse, assertFiniteLoss, type CrossEntropyOptions } from './train/loss.js';
+export {
+  Optimizer, SGD, Adam, AdamW, RMSprop, Adagrad,
+  type OptimizerType, type OptimizerState, type HyperValue,
+  type SGDOptions, type AdamOptions, type RMSpropOptions, type AdagradOptions,
+} from './train/optim.js';
+export {
+  LRScheduler, StepLR, ExponentialLR, CosineAnnealingLR, ReduceLROnPlateau,
+  type LrTarget, type SchedulerType, type SchedulerState, type ReduceLROnPlateauOptions,
+} from './train/schedule.js';
+export { clipGradNorm, clipGradValue, type ClipGradNormOptions, type ClipGradValueOptions } from './train/clip.js';
+export { truncatedBPTT, type TBPTTOptions, type TBPTTWindow, type TBPTTResult } from './train/tbptt.js';
 export { RNNCell } from './cells/rnn.js';
 export { LSTMCell } from './cells/lstm.js';
 export { GRUCell } from './cells/gru.js';
 export type { CellModule, CellModuleOptions, CellOutput, CellContext, CellInputGradients } from './cells/module.js';
 export {
-  RecurrentLayer, type RecurrentOptions, type RecurrentState, type RecurrentOutput,
+  RecurrentLayer, type RecurrentOptions, type RecurrentState, type RecurrentOutput, type RecurrentApplyOutput,
   type RecurrentContext, type RecurrentGradients, type RecurrentInputGradients,
 } from './layers/recurrent.js';
 export { RNN, type RNNOptions } from './layers/rnn.js';
