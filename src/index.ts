@@ -41,3 +41,8 @@ export {
   SafetensorsError, parseSafetensors, serializeSafetensors, readSafetensors, writeSafetensors,
   type SafetensorsContents,
 } from './io/safetensors.js';
+export {
+  RTRL, OnlineRTRL, UORO,
+  type ForwardModeLayer, type ForwardModeCell, type ForwardModeOptions,
+  type OnlineRTRLOptions, type UOROOptions,
+} from './train/rtrl.js';
