@@ -11,58 +11,46 @@ export const jsBackend: Backend = {
   name: 'js',
 
   gemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc) {
-    // Scale or clear C first, so the loops below only accumulate.
-    for (let i = 0; i < m; i++) {
-      const row = cOff + i * ldc;
-      if (beta === 0) c.fill(0, row, row + n);
-      else if (beta !== 1) for (let j = 0; j < n; j++) c[row + j] = (c[row + j] as number) * beta;
+    // op(A)[i, p] = a[aOff + i·sAi + p·sAp],  op(B)[p, j] = b[bOff + p·sBp + j·sBj]
+    const sAi = transA ? 1 : lda;
+    const sAp = transA ? lda : 1;
+    const sBp = transB ? 1 : ldb;
+    const sBj = transB ? ldb : 1;
+    const store = (i: number, j: number, acc: number): void => {
+      const ci = cOff + i * ldc + j;
+      c[ci] = beta === 0 ? alpha * acc : alpha * acc + beta * (c[ci] as number);
+    };
+    const m4 = m - (m % 4);
+    const n4 = n - (n % 4);
+    // 4×4 tiles of C, sixteen running sums over p: C[i0+r, j0+s] = Σ_p op(A)[i0+r, p]·op(B)[p, j0+s]
+    for (let i0 = 0; i0 < m4; i0 += 4) {
+      for (let j0 = 0; j0 < n4; j0 += 4) {
+        let c00 = 0, c01 = 0, c02 = 0, c03 = 0, c10 = 0, c11 = 0, c12 = 0, c13 = 0;
+        let c20 = 0, c21 = 0, c22 = 0, c23 = 0, c30 = 0, c31 = 0, c32 = 0, c33 = 0;
+        let ap = aOff + i0 * sAi;
+        let bp = bOff + j0 * sBj;
+        for (let p = 0; p < k; p++, ap += sAp, bp += sBp) {
+          const a0 = a[ap] as number, a1 = a[ap + sAi] as number, a2 = a[ap + 2 * sAi] as number, a3 = a[ap + 3 * sAi] as number;
+          const b0 = b[bp] as number, b1 = b[bp + sBj] as number, b2 = b[bp + 2 * sBj] as number, b3 = b[bp + 3 * sBj] as number;
+          c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3;
+          c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3;
+          c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3;
+          c30 += a3 * b0; c31 += a3 * b1; c32 += a3 * b2; c33 += a3 * b3;
+        }
+        store(i0, j0, c00); store(i0, j0 + 1, c01); store(i0, j0 + 2, c02); store(i0, j0 + 3, c03);
+        store(i0 + 1, j0, c10); store(i0 + 1, j0 + 1, c11); store(i0 + 1, j0 + 2, c12); store(i0 + 1, j0 + 3, c13);
+        store(i0 + 2, j0, c20); store(i0 + 2, j0 + 1, c21); store(i0 + 2, j0 + 2, c22); store(i0 + 2, j0 + 3, c23);
+        store(i0 + 3, j0, c30); store(i0 + 3, j0 + 1, c31); store(i0 + 3, j0 + 2, c32); store(i0 + 3, j0 + 3, c33);
+      }
     }
-    if (alpha === 0 || k === 0) return;
-    if (!transA && !transB) {
-      // C[i,:] += alpha·A[i,p]·B[p,:]  (rows of B streamed contiguously)
-      for (let i = 0; i < m; i++) {
-        const cRow = cOff + i * ldc;
-        for (let p = 0; p < k; p++) {
-          const s = alpha * (a[aOff + i * lda + p] as number);
-          if (s === 0) continue;
-          const bRow = bOff + p * ldb;
-          for (let j = 0; j < n; j++) c[cRow + j] = (c[cRow + j] as number) + s * (b[bRow + j] as number);
-        }
-      }
-    } else if (!transA && transB) {
-      // C[i,j] += alpha·⟨A[i,:], B[j,:]⟩
-      for (let i = 0; i < m; i++) {
-        const aRow = aOff + i * lda;
-        const cRow = cOff + i * ldc;
-        for (let j = 0; j < n; j++) {
-          const bRow = bOff + j * ldb;
-          let s = 0;
-          for (let p = 0; p < k; p++) s += (a[aRow + p] as number) * (b[bRow + p] as number);
-          c[cRow + j] = (c[cRow + j] as number) + alpha * s;
-        }
-      }
-    } else if (transA && !transB) {
-      // C[i,:] += alpha·A[p,i]·B[p,:]
-      for (let p = 0; p < k; p++) {
-        const aRow = aOff + p * lda;
-        const bRow = bOff + p * ldb;
-        for (let i = 0; i < m; i++) {
-          const s = alpha * (a[aRow + i] as number);
-          if (s === 0) continue;
-          const cRow = cOff + i * ldc;
-          for (let j = 0; j < n; j++) c[cRow + j] = (c[cRow + j] as number) + s * (b[bRow + j] as number);
-        }
-      }
-    } else {
-      // C[i,j] += alpha·Σ_p A[p,i]·B[j,p]
-      for (let i = 0; i < m; i++) {
-        const cRow = cOff + i * ldc;
-        for (let j = 0; j < n; j++) {
-          const bRow = bOff + j * ldb;
-          let s = 0;
-          for (let p = 0; p < k; p++) s += (a[aOff + p * lda + i] as number) * (b[bRow + p] as number);
-          c[cRow + j] = (c[cRow + j] as number) + alpha * s;
-        }
+    // Edges: the rows and columns left over by the tiles, one dot product each.
+    for (let i = 0; i < m; i++) {
+      for (let j = i < m4 ? n4 : 0; j < n; j++) {
+        let acc = 0;
+        let ap = aOff + i * sAi;
+        let bp = bOff + j * sBj;
+        for (let p = 0; p < k; p++, ap += sAp, bp += sBp) acc += (a[ap] as number) * (b[bp] as number);
+        store(i, j, acc);
       }
     }
   },
