@@ -16,10 +16,12 @@ export const CHARLM_KIND = 'recurrent.charlm';
 const VERSION = 1;
 const OPTIMIZER_PREFIX = 'optimizer.';
 
-/** Where the training text came from, kept to refuse resuming on other data by mistake. */
+/** Where the training text came from and the run's budget, so a resumed run continues the same run. */
 export interface DataInfo {
   source: string;
   validationFraction: number;
+  /** Training budget of the run (seconds of training and/or steps). */
+  budget?: { seconds?: number; steps?: number };
 }
 
 export interface CharLMCheckpoint {

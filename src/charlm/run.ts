@@ -1,0 +1,133 @@
+/**
+ * A whole training run of a character model: the loop the command line uses,
+ * as a function an app can call. It owns the schedule — when to validate,
+ * sample, checkpoint and stop — and reports through callbacks.
+ *
+ * Budgets count training time only (validation and sampling excluded), like
+ * the reference protocol; a resumed run counts the time already spent.
+ */
+import type { Backend } from '../backend/backend.js';
+import { saveCharLM, type DataInfo } from './checkpoint.js';
+import type { CharLM } from './model.js';
+import { sampleText } from './sample.js';
+import { CharLMTrainer, type HistoryEntry, type TrainConfig, type TrainerSnapshot } from './trainer.js';
+import type { Vocabulary } from './vocabulary.js';
+
+/** When a run ends: after this much training time or this many steps (whichever is set; both → first reached). */
+export interface Budget {
+  seconds?: number;
+  steps?: number;
+}
+
+export interface RunOptions {
+  model: CharLM;
+  vocab: Vocabulary;
+  trainIds: Int32Array;
+  validationIds: Int32Array;
+  train: TrainConfig;
+  budget: Budget;
+  data: DataInfo;
+  /** Checkpoint path (none = no checkpoints). */
+  checkpoint?: string;
+  /** Wall-clock seconds between checkpoints (default 60). */
+  checkpointEvery?: number;
+  /** Training seconds between validations (default 30). */
+  validateEvery?: number;
+  /** Cap on validation windows of 256 characters (default: all). */
+  validationWindows?: number;
+  /** Characters sampled at each validation (default 200; 0 = none). */
+  sampleLength?: number;
+  /** Trainer state to continue from (resume). */
+  resume?: TrainerSnapshot;
+  /** Polled between steps; true stops the run after saving a checkpoint. */
+  shouldStop?: () => boolean;
+  backend?: Backend;
+}
+
+export interface Progress {
+  step: number;
+  seconds: number;
+  tokens: number;
+  tokensPerSecond: number;
+  /** Exponential moving average of the training loss (nats/char). */
+  trainLoss: number;
+  /** Fraction of the budget done, in [0, 1]. */
+  fraction: number;
+  lastValidation: HistoryEntry | null;
+}
+
+export interface RunCallbacks {
+  onStep?(p: Progress): void;
+  onValidation?(entry: HistoryEntry, sample: string): void;
+  onCheckpoint?(path: string, step: number): void;
+}
+
+export interface RunResult {
+  trainer: CharLMTrainer;
+  stoppedEarly: boolean;
+  /** Final validation loss in nats/char. */
+  validationLoss: number;
+}
+
+const LN2 = Math.log(2);
+
+/** nats → bits. */
+export function bits(nats: number): number {
+  return nats / LN2;
+}
+
+export function runTraining(o: RunOptions, cb: RunCallbacks = {}): RunResult {
+  const { budget } = o;
+  if (budget.seconds === undefined && budget.steps === undefined) throw new Error('train: give a time budget or a number of steps/epochs');
+  const trainer = new CharLMTrainer(o.model, o.trainIds, o.validationIds, o.train);
+  if (o.resume) trainer.restore(o.resume);
+  const validateEvery = o.validateEvery ?? 30;
+  const checkpointEvery = o.checkpointEvery ?? 60;
+  const evalOptions = { maxWindows: o.validationWindows ?? Infinity };
+  const sampleLength = o.sampleLength ?? 200;
+  let smoothed = Number.NaN;
+  let nextValidation = Math.floor(trainer.seconds / validateEvery + 1) * validateEvery;
+  let lastCheckpoint = performance.now();
+  let lastValidation: HistoryEntry | null = trainer.history[trainer.history.length - 1] ?? null;
+  const done = (): boolean =>
+    (budget.seconds !== undefined && trainer.seconds >= budget.seconds) || (budget.steps !== undefined && trainer.step >= budget.steps);
+  const fraction = (): number => Math.min(1, Math.max(
+    budget.seconds !== undefined ? trainer.seconds / budget.seconds : 0,
+    budget.steps !== undefined ? trainer.step / budget.steps : 0,
+  ));
+  const save = (): void => {
+    if (!o.checkpoint) return;
+    saveCharLM(o.checkpoint, trainer, o.vocab, o.data);
+    lastCheckpoint = performance.now();
+    cb.onCheckpoint?.(o.checkpoint, trainer.step);
+  };
+  const validate = (): HistoryEntry => {
+    const entry = trainer.record(smoothed, trainer.evaluate(undefined, evalOptions));
+    lastValidation = entry;
+    const sample = sampleLength > 0 ? sampleText(o.model, o.vocab, { length: sampleLength, temperature: 0.8, seed: trainer.step }) : '';
+    cb.onValidation?.(entry, sample);
+    return entry;
+  };
+
+  let stoppedEarly = false;
+  while (!done()) {
+    if (o.shouldStop?.()) {
+      stoppedEarly = true;
+      break;
+    }
+    const loss = trainer.trainStep();
+    smoothed = Number.isNaN(smoothed) ? loss : 0.98 * smoothed + 0.02 * loss;
+    cb.onStep?.({
+      step: trainer.step, seconds: trainer.seconds, tokens: trainer.tokens,
+      tokensPerSecond: trainer.tokens / Math.max(trainer.seconds, 1e-9), trainLoss: smoothed, fraction: fraction(), lastValidation,
+    });
+    if (trainer.seconds >= nextValidation && !done()) {
+      validate();
+      nextValidation = Math.floor(trainer.seconds / validateEvery + 1) * validateEvery;
+    }
+    if ((performance.now() - lastCheckpoint) / 1000 >= checkpointEvery) save();
+  }
+  const final = stoppedEarly ? (lastValidation?.validationLoss ?? Number.NaN) : validate().validationLoss;
+  save();
+  return { trainer, stoppedEarly, validationLoss: final };
+}

@@ -1,0 +1,25 @@
+/** `recurrent info`: what a checkpoint holds. */
+import { loadCharLM } from '../charlm/checkpoint.js';
+import { bits } from '../charlm/run.js';
+import { formatSeconds } from './options.js';
+
+export function infoCommand(o: { checkpoint: string; json: boolean }): number {
+  const c = loadCharLM(o.checkpoint);
+  const { config, train, trainer, data } = c;
+  if (o.json) {
+    console.log(JSON.stringify({ config, train, data, parameters: c.model.params.size, step: trainer.step, seconds: trainer.seconds, tokens: trainer.tokens, history: trainer.history }, null, 2));
+    return 0;
+  }
+  console.log(`checkpoint: ${o.checkpoint}`);
+  console.log(`model: ${config.cell.toUpperCase()} ${config.numLayers}×${config.hiddenSize}, embedding ${config.embeddingSize}, dropout ${config.dropout}, vocabulary ${config.vocabSize}, ${c.model.params.size.toLocaleString('en-US')} parameters`);
+  console.log(`training: batch ${train.batchSize} × ${train.seqLength}, ${train.optimizer} lr ${train.lr}, clip ${train.clip}, seed ${config.seed}`);
+  console.log(`data: ${data.source} (validation fraction ${data.validationFraction})`);
+  console.log(`progress: step ${trainer.step}, ${trainer.tokens.toLocaleString('en-US')} tokens, ${formatSeconds(trainer.seconds)} of training`);
+  if (trainer.history.length) {
+    console.log('history:   step     time   train nats   val nats   val bits/char');
+    for (const h of trainer.history) {
+      console.log(`  ${String(h.step).padStart(10)} ${formatSeconds(h.seconds).padStart(8)}   ${h.trainLoss.toFixed(4).padStart(10)}   ${h.validationLoss.toFixed(4).padStart(8)}   ${bits(h.validationLoss).toFixed(4).padStart(13)}`);
+    }
+  }
+  return 0;
+}
