@@ -16,10 +16,14 @@ Outputs (all under test/fixtures/):
                                CosineAnnealingLR, ReduceLROnPlateau; 30 steps)
   clip.json                    clip_grad_norm_ / clip_grad_value_ cases: gradients before,
                                the returned total norm and the gradients after
+  charlm_{lstm,gru}.safetensors  tiny character-LM checkpoints written by this project's
+                               CLI (`recurrent train`), loaded here into nn.Embedding,
+                               nn.LSTM / nn.GRU and nn.Linear with load_state_dict
+  charlm_export.json           the logits PyTorch computes from those checkpoints
 
 Tensors are encoded as {"shape": [...], "data": [flat row-major numbers]}.
 
-Run from the project root (needs torch and numpy):
+Run from the project root after `npm run build` (needs torch and numpy):
 
     /usr/bin/python3 scripts/gen_fixtures.py
 
@@ -739,6 +743,43 @@ def self_check():
     return layers, cells
 
 
+EXPORT_TEXT = "".join(
+    f"line {i}: the {'quick brown fox' if i % 3 else 'lazy dog'} jumps {i * 7 % 13} times.\n" for i in range(200)
+)
+
+
+def charlm_export_case(cell):
+    """Train a tiny model with the CLI, load its checkpoint into torch modules, record torch's logits."""
+    import subprocess
+    import tempfile
+
+    name = f"charlm_{cell}.safetensors"
+    path = os.path.join(FIXTURES, name)
+    with tempfile.TemporaryDirectory() as tmp:
+        data = os.path.join(tmp, "text.txt")
+        with open(data, "w", encoding="utf-8") as f:
+            f.write(EXPORT_TEXT)
+        subprocess.run(
+            ["node", "dist/src/cli/main.js", "train", "--data", data, "--cell", cell, "--layers", "2",
+             "--hidden", "8", "--embedding", "4", "--steps", "3", "--batch", "4", "--seq-length", "16",
+             "--sample-length", "0", "--checkpoint", path, "--backend", "js"],
+            check=True, stdout=subprocess.DEVNULL,
+        )
+    weights = {k: v.float() for k, v in read_safetensors(path).items() if not k.startswith("optimizer.")}
+    vocab = weights["embedding.weight"].shape[0]
+    embedding = nn.Embedding(vocab, 4)
+    rnn = (nn.LSTM if cell == "lstm" else nn.GRU)(4, 8, num_layers=2)
+    decoder = nn.Linear(8, vocab)
+    for prefix, module in (("embedding.", embedding), ("rnn.", rnn), ("decoder.", decoder)):
+        module.load_state_dict({k[len(prefix):]: v for k, v in weights.items() if k.startswith(prefix)})
+    g = torch.Generator().manual_seed(zlib.crc32(name.encode("utf-8")))
+    ids = torch.randint(0, vocab, (12, 2), generator=g)
+    with torch.no_grad():
+        out, _ = rnn(embedding(ids))
+        logits = decoder(out)
+    return {"name": cell, "checkpoint": name, "ids": enc(ids.double()), "logits": enc(logits.double())}
+
+
 def main():
     os.makedirs(FIXTURES, exist_ok=True)
     write_json("layers.json", header(layer_cases()))
@@ -747,6 +788,7 @@ def main():
 
     write_json("optim.json", {**header(optim_cases()), "schedules": schedule_cases()})
     write_json("clip.json", header(clip_cases()))
+    write_json("charlm_export.json", header([charlm_export_case("lstm"), charlm_export_case("gru")]))
 
     layers, cells = self_check()
     optim, clip = check_optim_and_clip()
