@@ -1,0 +1,291 @@
+/**
+ * Fused gate kernels (forward and backward of the LSTM, GRU and Elman
+ * cells), bias broadcast and row sums. Semantics are those of the
+ * reference backend (src/backend/js.ts); arguments are byte addresses of
+ * float32 buffers in this module's memory. Each row of hidden size `H` is
+ * processed four units at a time, the tail with partial loads.
+ */
+import { loadN, madd, sigmoid4, storeN, tanh4 } from './simd';
+
+// @ts-ignore: decorator
+@inline function one(): v128 {
+  return f32x4.splat(1);
+}
+
+/** `x·(1 − x)`: σ' expressed through σ. */
+// @ts-ignore: decorator
+@inline function dsig(s: v128): v128 {
+  return f32x4.mul(s, f32x4.sub(one(), s));
+}
+
+/** `1 − t²`: tanh' expressed through tanh. */
+// @ts-ignore: decorator
+@inline function dtanh(t: v128): v128 {
+  return f32x4.sub(one(), f32x4.mul(t, t));
+}
+
+// @ts-ignore: decorator
+@inline function lstmForwardUnits(g: usize, hb: usize, cPrev: usize, c: usize, m: usize, n: i32): void {
+  const i = sigmoid4(loadN(g, n));
+  const f = sigmoid4(loadN(g + hb, n));
+  const gg = tanh4(loadN(g + 2 * hb, n));
+  const o = sigmoid4(loadN(g + 3 * hb, n));
+  storeN(g, i, n);
+  storeN(g + hb, f, n);
+  storeN(g + 2 * hb, gg, n);
+  storeN(g + 3 * hb, o, n);
+  const ct = madd(f, loadN(cPrev, n), f32x4.mul(i, gg)); // c = f⊙c₋ + i⊙g
+  storeN(c, ct, n);
+  storeN(m, f32x4.mul(o, tanh4(ct)), n); // m = o⊙tanh(c)
+}
+
+/**
+ * LSTM gates, forward, for `rows` rows: `gates` (rows × 4H, `[i f g o]`
+ * pre-activations) is overwritten with `σ(i), σ(f), tanh(g), σ(o)`; then
+ * `c = f ⊙ cPrev + i ⊙ g` and `m = o ⊙ tanh(c)` (rows × H each).
+ */
+export function lstmForward(rows: i32, H: i32, gates: usize, cPrev: usize, c: usize, m: usize): void {
+  const hb = <usize>H << 2;
+  for (let r = 0; r < rows; r++) {
+    const g0 = gates + <usize>r * 4 * hb;
+    const s0 = <usize>r * hb;
+    let j = 0;
+    for (; j + 4 <= H; j += 4) {
+      const o = <usize>j << 2;
+      lstmForwardUnits(g0 + o, hb, cPrev + s0 + o, c + s0 + o, m + s0 + o, 4);
+    }
+    if (j < H) {
+      const o = <usize>j << 2;
+      lstmForwardUnits(g0 + o, hb, cPrev + s0 + o, c + s0 + o, m + s0 + o, H - j);
+    }
+  }
+}
+
+// @ts-ignore: decorator
+@inline function lstmBackwardUnits(g: usize, hb: usize, cPrev: usize, c: usize, dm: usize, dc: usize, dg: usize, n: i32): void {
+  const i = loadN(g, n);
+  const f = loadN(g + hb, n);
+  const gg = loadN(g + 2 * hb, n);
+  const o = loadN(g + 3 * hb, n);
+  const tc = tanh4(loadN(c, n));
+  const dmv = loadN(dm, n);
+  const dct = madd(f32x4.mul(dmv, o), dtanh(tc), loadN(dc, n)); // through m = o⊙tanh(c)
+  storeN(dg, f32x4.mul(f32x4.mul(dct, gg), dsig(i)), n); // through c = … + i⊙g, then σ
+  storeN(dg + hb, f32x4.mul(f32x4.mul(dct, loadN(cPrev, n)), dsig(f)), n); // through f⊙c₋, then σ
+  storeN(dg + 2 * hb, f32x4.mul(f32x4.mul(dct, i), dtanh(gg)), n); // through i⊙g, then tanh
+  storeN(dg + 3 * hb, f32x4.mul(f32x4.mul(dmv, tc), dsig(o)), n); // through o⊙tanh(c), then σ
+  storeN(dc, f32x4.mul(dct, f), n); // to c₋ through f⊙c₋
+}
+
+/**
+ * LSTM gates, backward: from the activations left in `gates`, `cPrev`, `c`
+ * and `dm`, writes the pre-activation gradients to `dGates` (rows × 4H) and
+ * replaces `dc` (gradient of `c`, rows × H) in place by the gradient of `cPrev`.
+ */
+export function lstmBackward(rows: i32, H: i32, gates: usize, cPrev: usize, c: usize, dm: usize, dc: usize, dGates: usize): void {
+  const hb = <usize>H << 2;
+  for (let r = 0; r < rows; r++) {
+    const g0 = gates + <usize>r * 4 * hb;
+    const d0 = dGates + <usize>r * 4 * hb;
+    const s0 = <usize>r * hb;
+    let j = 0;
+    for (; j + 4 <= H; j += 4) {
+      const o = <usize>j << 2;
+      lstmBackwardUnits(g0 + o, hb, cPrev + s0 + o, c + s0 + o, dm + s0 + o, dc + s0 + o, d0 + o, 4);
+    }
+    if (j < H) {
+      const o = <usize>j << 2;
+      lstmBackwardUnits(g0 + o, hb, cPrev + s0 + o, c + s0 + o, dm + s0 + o, dc + s0 + o, d0 + o, H - j);
+    }
+  }
+}
+
+// @ts-ignore: decorator
+@inline function gruForwardUnits(x: usize, w: usize, hb: usize, hPrev: usize, h: usize, n: i32): void {
+  const r = sigmoid4(f32x4.add(loadN(x, n), loadN(w, n)));
+  const z = sigmoid4(f32x4.add(loadN(x + hb, n), loadN(w + hb, n)));
+  const nn = tanh4(madd(r, loadN(w + 2 * hb, n), loadN(x + 2 * hb, n)));
+  storeN(x, r, n);
+  storeN(x + hb, z, n);
+  storeN(x + 2 * hb, nn, n);
+  // h = (1 − z)⊙n + z⊙h₋ = n + z⊙(h₋ − n)
+  storeN(h, madd(z, f32x4.sub(loadN(hPrev, n), nn), nn), n);
+}
+
+/**
+ * GRU gates, forward (reset-after): `r = σ(xw_r + hw_r)`,
+ * `z = σ(xw_z + hw_z)`, `n = tanh(xw_n + r ⊙ hw_n)`,
+ * `h = (1 − z) ⊙ n + z ⊙ hPrev`; `xw` (rows × 3H) is overwritten with `[r z n]`.
+ */
+export function gruForward(rows: i32, H: i32, xw: usize, hw: usize, hPrev: usize, h: usize): void {
+  const hb = <usize>H << 2;
+  for (let row = 0; row < rows; row++) {
+    const x0 = xw + <usize>row * 3 * hb;
+    const w0 = hw + <usize>row * 3 * hb;
+    const s0 = <usize>row * hb;
+    let j = 0;
+    for (; j + 4 <= H; j += 4) {
+      const o = <usize>j << 2;
+      gruForwardUnits(x0 + o, w0 + o, hb, hPrev + s0 + o, h + s0 + o, 4);
+    }
+    if (j < H) {
+      const o = <usize>j << 2;
+      gruForwardUnits(x0 + o, w0 + o, hb, hPrev + s0 + o, h + s0 + o, H - j);
+    }
+  }
+}
+
+// @ts-ignore: decorator
+@inline function gruBackwardUnits(
+  x: usize, w: usize, hb: usize, hPrev: usize, dh: usize, dx: usize, dw: usize, dhPrev: usize, n: i32,
+): void {
+  const r = loadN(x, n);
+  const z = loadN(x + hb, n);
+  const nn = loadN(x + 2 * hb, n);
+  const hn = loadN(w + 2 * hb, n);
+  const d = loadN(dh, n);
+  const dnPre = f32x4.mul(f32x4.mul(d, f32x4.sub(one(), z)), dtanh(nn)); // through (1−z)⊙n, then tanh
+  const dzPre = f32x4.mul(f32x4.mul(d, f32x4.sub(loadN(hPrev, n), nn)), dsig(z)); // through z⊙(h₋ − n), then σ
+  const drPre = f32x4.mul(f32x4.mul(dnPre, hn), dsig(r)); // through r⊙hw_n, then σ
+  storeN(dx, drPre, n);
+  storeN(dx + hb, dzPre, n);
+  storeN(dx + 2 * hb, dnPre, n);
+  storeN(dw, drPre, n);
+  storeN(dw + hb, dzPre, n);
+  storeN(dw + 2 * hb, f32x4.mul(dnPre, r), n); // through r⊙hw_n
+  storeN(dhPrev, f32x4.mul(d, z), n); // through z⊙h₋
+}
+
+/**
+ * GRU gates, backward: from `[r z n]` in `xw`, `hw`, `hPrev` and `dh`,
+ * writes `dxw`, `dhw` (rows × 3H) and the direct part `z ⊙ dh` of the
+ * gradient of `hPrev` to `dhPrev`.
+ */
+export function gruBackward(
+  rows: i32, H: i32, xw: usize, hw: usize, hPrev: usize, dh: usize, dxw: usize, dhw: usize, dhPrev: usize,
+): void {
+  const hb = <usize>H << 2;
+  for (let row = 0; row < rows; row++) {
+    const x0 = xw + <usize>row * 3 * hb;
+    const w0 = hw + <usize>row * 3 * hb;
+    const dx0 = dxw + <usize>row * 3 * hb;
+    const dw0 = dhw + <usize>row * 3 * hb;
+    const s0 = <usize>row * hb;
+    let j = 0;
+    for (; j + 4 <= H; j += 4) {
+      const o = <usize>j << 2;
+      gruBackwardUnits(x0 + o, w0 + o, hb, hPrev + s0 + o, dh + s0 + o, dx0 + o, dw0 + o, dhPrev + s0 + o, 4);
+    }
+    if (j < H) {
+      const o = <usize>j << 2;
+      gruBackwardUnits(x0 + o, w0 + o, hb, hPrev + s0 + o, dh + s0 + o, dx0 + o, dw0 + o, dhPrev + s0 + o, H - j);
+    }
+  }
+}
+
+/** Elman activation, forward, on `rows·H` contiguous values: `h = relu(pre)` or `tanh(pre)`. */
+export function rnnForward(rows: i32, H: i32, relu: bool, pre: usize, h: usize): void {
+  const n = rows * H;
+  let i = 0;
+  if (relu) {
+    const zero = f32x4.splat(0);
+    for (; i + 4 <= n; i += 4) v128.store(h + (<usize>i << 2), f32x4.max(zero, v128.load(pre + (<usize>i << 2))));
+    if (i < n) storeN(h + (<usize>i << 2), f32x4.max(zero, loadN(pre + (<usize>i << 2), n - i)), n - i);
+  } else {
+    for (; i + 4 <= n; i += 4) v128.store(h + (<usize>i << 2), tanh4(v128.load(pre + (<usize>i << 2))));
+    if (i < n) storeN(h + (<usize>i << 2), tanh4(loadN(pre + (<usize>i << 2), n - i)), n - i);
+  }
+}
+
+// @ts-ignore: decorator
+@inline function rnnBackwardUnits(relu: bool, h: usize, dh: usize, dpre: usize, n: i32): void {
+  const hv = loadN(h, n);
+  const d = loadN(dh, n);
+  if (relu) storeN(dpre, v128.and(d, f32x4.gt(hv, f32x4.splat(0))), n);
+  else storeN(dpre, f32x4.mul(d, dtanh(hv)), n); // through tanh
+}
+
+/** Elman activation, backward from the output: `dpre = dh ⊙ act'(h)` on `rows·H` values. */
+export function rnnBackward(rows: i32, H: i32, relu: bool, h: usize, dh: usize, dpre: usize): void {
+  const n = rows * H;
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    rnnBackwardUnits(relu, h + o, dh + o, dpre + o, 4);
+  }
+  if (i < n) {
+    const o = <usize>i << 2;
+    rnnBackwardUnits(relu, h + o, dh + o, dpre + o, n - i);
+  }
+}
+
+/** `out[r, :] += v` for `rows` rows of width `cols`. */
+export function addRowVector(rows: i32, cols: i32, v: usize, out: usize): void {
+  const rb = <usize>cols << 2;
+  for (let r = 0; r < rows; r++) {
+    const o = out + <usize>r * rb;
+    let j = 0;
+    for (; j + 4 <= cols; j += 4) {
+      const q = <usize>j << 2;
+      v128.store(o + q, f32x4.add(v128.load(o + q), v128.load(v + q)));
+    }
+    if (j < cols) {
+      const q = <usize>j << 2;
+      storeN(o + q, f32x4.add(loadN(o + q, cols - j), loadN(v + q, cols - j)), cols - j);
+    }
+  }
+}
+
+/**
+ * `out += Σ_r a[r, :]` over `rows` rows of width `cols`. Each column is
+ * summed in row order into `out`'s own value, as the reference does, so the
+ * float32 result is the same bit for bit.
+ */
+export function sumRows(rows: i32, cols: i32, a: usize, out: usize): void {
+  const rb = <usize>cols << 2;
+  let j = 0;
+  for (; j + 16 <= cols; j += 16) {
+    const q = <usize>j << 2;
+    let s0 = v128.load(out + q);
+    let s1 = v128.load(out + q, 16);
+    let s2 = v128.load(out + q, 32);
+    let s3 = v128.load(out + q, 48);
+    let p = a + q;
+    for (let r = 0; r < rows; r++) {
+      s0 = f32x4.add(s0, v128.load(p));
+      s1 = f32x4.add(s1, v128.load(p, 16));
+      s2 = f32x4.add(s2, v128.load(p, 32));
+      s3 = f32x4.add(s3, v128.load(p, 48));
+      p += rb;
+    }
+    v128.store(out + q, s0);
+    v128.store(out + q, s1, 16);
+    v128.store(out + q, s2, 32);
+    v128.store(out + q, s3, 48);
+  }
+  for (; j < cols; j += 4) {
+    const q = <usize>j << 2;
+    const w = min(4, cols - j);
+    let s = loadN(out + q, w);
+    let p = a + q;
+    for (let r = 0; r < rows; r++) {
+      s = f32x4.add(s, loadN(p, w));
+      p += rb;
+    }
+    storeN(out + q, s, w);
+  }
+}
+
+/** `y = σ(x)` on `n` values (exposed for accuracy tests). */
+export function sigmoidArray(n: i32, x: usize, y: usize): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) v128.store(y + (<usize>i << 2), sigmoid4(v128.load(x + (<usize>i << 2))));
+  if (i < n) storeN(y + (<usize>i << 2), sigmoid4(loadN(x + (<usize>i << 2), n - i)), n - i);
+}
+
+/** `y = tanh(x)` on `n` values (exposed for accuracy tests). */
+export function tanhArray(n: i32, x: usize, y: usize): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) v128.store(y + (<usize>i << 2), tanh4(v128.load(x + (<usize>i << 2))));
+  if (i < n) storeN(y + (<usize>i << 2), tanh4(loadN(x + (<usize>i << 2), n - i)), n - i);
+}

@@ -1,0 +1,310 @@
+/**
+ * The WebAssembly backend (both builds: relaxed SIMD and plain SIMD) against
+ * the reference TypeScript backend:
+ *  - every kernel on random float32 inputs of awkward sizes (not multiples of
+ *    the 4×8 tile, past the packing blocks), with nonzero offsets and leading
+ *    dimensions wider than the rows; tolerance rtol 1e-5 relative to each
+ *    tensor's scale (exact where the kernel keeps the reference's order);
+ *  - the SIMD sigmoid and tanh against Math over a dense grid of [−20, 20];
+ *  - the PyTorch parity fixtures through the layers and cells in float32.
+ * Skipped, with a message, where the runtime has no WebAssembly SIMD.
+ */
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Backend } from '../src/backend/backend.js';
+import { jsBackend } from '../src/backend/js.js';
+import { instantiateWasmKernels, loadWasmBackend, type WasmBackend, type WasmKernels, type WasmVariant } from '../src/backend/wasm.js';
+import { Random } from '../src/random.js';
+import { assertClose } from './helpers.js';
+import { runParitySuites } from './parity-cases.js';
+
+const VARIANTS: readonly WasmVariant[] = ['relaxed-simd', 'simd'];
+const backends: WasmBackend[] = [];
+for (const variant of VARIANTS) {
+  const be = await loadWasmBackend({ variant });
+  if (be) backends.push(be);
+}
+const preferred = await loadWasmBackend();
+
+/** Float32 values uniform in [−scale, scale). */
+function randomF32(rng: Random, n: number, scale = 1): Float32Array {
+  const a = new Float32Array(n);
+  for (let i = 0; i < n; i++) a[i] = rng.uniform(-scale, scale);
+  return a;
+}
+
+/** Compares whole buffers (gaps and margins included) at rtol relative to scale. */
+function close(actual: Float32Array, expected: Float32Array, rtol: number, what: string): void {
+  assertClose(actual, { data: expected, shape: [expected.length] }, rtol, what);
+}
+
+/** Runs a kernel on copies of the buffers on both backends and returns both results. */
+function both<T extends [Float32Array, ...Float32Array[]]>(be: Backend, inputs: T, call: (b: Backend, bufs: T) => void): { js: T; wasm: T } {
+  const js = inputs.map((a) => a.slice()) as T;
+  const wasm = inputs.map((a) => a.slice()) as T;
+  call(jsBackend, js);
+  call(be, wasm);
+  return { js, wasm };
+}
+
+if (backends.length === 0) {
+  test('WebAssembly backend', { skip: 'WebAssembly SIMD is not available in this runtime (loadWasmBackend returned null)' }, () => {});
+} else {
+  test('loadWasmBackend prefers relaxed SIMD where it validates and names the build', () => {
+    assert.ok(preferred);
+    assert.match(preferred.name, /^wasm-(relaxed-)?simd$/);
+    const names = backends.map((b) => b.name);
+    if (names.includes('wasm-relaxed-simd')) assert.equal(preferred.name, 'wasm-relaxed-simd');
+    for (const b of backends) assert.equal(b.name, `wasm-${b.variant}`);
+  });
+
+  test('a build that does not validate falls back to plain SIMD, then to null', async () => {
+    const junk = new Uint8Array([0, 0x61, 0x73, 0x6d, 9, 9, 9, 9]);
+    const fallback = await loadWasmBackend({ bytes: { 'relaxed-simd': junk } });
+    assert.equal(fallback?.name, 'wasm-simd');
+    assert.equal(await loadWasmBackend({ bytes: { 'relaxed-simd': junk, simd: junk } }), null);
+    assert.equal(await loadWasmBackend({ variant: 'simd', bytes: { simd: junk } }), null);
+  });
+}
+
+for (const be of backends) {
+  describe(`${be.name} kernels vs the reference backend (float32)`, () => {
+    const transposes: [boolean, boolean][] = [[false, false], [false, true], [true, false], [true, true]];
+    // (m, n, k): below, at and past the 4×8 tile; k past one 384-deep slice; m past one 128-row block.
+    const shapes: [number, number, number][] = [
+      [1, 1, 1], [1, 7, 5], [2, 9, 3], [3, 17, 33], [4, 8, 8], [5, 13, 7], [7, 3, 1], [1, 40, 9],
+      [9, 31, 40], [33, 65, 70], [6, 50, 391], [131, 21, 19],
+    ];
+
+    for (const [tA, tB] of transposes) {
+      const op = `${tA ? 'T' : 'N'}${tB ? 'T' : 'N'}`;
+      test(`gemm ${op}: sizes, offsets, leading dimensions, alpha and beta`, (ctx) => {
+        const rng = new Random(7);
+        let cases = 0;
+        for (const [m, n, k] of shapes) {
+          for (const [alpha, beta] of [[1, 0], [1, 1], [0.7, -0.5]] as const) {
+            const aRows = tA ? k : m;
+            const aCols = tA ? m : k;
+            const bRows = tB ? n : k;
+            const bCols = tB ? k : n;
+            const lda = aCols + 3;
+            const ldb = bCols + 2;
+            const ldc = n + 1;
+            const aOff = 5;
+            const bOff = 3;
+            const cOff = 7;
+            const a = randomF32(rng, aOff + aRows * lda + 4);
+            const b = randomF32(rng, bOff + bRows * ldb + 4);
+            const c = randomF32(rng, cOff + m * ldc + 4);
+            // With beta = 0 the old C must be ignored, even NaN (gaps keep finite values).
+            if (beta === 0) for (let i = 0; i < m; i++) c.fill(Number.NaN, cOff + i * ldc, cOff + i * ldc + n);
+            const r = both(be, [a, b, c], (x, [a_, b_, c_]) => x.gemm(tA, tB, m, n, k, alpha, a_, aOff, lda, b_, bOff, ldb, beta, c_, cOff, ldc));
+            close(r.wasm[2], r.js[2], 1e-5, `gemm ${op} ${m}×${n}×${k} alpha ${alpha} beta ${beta}`);
+            assert.deepEqual(r.wasm[0], a, 'A is not written');
+            assert.deepEqual(r.wasm[1], b, 'B is not written');
+            cases++;
+          }
+        }
+        ctx.diagnostic(`${cases} products`);
+      });
+
+      test(`gemm ${op}: blocked sizes (m > 128, n > 2048, k > 384)`, () => {
+        const rng = new Random(11);
+        const [m, n, k] = [133, 2053, 397];
+        const a = randomF32(rng, m * k);
+        const b = randomF32(rng, k * n);
+        const c = randomF32(rng, m * n);
+        const r = both(be, [a, b, c], (x, [a_, b_, c_]) => x.gemm(tA, tB, m, n, k, 1, a_, 0, tA ? m : k, b_, 0, tB ? k : n, 0.5, c_, 0, n));
+        close(r.wasm[2], r.js[2], 1e-5, `gemm ${op} ${m}×${n}×${k}`);
+      });
+    }
+
+    test('gemm: k = 0 and alpha = 0 only scale C', () => {
+      const rng = new Random(3);
+      for (const [k, alpha] of [[0, 1], [5, 0]] as const) {
+        const a = randomF32(rng, 40);
+        const b = randomF32(rng, 40);
+        const c = randomF32(rng, 30);
+        const r = both(be, [a, b, c], (x, [a_, b_, c_]) => x.gemm(false, true, 3, 5, k, alpha, a_, 0, 5, b_, 0, 5, 0.25, c_, 2, 6));
+        assert.deepEqual(r.wasm[2], r.js[2]);
+      }
+    });
+
+    test('addRowVector and sumRows match exactly', () => {
+      const rng = new Random(5);
+      for (const [rows, cols] of [[1, 1], [3, 5], [4, 16], [7, 37], [64, 1030]] as const) {
+        const v = randomF32(rng, cols + 9);
+        const out = randomF32(rng, rows * cols + 11);
+        const add = both(be, [v, out], (x, [v_, o_]) => x.addRowVector(rows, cols, v_, 9, o_, 11));
+        assert.deepEqual(add.wasm[1], add.js[1], `addRowVector ${rows}×${cols}`);
+        const a = randomF32(rng, rows * cols + 4);
+        const acc = randomF32(rng, cols + 6);
+        const sum = both(be, [a, acc], (x, [a_, s_]) => x.sumRows(rows, cols, a_, 4, s_, 6));
+        assert.deepEqual(sum.wasm[1], sum.js[1], `sumRows ${rows}×${cols}`);
+      }
+    });
+
+    const gateSizes: [number, number][] = [[1, 1], [2, 3], [3, 5], [1, 8], [4, 13], [5, 64]];
+
+    test('lstmForward and lstmBackward', () => {
+      const rng = new Random(13);
+      for (const [rows, H] of gateSizes) {
+        const n = rows * H;
+        // Scan-like layout: c₋ and c are two slots of one state buffer.
+        const gates = randomF32(rng, 3 + 4 * n, 6);
+        const cs = randomF32(rng, 2 + 2 * n, 2);
+        const m = randomF32(rng, 1 + n);
+        const fwd = both(be, [gates, cs, m], (x, [g, c, m_]) => x.lstmForward(rows, H, g, 3, c, 2, c, 2 + n, m_, 1));
+        close(fwd.wasm[0], fwd.js[0], 1e-5, `lstmForward gates ${rows}×${H}`);
+        close(fwd.wasm[1], fwd.js[1], 1e-5, `lstmForward c ${rows}×${H}`);
+        close(fwd.wasm[2], fwd.js[2], 1e-5, `lstmForward m ${rows}×${H}`);
+
+        const acts = fwd.js[0];
+        const dm = randomF32(rng, 4 + n);
+        const dc = randomF32(rng, 5 + n);
+        const dGates = randomF32(rng, 6 + 4 * n);
+        const bwd = both(be, [acts, fwd.js[1], dm, dc, dGates], (x, [g, c, dm_, dc_, dg]) =>
+          x.lstmBackward(rows, H, g, 3, c, 2, c, 2 + n, dm_, 4, dc_, 5, dg, 6));
+        close(bwd.wasm[4], bwd.js[4], 1e-5, `lstmBackward dGates ${rows}×${H}`);
+        close(bwd.wasm[3], bwd.js[3], 1e-5, `lstmBackward dc ${rows}×${H}`);
+      }
+    });
+
+    test('gruForward and gruBackward', () => {
+      const rng = new Random(17);
+      for (const [rows, H] of gateSizes) {
+        const n = rows * H;
+        const xw = randomF32(rng, 2 + 3 * n, 4);
+        const hw = randomF32(rng, 3 + 3 * n, 4);
+        const hs = randomF32(rng, 1 + 2 * n);
+        const fwd = both(be, [xw, hw, hs], (x, [xw_, hw_, hs_]) => x.gruForward(rows, H, xw_, 2, hw_, 3, hs_, 1, hs_, 1 + n));
+        close(fwd.wasm[0], fwd.js[0], 1e-5, `gruForward xw ${rows}×${H}`);
+        close(fwd.wasm[2], fwd.js[2], 1e-5, `gruForward h ${rows}×${H}`);
+        assert.deepEqual(fwd.wasm[1], hw, 'hw is left as is');
+
+        const dh = randomF32(rng, 4 + n);
+        const dxw = randomF32(rng, 5 + 3 * n);
+        const dhw = randomF32(rng, 6 + 3 * n);
+        const dhPrev = randomF32(rng, 7 + n);
+        const bwd = both(be, [fwd.js[0], hw, fwd.js[2], dh, dxw, dhw, dhPrev], (x, [xw_, hw_, hs_, dh_, dxw_, dhw_, dhp]) =>
+          x.gruBackward(rows, H, xw_, 2, hw_, 3, hs_, 1, dh_, 4, dxw_, 5, dhw_, 6, dhp, 7));
+        close(bwd.wasm[4], bwd.js[4], 1e-5, `gruBackward dxw ${rows}×${H}`);
+        close(bwd.wasm[5], bwd.js[5], 1e-5, `gruBackward dhw ${rows}×${H}`);
+        close(bwd.wasm[6], bwd.js[6], 1e-5, `gruBackward dhPrev ${rows}×${H}`);
+      }
+    });
+
+    test('rnnForward and rnnBackward, tanh and relu', () => {
+      const rng = new Random(19);
+      for (const relu of [false, true]) {
+        for (const [rows, H] of gateSizes) {
+          const n = rows * H;
+          const pre = randomF32(rng, 3 + n, 4);
+          const h = randomF32(rng, 2 + n);
+          const fwd = both(be, [pre, h], (x, [p, h_]) => x.rnnForward(rows, H, relu, p, 3, h_, 2));
+          close(fwd.wasm[1], fwd.js[1], 1e-5, `rnnForward ${relu ? 'relu' : 'tanh'} ${rows}×${H}`);
+          const dh = randomF32(rng, 1 + n);
+          const dpre = randomF32(rng, 4 + n);
+          const bwd = both(be, [fwd.js[1], dh, dpre], (x, [h_, dh_, dp]) => x.rnnBackward(rows, H, relu, h_, 2, dh_, 1, dp, 4));
+          close(bwd.wasm[2], bwd.js[2], 1e-5, `rnnBackward ${relu ? 'relu' : 'tanh'} ${rows}×${H}`);
+        }
+      }
+    });
+
+    test('float64 operands run on the reference backend, bit for bit', () => {
+      const rng = new Random(23);
+      const a = Float64Array.from(randomF32(rng, 6 * 7));
+      const b = Float64Array.from(randomF32(rng, 7 * 5));
+      const c1 = new Float64Array(6 * 5);
+      const c2 = new Float64Array(6 * 5);
+      const before = be.stats.fallbacks;
+      jsBackend.gemm(false, false, 6, 5, 7, 1, a, 0, 7, b, 0, 5, 0, c1, 0, 5);
+      be.gemm(false, false, 6, 5, 7, 1, a, 0, 7, b, 0, 5, 0, c2, 0, 5);
+      assert.deepEqual(c2, c1);
+      const g1 = Float64Array.from(randomF32(rng, 8, 5));
+      const g2 = g1.slice();
+      const h1 = new Float64Array(4);
+      const h2 = new Float64Array(4);
+      jsBackend.rnnForward(2, 4, false, g1, 0, h1, 0);
+      be.rnnForward(2, 4, false, g2, 0, h2, 0);
+      assert.deepEqual(h2, h1);
+      assert.equal(be.stats.fallbacks, before + 2);
+    });
+
+    test('the copy counters account for every float moved', () => {
+      be.resetStats();
+      const a = new Float32Array(3 * 4);
+      const b = new Float32Array(5 * 4);
+      const c = new Float32Array(3 * 5);
+      be.gemm(false, true, 3, 5, 4, 1, a, 0, 4, b, 0, 4, 0, c, 0, 5);
+      assert.deepEqual({ ...be.stats }, { calls: 1, floatsIn: 12 + 20, floatsOut: 15, fallbacks: 0 });
+      be.gemm(false, true, 3, 5, 4, 1, a, 0, 4, b, 0, 4, 1, c, 0, 5);
+      assert.equal(be.stats.floatsIn, 2 * 32 + 15, 'C is read when beta ≠ 0');
+    });
+  });
+}
+
+/** Reads x into the module's memory, applies `kernel`, returns y (float32). */
+function applyActivation(K: WasmKernels, kernel: 'sigmoidArray' | 'tanhArray', x: Float32Array): Float32Array {
+  const base = Math.ceil(K.heapBase() / 64) * 64;
+  const need = base + 8 * x.length + 64;
+  const have = K.memory.buffer.byteLength;
+  if (need > have) K.memory.grow(Math.ceil((need - have) / 65536));
+  const heap = new Float32Array(K.memory.buffer);
+  heap.set(x, base / 4);
+  K[kernel](x.length, base, base + 4 * x.length);
+  return heap.slice(base / 4 + x.length, base / 4 + 2 * x.length);
+}
+
+/** Dense grid of [−20, 20] (float32 points), small magnitudes down to 1e-30, and the exact ends. */
+function activationGrid(): Float32Array {
+  const pts: number[] = [];
+  const N = 400_000;
+  for (let i = 0; i <= N; i++) pts.push(-20 + (40 * i) / N);
+  for (let e = -30; e <= 0; e += 0.01) pts.push(10 ** e, -(10 ** e));
+  pts.push(0, -0, 0.625, -0.625, Math.fround(0.625) - 1e-7, 19.999, -19.999);
+  return Float32Array.from(pts);
+}
+
+for (const variant of VARIANTS) {
+  test(`${variant}: SIMD sigmoid and tanh within 1e-6 relative of Math on [−20, 20]`, async (ctx) => {
+    const loaded = await instantiateWasmKernels({ variant });
+    if (!loaded) {
+      ctx.skip(`${variant} build not available in this runtime`);
+      return;
+    }
+    const x = activationGrid();
+    const sig = applyActivation(loaded.kernels, 'sigmoidArray', x);
+    const th = applyActivation(loaded.kernels, 'tanhArray', x);
+    let worstSig = 0;
+    let worstTanh = 0;
+    for (let i = 0; i < x.length; i++) {
+      const xi = x[i] as number;
+      const s = 1 / (1 + Math.exp(-xi));
+      const errS = Math.abs((sig[i] as number) - s) / s;
+      const t = Math.tanh(xi);
+      const errT = t === 0 ? Math.abs(th[i] as number) : Math.abs((th[i] as number) - t) / Math.abs(t);
+      if (!(errS <= 1e-6)) assert.fail(`sigmoid(${xi}) = ${sig[i]}, expected ${s} (relative error ${errS})`);
+      if (!(errT <= 1e-6)) assert.fail(`tanh(${xi}) = ${th[i]}, expected ${t} (relative error ${errT})`);
+      worstSig = Math.max(worstSig, errS);
+      worstTanh = Math.max(worstTanh, errT);
+    }
+    // Signs of zero and NaN propagation.
+    const special = Float32Array.from([0, -0, Number.NaN, 100, -100]);
+    const ts = applyActivation(loaded.kernels, 'tanhArray', special);
+    const ss = applyActivation(loaded.kernels, 'sigmoidArray', special);
+    assert.ok(Object.is(ts[0], 0) && Object.is(ts[1], -0), 'tanh keeps the sign of zero');
+    assert.ok(Number.isNaN(ts[2]) && Number.isNaN(ss[2]), 'NaN propagates');
+    assert.deepEqual([ts[3], ts[4], ss[3]], [1, -1, 1]);
+    assert.ok((ss[4] as number) >= 0 && (ss[4] as number) < 1e-37, 'sigmoid(−100) underflows to ~0');
+    ctx.diagnostic(`${x.length} points; max relative error: sigmoid ${worstSig.toExponential(2)}, tanh ${worstTanh.toExponential(2)}`);
+  });
+}
+
+for (const be of backends) {
+  runParitySuites(be, [{ dtype: 'float32', valueTol: 1e-5, gradTol: 1e-4 }], be.name);
+}
+if (preferred) {
+  // float64 on the wasm backend runs every kernel on the reference: tight tolerance still holds.
+  runParitySuites(preferred, [{ dtype: 'float64', valueTol: 1e-10, gradTol: 1e-10 }], `${preferred.name} (float64 fallback)`);
+}
