@@ -1,0 +1,162 @@
+/**
+ * The standard workloads W1–W5 (../shared/BENCHMARKS.md) run by recurrent.
+ *
+ *   node dist/bench/workloads.js W1|W2|W3|W4|W5 [timings] [--backend js|wasm] [--threads N]
+ *
+ * Prints one JSON line in the peers' format: tokens/s (median of per-timing
+ * rates), GFLOP/s, peak RSS. Same shapes, losses and optimiser as
+ * ../shared/bench/peers/torch_rnn.py.
+ */
+import { constant, noGrad } from '../src/autograd/variable.js';
+import type { Backend } from '../src/backend/backend.js';
+import { jsBackend } from '../src/backend/js.js';
+import { loadWasmBackend } from '../src/backend/wasm.js';
+import { Embedding } from '../src/layers/embedding.js';
+import { GRU } from '../src/layers/gru.js';
+import { Linear } from '../src/layers/linear.js';
+import { LSTM } from '../src/layers/lstm.js';
+import type { RecurrentLayer } from '../src/layers/recurrent.js';
+import { ParameterStore } from '../src/params.js';
+import { Random } from '../src/random.js';
+import { crossEntropy } from '../src/train/loss.js';
+import { Adam } from '../src/train/optim.js';
+import type { Tensor } from '../src/tensor.js';
+
+const I = 64;
+const V = 65;
+
+function forwardFlops(gates: number, H: number, layers: number): number {
+  let f = 0;
+  let inp = I;
+  for (let l = 0; l < layers; l++) {
+    f += 2 * gates * H * (inp + H);
+    inp = H;
+  }
+  return f + 2 * H * V;
+}
+
+function randomNormal(rng: Random, shape: number[]): Tensor {
+  const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
+  for (let i = 0; i < data.length; i++) data[i] = rng.normal();
+  return { data, shape };
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+}
+
+interface Timed {
+  tokens: number;
+  times: number[];
+  flops: number;
+}
+
+function train(cell: 'lstm' | 'gru', H: number, layers: number, n: number, backend: Backend): Timed {
+  const B = 32;
+  const T = 64;
+  const params = new ParameterStore('float32', 'bench');
+  const Layer = cell === 'lstm' ? LSTM : GRU;
+  const rnn: RecurrentLayer = new Layer({ inputSize: I, hiddenSize: H, numLayers: layers, params, prefix: 'rnn.', backend });
+  const out = new Linear({ inFeatures: H, outFeatures: V, params, prefix: 'out.', backend });
+  const opt = new Adam(params, { lr: 1e-3 });
+  const rng = new Random(0);
+  const x = constant(randomNormal(rng, [T, B, I]));
+  const y = { data: Int32Array.from({ length: T * B }, () => rng.int(V)), shape: [T, B] };
+  const step = (): number => {
+    opt.zeroGrad();
+    const loss = crossEntropy(out.apply(rnn.apply(x).output), y);
+    loss.backward();
+    opt.step();
+    return loss.item();
+  };
+  for (let i = 0; i < 3; i++) step();
+  const times: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    step();
+    times.push((performance.now() - t) / 1000);
+  }
+  return { tokens: B * T, times, flops: 3 * forwardFlops(cell === 'lstm' ? 4 : 3, H, layers) };
+}
+
+function stream(n: number, backend: Backend): Timed {
+  const H = 256;
+  const steps = 512;
+  const params = new ParameterStore('float32', 'bench');
+  const emb = new Embedding({ numEmbeddings: V, embeddingDim: I, params, prefix: 'emb.', backend });
+  const rnn = new LSTM({ inputSize: I, hiddenSize: H, params, prefix: 'rnn.', backend });
+  const out = new Linear({ inFeatures: H, outFeatures: V, params, prefix: 'out.', backend });
+  const times: number[] = [];
+  noGrad(() => {
+    for (let r = 0; r <= n; r++) {
+      let tok = 0;
+      let h: Tensor | null = null;
+      let c: Tensor | null = null;
+      const t = performance.now();
+      for (let s = 0; s < steps; s++) {
+        const o = rnn.apply(emb.apply({ data: [tok], shape: [1, 1] }), { h0: h ? constant(h) : null, c0: c ? constant(c) : null });
+        h = o.hN.value;
+        c = o.cN?.value ?? null;
+        const logits = out.apply(o.output).data;
+        let best = 0;
+        for (let k = 1; k < V; k++) if ((logits[k] as number) > (logits[best] as number)) best = k;
+        tok = best;
+      }
+      if (r > 0) times.push((performance.now() - t) / 1000);
+    }
+  });
+  return { tokens: steps, times, flops: forwardFlops(4, H, 1) };
+}
+
+function infer(n: number, backend: Backend): Timed {
+  const B = 64;
+  const T = 128;
+  const params = new ParameterStore('float32', 'bench');
+  const rnn = new LSTM({ inputSize: I, hiddenSize: 256, params, prefix: 'rnn.', backend });
+  const out = new Linear({ inFeatures: 256, outFeatures: V, params, prefix: 'out.', backend });
+  const x = constant(randomNormal(new Random(0), [T, B, I]));
+  const times: number[] = [];
+  noGrad(() => {
+    for (let r = 0; r < n + 2; r++) {
+      const t = performance.now();
+      out.apply(rnn.apply(x).output);
+      if (r >= 2) times.push((performance.now() - t) / 1000);
+    }
+  });
+  return { tokens: B * T, times, flops: forwardFlops(4, 256, 1) };
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const w = args[0] ?? 'W1';
+  const n = Number(args.find((a, i) => i > 0 && /^\d+$/.test(a)) ?? 7);
+  const backendName = args.includes('--backend') ? args[args.indexOf('--backend') + 1] : 'wasm';
+  const threads = args.includes('--threads') ? Number(args[args.indexOf('--threads') + 1]) : 1;
+  const backend = backendName === 'js' ? jsBackend : ((await loadWasmBackend({ threads } as never)) ?? jsBackend);
+  const cpu0 = process.cpuUsage();
+  const wall0 = performance.now();
+  const run: Record<string, () => Timed> = {
+    W1: () => train('lstm', 256, 1, n, backend),
+    W2: () => train('lstm', 512, 2, n, backend),
+    W3: () => train('gru', 256, 1, n, backend),
+    W4: () => stream(n, backend),
+    W5: () => infer(n, backend),
+  };
+  const job = run[w];
+  if (!job) throw new Error(`unknown workload ${w}; expected W1 … W5`);
+  const { tokens, times, flops } = job();
+  const cpu = process.cpuUsage(cpu0);
+  const rates = times.map((t) => tokens / t);
+  const med = median(rates);
+  console.log(JSON.stringify({
+    system: `recurrent-${backend.name}`, workload: w, tok_per_s: Math.round(med * 10) / 10,
+    min: Math.round(Math.min(...rates) * 10) / 10, max: Math.round(Math.max(...rates) * 10) / 10, n: rates.length,
+    gflops: Math.round((med * flops) / 1e7) / 100, flops_per_tok: flops,
+    peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 102.4) / 10,
+    cpu_over_wall: Math.round(((cpu.user + cpu.system) / 1000 / (performance.now() - wall0)) * 100) / 100, threads,
+  }));
+}
+
+await main();
