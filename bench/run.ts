@@ -1,0 +1,138 @@
+/**
+ * `npm run bench`: the workloads W1–W5 for recurrent and its peers in the
+ * same run, each process pinned with taskset, and the ratios between them.
+ *
+ *   npm run bench -- [--only W1,W3] [--timings 5] [--quick] [--write]
+ *
+ * Systems: recurrent (WebAssembly, 1 and 2 threads), PyTorch as installed and
+ * with OPENBLAS_CORETYPE=SkylakeX (../shared/bench/peers/torch_rnn.py via
+ * /usr/bin/python3), TensorFlow.js with its wasm backend
+ * (../shared/bench/peers/tfjs_rnn.js, a devDependency). A peer that is absent
+ * is skipped with a note. `--write` puts the table into BENCHMARKS.md between
+ * the bench markers.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const peers = join(root, '..', 'shared', 'bench', 'peers');
+
+interface Result {
+  system: string;
+  workload: string;
+  tok_per_s: number;
+  gflops: number;
+  peak_rss_mb: number;
+  cpu_over_wall?: number;
+}
+
+interface System {
+  label: string;
+  cpus: string;
+  command: () => { file: string; args: string[]; env?: NodeJS.ProcessEnv } | null;
+  note?: string;
+}
+
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const timings = Number(args.includes('--timings') ? args[args.indexOf('--timings') + 1] : quick ? 3 : 5);
+const only = args.includes('--only') ? (args[args.indexOf('--only') + 1] ?? '').split(',') : ['W1', 'W2', 'W3', 'W4', 'W5'];
+
+function hasTorch(): boolean {
+  if (!existsSync('/usr/bin/python3') || !existsSync(join(peers, 'torch_rnn.py'))) return false;
+  return spawnSync('/usr/bin/python3', ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
+}
+
+function hasTfjs(): boolean {
+  try {
+    execFileSync(process.execPath, ['-e', "require.resolve('@tensorflow/tfjs-backend-wasm')"], { cwd: root, stdio: 'ignore' });
+    return existsSync(join(peers, 'tfjs_rnn.js'));
+  } catch {
+    return false;
+  }
+}
+
+const torch = hasTorch();
+const tfjs = hasTfjs();
+const workloadsJs = join(root, 'dist', 'bench', 'workloads.js');
+const systems: System[] = [
+  { label: 'recurrent, 1 thread', cpus: '1', command: () => ({ file: process.execPath, args: [workloadsJs, '{W}', String(timings), '--threads', '1'] }) },
+  { label: 'recurrent, 2 threads', cpus: '0,1', command: () => ({ file: process.execPath, args: [workloadsJs, '{W}', String(timings), '--threads', '2'] }) },
+  {
+    label: 'PyTorch as installed', cpus: '1',
+    command: () => (torch ? { file: '/usr/bin/python3', args: [join(peers, 'torch_rnn.py'), '{W}', String(timings)] } : null),
+    note: 'PyTorch skipped: /usr/bin/python3 with torch or ../shared/bench/peers/torch_rnn.py not found',
+  },
+  {
+    label: 'PyTorch, OPENBLAS_CORETYPE=SkylakeX', cpus: '1',
+    command: () => (torch ? { file: '/usr/bin/python3', args: [join(peers, 'torch_rnn.py'), '{W}', String(timings)], env: { ...process.env, OPENBLAS_CORETYPE: 'SkylakeX' } } : null),
+  },
+  {
+    label: 'TensorFlow.js wasm', cpus: '1',
+    command: () => (tfjs ? { file: process.execPath, args: [join(peers, 'tfjs_rnn.js'), 'wasm', '{W}', String(timings)], env: { ...process.env, CAP_S: quick ? '30' : '120' } } : null),
+    note: 'TensorFlow.js skipped: @tensorflow/tfjs-backend-wasm (devDependency) or ../shared/bench/peers/tfjs_rnn.js not found',
+  },
+];
+
+function run(system: System, w: string): Result | null {
+  const cmd = system.command();
+  if (!cmd) return null;
+  const argv = ['-c', system.cpus, cmd.file, ...cmd.args.map((a) => a.replace('{W}', w))];
+  const p = spawnSync('taskset', argv, { cwd: root, env: cmd.env ?? process.env, encoding: 'utf8', maxBuffer: 1 << 24 });
+  const line = (p.stdout ?? '').trim().split('\n').filter((l) => l.startsWith('{')).pop();
+  if (p.status !== 0 || !line) {
+    process.stderr.write(`${system.label} ${w} failed (exit ${p.status}): ${(p.stderr ?? '').trim().split('\n').slice(-3).join(' | ')}\n`);
+    return null;
+  }
+  return JSON.parse(line) as Result;
+}
+
+const results = new Map<string, Map<string, Result | null>>();
+for (const w of only) {
+  const row = new Map<string, Result | null>();
+  for (const s of systems) {
+    process.stderr.write(`${w}: ${s.label} … `);
+    const r = run(s, w);
+    row.set(s.label, r);
+    process.stderr.write(r ? `${r.tok_per_s} tok/s\n` : 'skipped\n');
+  }
+  results.set(w, row);
+}
+
+const fmt = (r: Result | null | undefined): string => (r ? `${Math.round(r.tok_per_s).toLocaleString('en-US')} (${r.gflops.toFixed(1)})` : '–');
+const ratio = (a: Result | null | undefined, b: Result | null | undefined): string => (a && b ? `${(a.tok_per_s / b.tok_per_s).toFixed(2)}×` : '–');
+const cpu = cpus()[0]?.model ?? 'unknown CPU';
+const lines: string[] = [];
+lines.push(`Measured ${new Date().toISOString().slice(0, 10)} on ${cpu}, ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}; ${timings} timed steps each, median; every process pinned with taskset (1 thread: core 1).`);
+lines.push('');
+lines.push(`| workload | ${systems.map((s) => s.label).join(' | ')} |`);
+lines.push(`|---|${systems.map(() => '---').join('|')}|`);
+for (const [w, row] of results) lines.push(`| ${w} tokens/s (GFLOP/s) | ${systems.map((s) => fmt(row.get(s.label))).join(' | ')} |`);
+lines.push('');
+lines.push('| workload | recurrent 1t / PyTorch as installed | recurrent 1t / PyTorch SkylakeX | recurrent 2t / PyTorch SkylakeX | recurrent 1t / TensorFlow.js wasm | peak RSS MB: recurrent / PyTorch / tfjs |');
+lines.push('|---|---|---|---|---|---|');
+for (const [w, row] of results) {
+  const r1 = row.get('recurrent, 1 thread');
+  const r2 = row.get('recurrent, 2 threads');
+  const pt = row.get('PyTorch as installed');
+  const sk = row.get('PyTorch, OPENBLAS_CORETYPE=SkylakeX');
+  const tf = row.get('TensorFlow.js wasm');
+  const rss = [r1, pt, tf].map((r) => (r ? String(Math.round(r.peak_rss_mb)) : '–')).join(' / ');
+  lines.push(`| ${w} | ${ratio(r1, pt)} | ${ratio(r1, sk)} | ${ratio(r2, sk)} | ${ratio(r1, tf)} | ${rss} |`);
+}
+for (const s of systems) if (!s.command() && s.note) lines.push('', s.note);
+const table = lines.join('\n');
+console.log(table);
+writeFileSync(join(root, 'bench', 'latest.json'), JSON.stringify(Object.fromEntries([...results].map(([w, row]) => [w, Object.fromEntries(row)])), null, 2));
+if (args.includes('--write')) {
+  const file = join(root, 'BENCHMARKS.md');
+  const text = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmarks\n\n<!-- bench:start -->\n<!-- bench:end -->\n';
+  const start = text.indexOf('<!-- bench:start -->');
+  const end = text.indexOf('<!-- bench:end -->');
+  if (start < 0 || end < start) throw new Error('BENCHMARKS.md: bench markers not found');
+  writeFileSync(file, `${text.slice(0, start)}<!-- bench:start -->\n${table}\n${text.slice(end)}`);
+  console.error('BENCHMARKS.md updated');
+}
