@@ -76,10 +76,42 @@ export function bits(nats: number): number {
   return nats / LN2;
 }
 
+/** Runs the whole training synchronously (signals and timers wait until it returns; see {@link runTrainingAsync}). */
 export function runTraining(o: RunOptions, cb: RunCallbacks = {}): RunResult {
+  const loop = trainingLoop(o, cb);
+  for (;;) {
+    const r = loop.next();
+    if (r.done) return r.value;
+  }
+}
+
+/**
+ * Same run as {@link runTraining}, letting the event loop run between steps
+ * (every few milliseconds), so a signal handler (Ctrl-C) can set what
+ * `shouldStop` reads and timers (a progress bar) fire during training.
+ */
+export async function runTrainingAsync(o: RunOptions, cb: RunCallbacks = {}): Promise<RunResult> {
+  const loop = trainingLoop(o, cb);
+  let lastYield = performance.now();
+  for (;;) {
+    const r = loop.next();
+    if (r.done) return r.value;
+    if (performance.now() - lastYield >= 20) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      lastYield = performance.now();
+    }
+  }
+}
+
+/** The run, pausing (yielding) before each step; each `next()` runs one step. */
+function* trainingLoop(o: RunOptions, cb: RunCallbacks): Generator<void, RunResult, void> {
   const { budget } = o;
   if (budget.seconds === undefined && budget.steps === undefined) throw new Error('train: give a time budget or a number of steps/epochs');
   const trainer = new CharLMTrainer(o.model, o.trainIds, o.validationIds, o.train);
+  // Validation needs one window of 256 + 1 characters: fail now, not after the whole budget (with nothing saved).
+  if (o.validationIds.length < 257) {
+    throw new Error(`train: the validation text has ${o.validationIds.length} characters, fewer than one validation window of 257; use a longer text or hold out a larger fraction for validation (--val-fraction)`);
+  }
   if (o.resume) trainer.restore(o.resume);
   const validateEvery = o.validateEvery ?? 30;
   const checkpointEvery = o.checkpointEvery ?? 60;
@@ -111,6 +143,7 @@ export function runTraining(o: RunOptions, cb: RunCallbacks = {}): RunResult {
 
   let stoppedEarly = false;
   while (!done()) {
+    yield;
     if (o.shouldStop?.()) {
       stoppedEarly = true;
       break;

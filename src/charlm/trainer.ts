@@ -113,7 +113,11 @@ export class CharLMTrainer {
     assertFiniteLoss(value, this.step + 1, 'train');
     this.optimizer.zeroGrad();
     loss.backward();
-    if (clip > 0) clipGradNorm(this.model.params, clip);
+    // A non-finite gradient stops the run here, before it reaches the parameters.
+    const norm = clip > 0 ? clipGradNorm(this.model.params, clip, 2, { errorIfNonfinite: false }) : gradientNorm(this.model.params.grad);
+    if (!Number.isFinite(norm)) {
+      throw new Error(`train: the gradient norm became ${norm} at step ${this.step + 1}; stopping before the parameters are updated (lower the learning rate or clip gradients)`);
+    }
     this.optimizer.step();
     this.step++;
     this.tokens += T * B;
@@ -158,6 +162,12 @@ export class CharLMTrainer {
     this.tokens = s.tokens;
     this.history = s.history.map((h) => ({ ...h }));
   }
+}
+
+function gradientNorm(g: ArrayLike<number>): number {
+  let sum = 0;
+  for (let i = 0; i < g.length; i++) sum += (g[i] as number) * (g[i] as number);
+  return Math.sqrt(sum);
 }
 
 /** Mean cross-entropy in nats/char of a model on `ids` (see {@link CharLMTrainer.evaluate}). */

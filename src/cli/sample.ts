@@ -15,7 +15,10 @@ export interface SampleCommandOptions {
 
 export async function sampleCommand(o: SampleCommandOptions): Promise<number> {
   const { model, vocab } = loadCharLM(o.checkpoint, await chooseBackend(o.backend));
-  if (o.prompt !== undefined) process.stdout.write(o.prompt);
+  if (o.prompt !== undefined) {
+    vocab.encode(o.prompt, 'sample: prompt'); // unknown characters: fail before printing anything
+    process.stdout.write(o.prompt);
+  }
   sampleText(model, vocab, {
     ...(o.prompt !== undefined ? { prompt: o.prompt } : {}),
     length: o.length, temperature: o.temperature, topK: o.topK, seed: o.seed,

@@ -1,10 +1,10 @@
 /** `recurrent train`: train a character model on a text file (or the built-in corpus), with checkpoints and resume. */
-import { existsSync, mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { closeSync, existsSync, mkdirSync, openSync, statSync, unlinkSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { type CharLMCheckpoint, loadCharLM } from '../charlm/checkpoint.js';
 import { DEFAULT_CORPUS_NAME, defaultCorpus, readTextFile, splitText } from '../charlm/corpus.js';
 import { CharLM, type CellType, type CharLMConfig } from '../charlm/model.js';
-import { bits, type Budget, runTraining } from '../charlm/run.js';
+import { bits, type Budget, runTrainingAsync } from '../charlm/run.js';
 import type { OptimizerName, TrainConfig } from '../charlm/trainer.js';
 import { Vocabulary } from '../charlm/vocabulary.js';
 import { type BackendChoice, chooseBackend } from './backend.js';
@@ -81,11 +81,12 @@ export async function trainCommand(o: TrainCommandOptions, explicit: ReadonlySet
   if (o.time !== undefined && steps !== undefined) budget.seconds = o.time;
   const budgetLabel = budget.steps !== undefined ? `${budget.steps} steps` : `${formatSeconds(budget.seconds ?? 0)} of training`;
 
-  mkdirSync(dirname(o.checkpoint) || '.', { recursive: true });
+  prepareCheckpointPath(o.checkpoint);
   const params = model.params.size.toLocaleString('en-US');
   console.log(`data: ${source} — ${trainIds.length.toLocaleString('en-US')} training and ${validationIds.length.toLocaleString('en-US')} validation characters, vocabulary ${vocab.size}`);
   console.log(`model: ${config.cell.toUpperCase()} ${config.numLayers}×${config.hiddenSize}, embedding ${config.embeddingSize}, ${params} parameters, ${backend.name} kernels`);
   console.log(`training: batch ${trainConfig.batchSize} × ${trainConfig.seqLength} characters, ${trainConfig.optimizer} lr ${trainConfig.lr}, clip ${trainConfig.clip}, budget ${budgetLabel}`);
+  if (!resumed && existsSync(o.checkpoint)) console.log(`note: ${o.checkpoint} exists and will be replaced by this new model (use --resume to continue it instead)`);
   if (resumed) console.log(`resuming from ${o.checkpoint} at step ${resumed.trainer.step} (${formatSeconds(resumed.trainer.seconds)} trained)`);
 
   let interrupts = 0;
@@ -99,7 +100,7 @@ export async function trainCommand(o: TrainCommandOptions, explicit: ReadonlySet
   process.on('SIGINT', onSigint);
   const progress = createProgress(budgetLabel);
   try {
-    const result = runTraining(
+    const result = await runTrainingAsync(
       {
         model, vocab, trainIds, validationIds, train: trainConfig, budget,
         data: { source, validationFraction: valFraction, budget },
@@ -155,5 +156,38 @@ function savedOption(c: CharLMCheckpoint, k: keyof TrainCommandOptions): string 
     case 'clip': return c.train.clip;
     case 'valFraction': return c.data.validationFraction;
     default: return '';
+  }
+}
+
+/**
+ * Creates the checkpoint's directory if needed and checks that a file can be
+ * written there, so an unwritable path fails now, not after the training.
+ * (Not `mkdirSync(…, { recursive: true })`: it never returns for paths under /proc.)
+ */
+function prepareCheckpointPath(path: string): void {
+  const fail = (why: string): Error => new Error(`train: cannot write the checkpoint ${path}: ${why}`);
+  const missing: string[] = [];
+  let dir = resolve(dirname(path) || '.');
+  while (!existsSync(dir)) {
+    missing.unshift(dir);
+    const up = dirname(dir);
+    if (up === dir) break;
+    dir = up;
+  }
+  if (existsSync(dir) && !statSync(dir).isDirectory()) throw fail(`${dir} is not a directory`);
+  for (const d of missing) {
+    try {
+      mkdirSync(d);
+    } catch (e) {
+      throw fail(`cannot create the directory ${d} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    }
+  }
+  if (existsSync(path) && statSync(path).isDirectory()) throw fail('it is a directory');
+  const probe = join(dirname(resolve(path)), `.${basename(path)}.${process.pid}.probe`);
+  try {
+    closeSync(openSync(probe, 'wx'));
+    unlinkSync(probe);
+  } catch (e) {
+    throw fail(`the directory is not writable (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
 }
