@@ -13,6 +13,9 @@
  *  - `A·Bᵀ` with `k ≥ DOT_MIN_K` (the recurrent step `h W_hhᵀ`): 2×4 tiles of
  *    dot products vectorised along k, reading A and B in place — the packing
  *    of B would cost about a tenth of the product at batch 32;
+ *  - `A·B` with few rows (`m ≤ NN_MAX_M`, the backward step `dh W_hh`): 4×8
+ *    tiles reading B in place, row by row — packing the whole of B for a
+ *    product this flat would move more data than the product reads;
  *  - fewer than `MR` rows (batch-1 steps): unpacked row axpys or dot products.
  */
 import { loadN, madd, storeN } from './simd';
@@ -29,6 +32,10 @@ const MC = 128;
 const NC = 2048;
 /** Depth from which A·Bᵀ runs as unpacked dot products ({@link dotNT}). */
 const DOT_MIN_K = 128;
+/** Most rows for which A·B runs unpacked ({@link flatNN}). */
+const NN_MAX_M = 64;
+/** Depth of the slices of B that {@link flatNN} keeps in L1 (8 columns × 256 rows: 256 lines). */
+const FLAT_KB = 256;
 /** Bytes of A that {@link dotNT} keeps cached (in L2) per row block while B streams past it. */
 const DOT_A_BYTES = 192 * 1024;
 
@@ -403,6 +410,75 @@ function dotNT(m: i32, n: i32, k: i32, alpha: f32, a: usize, ldaBytes: usize, b:
 }
 
 /**
+ * op(A) = A, op(B) = B with few rows: `C[i, :] += alpha · Σ_p A[i, p] · B[p, :]`
+ * by 4×8 tiles (the micro-kernel's shape) with B read in place: for each
+ * strip of 8 columns (which stays in L2), every block of 4 rows runs down
+ * all of k. Rows and columns past the tiles go to {@link axpyRows}.
+ */
+function flatNN(m: i32, n: i32, k: i32, alpha: f32, a: usize, ldaBytes: usize, b: usize, ldbBytes: usize, c: usize, ldcBytes: usize): void {
+  const m4 = m & ~3;
+  const n8 = n & ~7;
+  const al = f32x4.splat(alpha);
+  for (let j = 0; j < n8; j += 8) {
+    for (let p0 = 0; p0 < k; p0 += FLAT_KB) {
+      const kb = min(FLAT_KB, k - p0);
+      const bj = b + <usize>p0 * ldbBytes + (<usize>j << 2);
+      for (let i = 0; i < m4; i += 4) {
+        let a0 = a + <usize>i * ldaBytes + (<usize>p0 << 2);
+        let a1 = a0 + ldaBytes;
+        let a2 = a1 + ldaBytes;
+        let a3 = a2 + ldaBytes;
+        let c00 = f32x4.splat(0);
+        let c01 = c00;
+        let c10 = c00;
+        let c11 = c00;
+        let c20 = c00;
+        let c21 = c00;
+        let c30 = c00;
+        let c31 = c00;
+        let bp = bj;
+        const end = a0 + (<usize>kb << 2);
+        while (a0 < end) {
+          const b0 = v128.load(bp);
+          const b1 = v128.load(bp, 16);
+          let x = v128.load32_splat(a0);
+          c00 = madd(x, b0, c00);
+          c01 = madd(x, b1, c01);
+          x = v128.load32_splat(a1);
+          c10 = madd(x, b0, c10);
+          c11 = madd(x, b1, c11);
+          x = v128.load32_splat(a2);
+          c20 = madd(x, b0, c20);
+          c21 = madd(x, b1, c21);
+          x = v128.load32_splat(a3);
+          c30 = madd(x, b0, c30);
+          c31 = madd(x, b1, c31);
+          a0 += 4;
+          a1 += 4;
+          a2 += 4;
+          a3 += 4;
+          bp += ldbBytes;
+        }
+        let r = c + <usize>i * ldcBytes + (<usize>j << 2);
+        v128.store(r, madd(al, c00, v128.load(r)));
+        v128.store(r, madd(al, c01, v128.load(r, 16)), 16);
+        r += ldcBytes;
+        v128.store(r, madd(al, c10, v128.load(r)));
+        v128.store(r, madd(al, c11, v128.load(r, 16)), 16);
+        r += ldcBytes;
+        v128.store(r, madd(al, c20, v128.load(r)));
+        v128.store(r, madd(al, c21, v128.load(r, 16)), 16);
+        r += ldcBytes;
+        v128.store(r, madd(al, c30, v128.load(r)));
+        v128.store(r, madd(al, c31, v128.load(r, 16)), 16);
+      }
+    }
+  }
+  if (m4 < m && n8 > 0) axpyRows(m - m4, n8, k, alpha, a + <usize>m4 * ldaBytes, ldaBytes, 4, b, ldbBytes, c + <usize>m4 * ldcBytes, ldcBytes);
+  if (n8 < n) axpyRows(m, n - n8, k, alpha, a, ldaBytes, 4, b + (<usize>n8 << 2), ldbBytes, c + (<usize>n8 << 2), ldcBytes);
+}
+
+/**
  * `C = alpha · op(A) · op(B) + beta · C` with `op(A)` `m×k` (`A` stored
  * `k×m` when `transA`) and `op(B)` `k×n` (`B` stored `n×k` when `transB`).
  * With `beta = 0`, `C`'s old contents (even NaN) are ignored. `work` must
@@ -419,6 +495,10 @@ export function gemm(
   scaleC(m, n, beta, c, ldcB);
   if (alpha == 0 || k <= 0) return;
 
+  if (!transA && !transB && m >= MR && m <= NN_MAX_M) {
+    flatNN(m, n, k, alpha, a, ldaB, b, ldbB, c, ldcB);
+    return;
+  }
   if (m < MR && !transB) {
     if (transA) axpyRows(m, n, k, alpha, a, 4, ldaB, b, ldbB, c, ldcB);
     else axpyRows(m, n, k, alpha, a, ldaB, 4, b, ldbB, c, ldcB);

@@ -75,7 +75,7 @@ function random(n) {
 const builds = [];
 for (const variant of ['relaxed-simd', 'simd']) {
   const raw = await instantiateWasmKernels({ variant });
-  const backend = await loadWasmBackend({ variant });
+  const backend = await loadWasmBackend({ variant, threads: 1 });
   if (raw && backend) builds.push({ variant, kernels: raw.kernels, backend });
   else console.log(`${variant}: not available on this runtime`);
 }

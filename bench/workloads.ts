@@ -4,7 +4,8 @@
  *   node dist/bench/workloads.js W1|W2|W3|W4|W5 [timings] [--backend js|wasm] [--threads N]
  *
  * Prints one JSON line in the peers' format: tokens/s (median of per-timing
- * rates), GFLOP/s, peak RSS. Same shapes, losses and optimiser as
+ * rates), GFLOP/s, peak RSS; also tokens per CPU-second (all threads), which
+ * other load on the machine inflates less than wall time. Same shapes, losses and optimiser as
  * ../shared/bench/peers/torch_rnn.py.
  */
 import { constant, noGrad } from '../src/autograd/variable.js';
@@ -49,8 +50,17 @@ function median(xs: number[]): number {
 
 interface Timed {
   tokens: number;
+  /** Wall seconds per timed repetition. */
   times: number[];
+  /** CPU seconds (user + system, all threads) per timed repetition. */
+  cpu: number[];
   flops: number;
+}
+
+/** CPU seconds of this process so far. */
+function cpuNow(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
 }
 
 function train(cell: 'lstm' | 'gru', H: number, layers: number, n: number, backend: Backend): Timed {
@@ -66,19 +76,22 @@ function train(cell: 'lstm' | 'gru', H: number, layers: number, n: number, backe
   const y = { data: Int32Array.from({ length: T * B }, () => rng.int(V)), shape: [T, B] };
   const step = (): number => {
     opt.zeroGrad();
-    const loss = crossEntropy(out.apply(rnn.apply(x).output), y);
+    const loss = crossEntropy(out.apply(rnn.apply(x).output), y, { backend });
     loss.backward();
     opt.step();
     return loss.item();
   };
   for (let i = 0; i < 3; i++) step();
   const times: number[] = [];
+  const cpu: number[] = [];
   for (let i = 0; i < n; i++) {
     const t = performance.now();
+    const c = cpuNow();
     step();
     times.push((performance.now() - t) / 1000);
+    cpu.push(cpuNow() - c);
   }
-  return { tokens: B * T, times, flops: 3 * forwardFlops(cell === 'lstm' ? 4 : 3, H, layers) };
+  return { tokens: B * T, times, cpu, flops: 3 * forwardFlops(cell === 'lstm' ? 4 : 3, H, layers) };
 }
 
 function stream(n: number, backend: Backend): Timed {
@@ -89,12 +102,16 @@ function stream(n: number, backend: Backend): Timed {
   const rnn = new LSTM({ inputSize: I, hiddenSize: H, params, prefix: 'rnn.', backend });
   const out = new Linear({ inFeatures: H, outFeatures: V, params, prefix: 'out.', backend });
   const times: number[] = [];
+  const cpu: number[] = [];
   noGrad(() => {
-    for (let r = 0; r <= n; r++) {
+    // Five warm-up rounds: a step is many small calls, and V8 needs ~2,500 of them to optimise the JavaScript.
+    const warmup = 5;
+    for (let r = 0; r < warmup + n; r++) {
       let tok = 0;
       let h: Tensor | null = null;
       let c: Tensor | null = null;
       const t = performance.now();
+      const c0 = cpuNow();
       for (let s = 0; s < steps; s++) {
         const o = rnn.apply(emb.apply({ data: [tok], shape: [1, 1] }), { h0: h ? constant(h) : null, c0: c ? constant(c) : null });
         h = o.hN.value;
@@ -104,10 +121,13 @@ function stream(n: number, backend: Backend): Timed {
         for (let k = 1; k < V; k++) if ((logits[k] as number) > (logits[best] as number)) best = k;
         tok = best;
       }
-      if (r > 0) times.push((performance.now() - t) / 1000);
+      if (r >= warmup) {
+        times.push((performance.now() - t) / 1000);
+        cpu.push(cpuNow() - c0);
+      }
     }
   });
-  return { tokens: steps, times, flops: forwardFlops(4, H, 1) };
+  return { tokens: steps, times, cpu, flops: forwardFlops(4, H, 1) };
 }
 
 function infer(n: number, backend: Backend): Timed {
@@ -118,14 +138,19 @@ function infer(n: number, backend: Backend): Timed {
   const out = new Linear({ inFeatures: 256, outFeatures: V, params, prefix: 'out.', backend });
   const x = constant(randomNormal(new Random(0), [T, B, I]));
   const times: number[] = [];
+  const cpu: number[] = [];
   noGrad(() => {
     for (let r = 0; r < n + 2; r++) {
       const t = performance.now();
+      const c = cpuNow();
       out.apply(rnn.apply(x).output);
-      if (r >= 2) times.push((performance.now() - t) / 1000);
+      if (r >= 2) {
+        times.push((performance.now() - t) / 1000);
+        cpu.push(cpuNow() - c);
+      }
     }
   });
-  return { tokens: B * T, times, flops: forwardFlops(4, 256, 1) };
+  return { tokens: B * T, times, cpu, flops: forwardFlops(4, 256, 1) };
 }
 
 async function main(): Promise<void> {
@@ -134,7 +159,9 @@ async function main(): Promise<void> {
   const n = Number(args.find((a, i) => i > 0 && /^\d+$/.test(a)) ?? 7);
   const backendName = args.includes('--backend') ? args[args.indexOf('--backend') + 1] : 'wasm';
   const threads = args.includes('--threads') ? Number(args[args.indexOf('--threads') + 1]) : 1;
-  const backend = backendName === 'js' ? jsBackend : ((await loadWasmBackend({ threads } as never)) ?? jsBackend);
+  const wasm = backendName === 'js' ? null : await loadWasmBackend({ threads });
+  const backend: Backend = wasm ?? jsBackend;
+  const usedThreads = wasm ? await wasm.startThreads() : 1;
   const cpu0 = process.cpuUsage();
   const wall0 = performance.now();
   const run: Record<string, () => Timed> = {
@@ -146,17 +173,20 @@ async function main(): Promise<void> {
   };
   const job = run[w];
   if (!job) throw new Error(`unknown workload ${w}; expected W1 … W5`);
-  const { tokens, times, flops } = job();
+  const { tokens, times, cpu: cpuTimes, flops } = job();
   const cpu = process.cpuUsage(cpu0);
   const rates = times.map((t) => tokens / t);
   const med = median(rates);
+  const cpuRate = median(cpuTimes.map((t) => tokens / t));
   console.log(JSON.stringify({
     system: `recurrent-${backend.name}`, workload: w, tok_per_s: Math.round(med * 10) / 10,
     min: Math.round(Math.min(...rates) * 10) / 10, max: Math.round(Math.max(...rates) * 10) / 10, n: rates.length,
     gflops: Math.round((med * flops) / 1e7) / 100, flops_per_tok: flops,
     peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 102.4) / 10,
-    cpu_over_wall: Math.round(((cpu.user + cpu.system) / 1000 / (performance.now() - wall0)) * 100) / 100, threads,
+    cpu_over_wall: Math.round(((cpu.user + cpu.system) / 1000 / (performance.now() - wall0)) * 100) / 100, threads: usedThreads,
+    tok_per_cpu_s: Math.round(cpuRate * 10) / 10,
   }));
+  await wasm?.close();
 }
 
 await main();

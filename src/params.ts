@@ -6,8 +6,35 @@
  * Optimisers, clipping, serialisation and copies into other memories become
  * single loops over one array. Names follow PyTorch's state dict
  * (`weight_ih_l0`, `bias_hh_l1_reverse`, `weight_hr_l0`, …).
+ *
+ * Memory: `data` and `grad` are allocated by a backend ({@link Backend.allocate}):
+ * ordinary arrays by default, or the WebAssembly backend's memory, where
+ * its kernels read the weights without copying them. A store created
+ * without a backend moves into the memory of the first recurrent layer or
+ * cell built on it with a backend of its own ({@link placeIn}). `add`
+ * reallocates when the capacity is exceeded (doubling it in a backend's
+ * memory, where the unwritten part costs no RAM), so read
+ * `data`/`grad` and take views after the parameters are declared; views
+ * taken earlier keep their old block alive and are simply stale.
  */
-import { allocate, type DType, type FloatArray, type Tensor, formatShape, numel, sameShape } from './tensor.js';
+import type { Backend } from './backend/backend.js';
+import { jsBackend } from './backend/js.js';
+import { type DType, type FloatArray, type Tensor, formatShape, numel, sameShape } from './tensor.js';
+
+/**
+ * Keeps a store's block alive while a view of it is reachable: blocks of a
+ * backend's memory are recycled once their array is garbage, and a
+ * subarray does not keep its parent array alive by itself.
+ */
+const blockOf = new WeakMap<FloatArray, FloatArray>();
+
+/** `block[0, n)` as a view that keeps `block` alive. */
+function viewOf(block: FloatArray, begin: number, end: number): FloatArray {
+  if (begin === 0 && end === block.length) return block;
+  const v = block.subarray(begin, end);
+  blockOf.set(v, blockOf.get(block) ?? block);
+  return v;
+}
 
 /** A parameter's place in the store. */
 export interface ParamRef {
@@ -30,10 +57,60 @@ export class ParameterStore {
   grad: FloatArray;
   private used = 0;
   private readonly refs = new Map<string, ParamRef>();
+  /** The backend whose memory holds `data` and `grad`; null for ordinary arrays. */
+  private memory: Backend | null;
+  /** The allocations `data` and `grad` are views of (capacity ≥ size). */
+  private dataBlock: FloatArray;
+  private gradBlock: FloatArray;
 
-  constructor(readonly dtype: DType = 'float32', readonly owner = 'ParameterStore') {
-    this.data = allocate(dtype, 0);
-    this.grad = allocate(dtype, 0);
+  /**
+   * @param backend allocates `data` and `grad` (default: ordinary arrays,
+   *   until a layer with a backend moves the store, see {@link placeIn}).
+   */
+  constructor(readonly dtype: DType = 'float32', readonly owner = 'ParameterStore', backend?: Backend) {
+    this.memory = backend && backend !== jsBackend ? backend : null;
+    this.dataBlock = this.allocator.allocate(dtype, 0);
+    this.gradBlock = this.allocator.allocate(dtype, 0);
+    this.data = this.dataBlock;
+    this.grad = this.gradBlock;
+  }
+
+  /**
+   * The backend whose memory holds the buffers, and whose kernels the
+   * optimisers and clipping run on ({@link jsBackend} for ordinary arrays).
+   */
+  get backend(): Backend {
+    return this.memory ?? jsBackend;
+  }
+
+  private get allocator(): Backend {
+    return this.memory ?? jsBackend;
+  }
+
+  /**
+   * Moves `data` and `grad` into `backend`'s memory, if the store still
+   * uses ordinary arrays (a store already placed stays where it is).
+   * Layers call this with their backend, so that their weights need no
+   * copying per kernel call.
+   */
+  placeIn(backend: Backend): void {
+    if (this.memory || backend === jsBackend) return;
+    this.memory = backend;
+    // Room to grow in place (for the modules built next on the same store): pages
+    // of a backend's memory that are never written cost no RAM.
+    this.reallocate(2 * this.used + 16384, this.used);
+  }
+
+  /** Moves the buffers to blocks of `capacity` (≥ `keep`) elements, keeping the first `keep`. */
+  private reallocate(capacity: number, keep: number): void {
+    const data = this.allocator.allocate(this.dtype, capacity);
+    const grad = this.allocator.allocate(this.dtype, capacity);
+    data.set(this.data.subarray(0, keep));
+    grad.set(this.grad.subarray(0, keep));
+    this.dataBlock = data;
+    this.gradBlock = grad;
+    this.data = viewOf(data, 0, keep);
+    this.grad = viewOf(grad, 0, keep);
   }
 
   /** Total number of scalar parameters. */
@@ -47,15 +124,14 @@ export class ParameterStore {
     const size = numel(shape);
     const ref: ParamRef = { name, shape: [...shape], offset: this.used, size };
     const needed = this.used + size;
-    if (needed > this.data.length) {
-      const data = allocate(this.dtype, needed);
-      data.set(this.data.subarray(0, this.used));
-      const grad = allocate(this.dtype, needed);
-      grad.set(this.grad.subarray(0, this.used));
-      this.data = data;
-      this.grad = grad;
+    if (needed > this.dataBlock.length) {
+      // Ordinary arrays: exactly the size. A backend's memory: doubling, so
+      // few blocks are left to the garbage collector.
+      this.reallocate(this.memory ? Math.max(needed, 2 * this.dataBlock.length) : needed, this.used);
     }
     this.used = needed;
+    this.data = viewOf(this.dataBlock, 0, needed);
+    this.grad = viewOf(this.gradBlock, 0, needed);
     this.refs.set(name, ref);
     return ref;
   }
@@ -80,13 +156,13 @@ export class ParameterStore {
   /** A live view of a parameter's values (writes go to the store). */
   value(name: string): Tensor {
     const r = this.ref(name);
-    return { data: this.data.subarray(r.offset, r.offset + r.size), shape: r.shape };
+    return { data: viewOf(this.dataBlock, r.offset, r.offset + r.size), shape: r.shape };
   }
 
   /** A live view of a parameter's gradient. */
   gradient(name: string): Tensor {
     const r = this.ref(name);
-    return { data: this.grad.subarray(r.offset, r.offset + r.size), shape: r.shape };
+    return { data: viewOf(this.gradBlock, r.offset, r.offset + r.size), shape: r.shape };
   }
 
   /** Sets every gradient to zero. */

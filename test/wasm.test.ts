@@ -237,7 +237,7 @@ for (const be of backends) {
       const b = new Float32Array(5 * 4);
       const c = new Float32Array(3 * 5);
       be.gemm(false, true, 3, 5, 4, 1, a, 0, 4, b, 0, 4, 0, c, 0, 5);
-      assert.deepEqual({ ...be.stats }, { calls: 1, floatsIn: 12 + 20, floatsOut: 15, fallbacks: 0 });
+      assert.deepEqual({ ...be.stats }, { calls: 1, floatsIn: 12 + 20, floatsOut: 15, fallbacks: 0, parallel: 0 });
       be.gemm(false, true, 3, 5, 4, 1, a, 0, 4, b, 0, 4, 1, c, 0, 5);
       assert.equal(be.stats.floatsIn, 2 * 32 + 15, 'C is read when beta ≠ 0');
     });

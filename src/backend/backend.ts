@@ -6,13 +6,63 @@
  * slices of preallocated workspaces without allocating views. Inputs are
  * never written unless the doc says "in place". Matrices are row-major.
  *
+ * Memory: a backend also allocates buffers ({@link Backend.allocate}). The
+ * reference backend returns ordinary typed arrays; the WebAssembly backend
+ * returns float32 views of its own linear memory, which its kernels then
+ * use in place instead of copying. Every kernel accepts any typed array of
+ * the right precision, wherever it lives; an array from `allocate` is only
+ * faster. {@link Backend.release} hands a buffer back when its lifetime is
+ * known to be over.
+ *
  * The plain TypeScript backend ({@link ./js.ts}) is the definition; faster
  * backends are tested against it with the same suite.
  */
-import type { FloatArray } from '../tensor.js';
+import type { DType, FloatArray } from '../tensor.js';
+
+/** Hyper-parameters of one {@link Backend.adamStep}, as in `torch.optim.Adam(W)`. */
+export interface AdamStepOptions {
+  /** Learning rate γ. */
+  readonly lr: number;
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly eps: number;
+  /** λ: added to the gradient (Adam) or decoupled (AdamW). */
+  readonly weightDecay: number;
+  /** AdamW's decoupled decay `θ ← θ(1 − γλ)` instead of `g ← g + λθ`. */
+  readonly decoupled: boolean;
+  /** Step count t, 1 on the first step. */
+  readonly step: number;
+}
+
+/** Hyper-parameters of one {@link Backend.sgdStep}, as in `torch.optim.SGD`. */
+export interface SgdStepOptions {
+  readonly lr: number;
+  readonly momentum: number;
+  readonly dampening: number;
+  readonly nesterov: boolean;
+  readonly weightDecay: number;
+  /** First momentum step: the buffer is set to the gradient instead of decayed. */
+  readonly first: boolean;
+}
 
 export interface Backend {
   readonly name: string;
+
+  /**
+   * A zero-filled buffer of `n` elements. Float32 buffers of the
+   * WebAssembly backend live in its memory, where its kernels use them
+   * without copying; float64 and the reference backend give plain arrays.
+   * Such a buffer stays valid until {@link release} (or until it is garbage,
+   * if never released).
+   */
+  allocate(dtype: DType, n: number): FloatArray;
+
+  /**
+   * Returns a buffer from {@link allocate} whose lifetime is over: it (and
+   * every view of it) must not be used afterwards. Arrays not obtained from
+   * `allocate`, and second releases, are ignored.
+   */
+  release(a: FloatArray): void;
 
   /**
    * General matrix product: `C = alpha · op(A) · op(B) + beta · C`, where
@@ -88,4 +138,47 @@ export interface Backend {
     rows: number, H: number, relu: boolean, h: FloatArray, hOff: number,
     dh: FloatArray, dhOff: number, dpre: FloatArray, dpreOff: number,
   ): void;
+
+  /**
+   * Adam / AdamW update of `n` parameters `p` from gradients `g`, in place
+   * on `p`, the moments `m`, `v` and (AMSGrad) the running maximum `vMax`,
+   * in PyTorch's operation order:
+   *   `θ ← θ(1 − γλ)` (decoupled) or `g ← g + λθ` (λ ≠ 0);
+   *   `m ← β₁m + (1 − β₁)g`;  `v ← β₂v + (1 − β₂)g²`;  `v̂ ← max(v̂, v)`;
+   *   `θ ← θ − γ/(1 − β₁ᵗ) · m / (√v̂ / √(1 − β₂ᵗ) + ε)`.
+   */
+  adamStep(n: number, p: FloatArray, g: FloatArray, m: FloatArray, v: FloatArray, vMax: FloatArray | null, o: AdamStepOptions): void;
+
+  /**
+   * SGD update of `n` parameters in place, PyTorch's order: `d = g + λθ`;
+   * with momentum μ ≠ 0, `b ← d` (first step) or `b ← μb + (1 − τ)d`, then
+   * `d = d + μb` (Nesterov) or `d = b`; `θ ← θ − γd`. `buf` (null when μ = 0)
+   * is the momentum buffer.
+   */
+  sgdStep(n: number, p: FloatArray, g: FloatArray, buf: FloatArray | null, o: SgdStepOptions): void;
+
+  /**
+   * `Σ a[i]²` over `n` values from `aOff`, accumulated in float64. The
+   * reference sums in index order; other backends may reorder (rounding
+   * differences only). Non-finite exactly when some value is, for float32.
+   */
+  sumSquares(n: number, a: FloatArray, aOff: number): number;
+
+  /** `a[i] ← alpha · a[i]` on `n` values from `aOff` (the product rounded once). */
+  scale(n: number, alpha: number, a: FloatArray, aOff: number): void;
+
+  /**
+   * Softmax cross-entropy, forward, for `rows` rows of `V` logits at
+   * `z[zOff…]`: writes `probs[i, :] = softmax(z[i, :])` (from 0) and returns
+   * `Σᵢ w[i] · (log Σₖ exp z[i,k] − z[i, t[i]])`. Rows with `w[i] = 0` add
+   * nothing and their target is not read.
+   */
+  softmaxCrossEntropy(rows: number, V: number, z: FloatArray, zOff: number, t: Int32Array, w: Float64Array, probs: FloatArray): number;
+
+  /**
+   * Softmax cross-entropy, backward, in place over `probs` from
+   * {@link softmaxCrossEntropy}: `probs[i, :] ← s·w[i] · (probs[i, :] − onehot(t[i]))`
+   * (zeros where `w[i] = 0`).
+   */
+  softmaxCrossEntropyBackward(rows: number, V: number, s: number, t: Int32Array, w: Float64Array, probs: FloatArray): void;
 }

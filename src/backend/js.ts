@@ -2,13 +2,21 @@
  * The reference backend in plain TypeScript: the living definition of every
  * kernel. It stays in the tree for good; faster backends are tested against it.
  */
-import type { FloatArray } from '../tensor.js';
+import { allocate, type FloatArray } from '../tensor.js';
 import type { Backend } from './backend.js';
 
 const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
 
 export const jsBackend: Backend = {
   name: 'js',
+
+  allocate(dtype, n) {
+    return allocate(dtype, n);
+  },
+
+  release() {
+    // garbage collection reclaims plain arrays
+  },
 
   gemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc) {
     // op(A)[i, p] = a[aOff + i·sAi + p·sAp],  op(B)[p, j] = b[bOff + p·sBp + j·sBj]
@@ -166,6 +174,94 @@ export const jsBackend: Backend = {
         const hv = h[hOff + i] as number;
         dpre[dpreOff + i] = (dh[dhOff + i] as number) * (1 - hv * hv); // through tanh
       }
+    }
+  },
+
+  adamStep(n, p, g, m, v, vMax, o) {
+    const { lr, beta1, beta2, eps, weightDecay: wd, decoupled, step: t } = o;
+    const bias1 = 1 - beta1 ** t;
+    const bias2Sqrt = Math.sqrt(1 - beta2 ** t);
+    const stepSize = lr / bias1;
+    const decay = 1 - lr * wd;
+    const c1 = 1 - beta1;
+    const c2 = 1 - beta2;
+    for (let i = 0; i < n; i++) {
+      let gi = g[i] as number;
+      let pi = p[i] as number;
+      if (decoupled) pi = pi * decay; // θ ← θ(1 − γλ)
+      else if (wd !== 0) gi = gi + wd * pi; // g ← g + λθ
+      m[i] = beta1 * (m[i] as number) + c1 * gi;
+      v[i] = beta2 * (v[i] as number) + c2 * gi * gi;
+      let second = v[i] as number;
+      if (vMax) {
+        if (second > (vMax[i] as number)) vMax[i] = second;
+        second = vMax[i] as number;
+      }
+      const denom = Math.sqrt(second) / bias2Sqrt + eps;
+      p[i] = pi + (-stepSize * (m[i] as number)) / denom;
+    }
+  },
+
+  sgdStep(n, p, g, buf, o) {
+    const { lr, momentum: mu, dampening, nesterov, weightDecay: wd, first } = o;
+    if (mu === 0 || !buf) {
+      for (let i = 0; i < n; i++) {
+        let d = g[i] as number;
+        if (wd !== 0) d = d + wd * (p[i] as number);
+        p[i] = (p[i] as number) - lr * d;
+      }
+      return;
+    }
+    const keep = 1 - dampening;
+    for (let i = 0; i < n; i++) {
+      let d = g[i] as number;
+      if (wd !== 0) d = d + wd * (p[i] as number);
+      buf[i] = first ? d : mu * (buf[i] as number) + keep * d;
+      d = nesterov ? d + mu * (buf[i] as number) : (buf[i] as number);
+      p[i] = (p[i] as number) - lr * d;
+    }
+  },
+
+  sumSquares(n, a, aOff) {
+    let s = 0;
+    for (let i = aOff; i < aOff + n; i++) s += (a[i] as number) * (a[i] as number);
+    return s;
+  },
+
+  scale(n, alpha, a, aOff) {
+    for (let i = aOff; i < aOff + n; i++) a[i] = (a[i] as number) * alpha;
+  },
+
+  softmaxCrossEntropy(rows, V, z, zOff, t, w, probs) {
+    let loss = 0;
+    for (let i = 0; i < rows; i++) {
+      const zi = zOff + i * V;
+      const o = i * V;
+      let max = -Infinity;
+      for (let k = 0; k < V; k++) max = Math.max(max, z[zi + k] as number);
+      let sum = 0;
+      for (let k = 0; k < V; k++) {
+        const e = Math.exp((z[zi + k] as number) - max);
+        probs[o + k] = e;
+        sum += e;
+      }
+      for (let k = 0; k < V; k++) probs[o + k] = (probs[o + k] as number) / sum;
+      const wi = w[i] as number;
+      if (wi !== 0) loss += wi * (Math.log(sum) + max - (z[zi + (t[i] as number)] as number)); // ℓ = log Σ exp z − z_t
+    }
+    return loss;
+  },
+
+  softmaxCrossEntropyBackward(rows, V, s, t, w, probs) {
+    for (let i = 0; i < rows; i++) {
+      const wi = (w[i] as number) * s;
+      const o = i * V;
+      if (wi === 0) {
+        probs.fill(0, o, o + V);
+        continue;
+      }
+      for (let k = 0; k < V; k++) probs[o + k] = (probs[o + k] as number) * wi; // through softmax: (p − onehot)·w
+      probs[o + (t[i] as number)] = (probs[o + (t[i] as number)] as number) - wi;
     }
   },
 };

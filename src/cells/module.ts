@@ -4,12 +4,19 @@
  * PyTorch's parameter names `weight_ih`, `weight_hh`, `bias_ih`, `bias_hh`.
  *
  * Shapes: input (B, I) or (I) unbatched; h, c (B, H) or (H).
+ *
+ * Memory as for the layers (see ../layers/recurrent.ts): the step's caches
+ * live in the backend's memory until {@link CellModule.release} or garbage
+ * collection; under `noGrad` nothing is kept and buffers are reused.
  */
+import { isGradEnabled } from '../autograd/variable.js';
 import { defaultRecurrentInit } from '../init.js';
 import { checkFinite, checkShape, checkTensor } from '../layers/checks.js';
-import { finalSlot, type ScanCache, type ScanWeights, scanBackward, scanForward } from '../layers/recurrence.js';
+import {
+  finalSlot, releaseScan, type ScanCache, type ScanWeights, scanBackward, scanForward, Workspace,
+} from '../layers/recurrence.js';
 import { Module, type ModuleOptions } from '../module.js';
-import { allocate, type FloatArray, type Tensor } from '../tensor.js';
+import { allocate, dtypeOf, type FloatArray, type Tensor } from '../tensor.js';
 import type { CellKind } from './cell.js';
 
 export interface CellModuleOptions extends ModuleOptions {
@@ -23,6 +30,8 @@ export interface CellModuleOptions extends ModuleOptions {
 export interface CellContext {
   readonly cache: ScanCache;
   readonly batched: boolean;
+  /** Set once the caches are handed back; backward is then refused. */
+  released: boolean;
 }
 
 export interface CellOutput {
@@ -44,6 +53,7 @@ export class CellModule extends Module {
   readonly hiddenSize: number;
   readonly bias: boolean;
   private readonly weights: ScanWeights;
+  private inference: Workspace | null = null;
 
   constructor(protected readonly kind: CellKind, moduleName: string, options: CellModuleOptions) {
     super(moduleName, options);
@@ -64,9 +74,13 @@ export class CellModule extends Module {
       whr: -1,
     };
     defaultRecurrentInit(this.params, this.rng, this.hiddenSize, this.parameterNames);
+    this.params.placeIn(this.backend);
   }
 
-  /** One step: `(h, c) = cell(input, (h0, c0))`; omitted states are zeros. */
+  /**
+   * One step: `(h, c) = cell(input, (h0, c0))`; omitted states are zeros.
+   * Under `noGrad` the returned `ctx` cannot be backpropagated.
+   */
   forward(input: Tensor, state: { h0?: Tensor | null; c0?: Tensor | null } = {}): CellOutput {
     const m = this.moduleName;
     const I = this.inputSize;
@@ -84,18 +98,37 @@ export class CellModule extends Module {
       checkTensor(m, arg, t);
       checkShape(m, arg, t, batched ? [B, H] : [H], batched ? '(B, hiddenSize)' : '(hiddenSize)');
       checkFinite(m, arg, t);
-      return this.copyIn(t.data);
+      return this.ownPrecision(t.data);
     };
     const h0 = stateOf('h0', state.h0);
     const c0 = this.kind.hasCellState ? stateOf('c0', state.c0) : null;
     if (!this.kind.hasCellState && state.c0) throw new Error(`${m}: c0 is only for LSTMCell`);
 
-    const cache = scanForward(this.kind, this.backend, this.params.data, this.weights, 1, B, I, H, H, this.copyIn(input.data), h0, 0, c0, 0, null, false);
+    const keep = isGradEnabled();
+    const be = this.backend;
+    const ws = keep ? null : (this.inference ??= new Workspace(be));
+    // Kept for backward: a copy in the backend's memory; for inference the input is only read.
+    const x = keep ? be.allocate(this.dtype, B * I) : this.ownPrecision(input.data);
+    if (keep) x.set(input.data);
+    const cache = scanForward(this.kind, be, this.params.data, this.weights, 1, B, I, H, H, x, h0, 0, c0, 0, null, false, ws);
     const slot = finalSlot(cache);
     const shape = batched ? [B, H] : [H];
-    const out: CellOutput = { h: { data: cache.hs.slice(slot * B * H, (slot + 1) * B * H), shape }, ctx: { cache, batched } };
+    const out: CellOutput = { h: { data: cache.hs.slice(slot * B * H, (slot + 1) * B * H), shape }, ctx: { cache, batched, released: !keep } };
     if (cache.cs) out.c = { data: cache.cs.slice(slot * B * H, (slot + 1) * B * H), shape };
     return out;
+  }
+
+  /** Hands a forward call's caches back to the backend now; `ctx` can no longer be backpropagated. */
+  release(ctx: CellContext): void {
+    if (ctx.released) return;
+    ctx.released = true;
+    releaseScan(ctx.cache);
+    this.backend.release(ctx.cache.x);
+  }
+
+  /** `a` itself when it is a typed array of the module's precision (only read), else a copy. */
+  private ownPrecision(a: ArrayLike<number>): FloatArray {
+    return (a instanceof Float32Array || a instanceof Float64Array) && dtypeOf(a) === this.dtype ? a : this.copyIn(a);
   }
 
   /** Backward of one step: accumulates parameter gradients, returns input and state gradients. */
@@ -103,6 +136,9 @@ export class CellModule extends Module {
     const m = `${this.moduleName}.backward`;
     if (!ctx || typeof ctx !== 'object' || !ctx.cache || typeof ctx.cache !== 'object') {
       throw new TypeError(`${m}: ctx must be the ctx returned by forward`);
+    }
+    if (ctx.released) {
+      throw new Error(`${m}: this ctx was released (forward ran under noGrad, or release() was called); run forward again`);
     }
     const { cache, batched } = ctx;
     const { B, H, I } = cache;
@@ -121,7 +157,7 @@ export class CellModule extends Module {
       checkTensor(m, arg, t);
       checkShape(m, arg, t, shape, batched ? '(B, hiddenSize)' : '(hiddenSize)');
       checkFinite(m, arg, t);
-      return this.copyIn(t.data);
+      return this.ownPrecision(t.data);
     };
     const dh = gradOf('dh', grads.dh);
     const dc = gradOf('dc', grads.dc);

@@ -18,10 +18,42 @@
  * reverse row starts from its initial state at its last valid step.
  *
  * Every buffer is allocated before the time loop; the loop itself allocates nothing.
+ * Buffers come from the backend ({@link Backend.allocate}: its own memory for
+ * the WebAssembly backend): the caches from {@link scanForward} are handed
+ * back with {@link releaseScan} once the backward pass has run (or was never
+ * wanted), and the backward pass's workspaces at its end. With a
+ * {@link Workspace} (inference), the forward buffers are reused from one call
+ * to the next instead.
  */
 import type { Backend } from '../backend/backend.js';
 import type { CellKind, ScanBuffers, ScanGradBuffers } from '../cells/cell.js';
-import { allocate, dtypeOf, type FloatArray } from '../tensor.js';
+import { dtypeOf, type DType, type FloatArray } from '../tensor.js';
+
+/**
+ * Buffers kept from one call to the next (inference): slot `i` is reused
+ * while its size and precision stay the same, else released and
+ * reallocated. Contents are whatever the last call left.
+ */
+export class Workspace {
+  private readonly bufs: (FloatArray | null)[] = [];
+
+  constructor(private readonly be: Backend) {}
+
+  get(slot: number, dtype: DType, n: number): FloatArray {
+    const b = this.bufs[slot];
+    if (b && b.length === n && dtypeOf(b) === dtype) return b;
+    if (b) this.be.release(b);
+    const fresh = this.be.allocate(dtype, n);
+    this.bufs[slot] = fresh;
+    return fresh;
+  }
+
+  /** Releases every buffer. */
+  clear(): void {
+    for (const b of this.bufs) if (b) this.be.release(b);
+    this.bufs.length = 0;
+  }
+}
 
 /** Offsets of one scan's parameters in the flat store (−1 when absent). */
 export interface ScanWeights {
@@ -73,34 +105,39 @@ function carryInactiveRows(buf: FloatArray, lengths: Int32Array, t: number, B: n
  * @param x `(T, B, I)` input, time-major.
  * @param h0 `(B, P)` initial hidden state at `h0Off`, or null for zeros.
  * @param c0 `(B, H)` initial cell state (LSTM), or null for zeros.
+ * @param ws reuse these buffers (inference) instead of allocating; the
+ *   cache then must not be released.
  */
 export function scanForward(
   kind: CellKind, be: Backend, w: FloatArray, weights: ScanWeights,
   T: number, B: number, I: number, H: number, P: number,
   x: FloatArray, h0: FloatArray | null, h0Off: number, c0: FloatArray | null, c0Off: number,
-  lengths: Int32Array | null, reverse: boolean,
+  lengths: Int32Array | null, reverse: boolean, ws: Workspace | null = null,
 ): ScanCache {
   const dtype = dtypeOf(w);
   const G = kind.gates * H;
-  const xw = allocate(dtype, T * B * G);
+  const get = (slot: number, n: number): FloatArray => (ws ? ws.get(slot, dtype, n) : be.allocate(dtype, n));
+  const xw = get(0, T * B * G);
   // Hoisted input projection for all steps: XW = X W_ihᵀ + b_ih (+ b_hh).
   be.gemm(false, true, T * B, G, I, 1, x, 0, I, w, weights.wih, I, 0, xw, 0, G);
   if (weights.bih >= 0) be.addRowVector(T * B, G, w, weights.bih, xw, 0);
   if (kind.foldsHiddenBias && weights.bhh >= 0) be.addRowVector(T * B, G, w, weights.bhh, xw, 0);
 
-  const hs = allocate(dtype, (T + 1) * B * P);
-  const cs = kind.hasCellState ? allocate(dtype, (T + 1) * B * H) : null;
+  const hs = get(1, (T + 1) * B * P);
+  const cs = kind.hasCellState ? get(2, (T + 1) * B * H) : null;
   const first = beforeSlot(reverse ? T - 1 : 0, reverse);
   if (h0) hs.set(h0.subarray(h0Off, h0Off + B * P), first * B * P);
+  else if (ws) hs.fill(0, first * B * P, (first + 1) * B * P);
   if (cs && c0) cs.set(c0.subarray(c0Off, c0Off + B * H), first * B * H);
+  else if (cs && ws) cs.fill(0, first * B * H, (first + 1) * B * H);
 
   const cache: ScanCache = {
     kind, be, B, H, P, T, I, reverse, lengths, x, weights, w,
     whh: weights.whh, bhh: weights.bhh, whr: weights.whr,
     xw,
-    hw: kind.separateHiddenPreactivations ? allocate(dtype, T * B * G) : xw,
+    hw: kind.separateHiddenPreactivations ? get(3, T * B * G) : xw,
     hs, cs,
-    ms: weights.whr >= 0 ? allocate(dtype, T * B * H) : null,
+    ms: weights.whr >= 0 ? get(4, T * B * H) : null,
   };
   for (let s = 0; s < T; s++) {
     const t = reverse ? T - 1 - s : s;
@@ -115,12 +152,28 @@ export function scanForward(
   return cache;
 }
 
+/** Hands the forward buffers of a scan (not its input `x`) back to the backend. */
+export function releaseScan(cache: ScanCache): void {
+  const { be } = cache;
+  be.release(cache.xw);
+  if (cache.hw !== cache.xw) be.release(cache.hw);
+  be.release(cache.hs);
+  if (cache.cs) be.release(cache.cs);
+  if (cache.ms) be.release(cache.ms);
+}
+
 /**
  * Writes the emitted states into `y` viewed as `(T, B, stride)` at column
  * `col` (zeros past each sequence's length).
  */
 export function emitOutputs(cache: ScanCache, y: FloatArray, stride: number, col: number): void {
   const { T, B, P, hs, lengths, reverse } = cache;
+  if (!lengths && stride === P) {
+    // The slots after(t), t = 0 … T−1, are one block: 1 … T forwards, 0 … T−1 reversed.
+    const from = (reverse ? 0 : 1) * B * P;
+    y.set(hs.subarray(from, from + T * B * P));
+    return;
+  }
   for (let t = 0; t < T; t++) {
     const slot = afterSlot(t, reverse);
     for (let b = 0; b < B; b++) {
@@ -141,6 +194,7 @@ export function emitOutputs(cache: ScanCache, y: FloatArray, stride: number, col
  * @param dy gradient of the emitted states, viewed as `(T, B, stride)` at column `col`, or null.
  * @param dhN `(B, P)` gradient of the final hidden state at `dhNOff`, or null.
  * @param dcN `(B, H)` gradient of the final cell state, or null.
+ * @param dx accumulates the gradient of the input `(T, B, I)`, or null when it is not wanted.
  * @param dh0 receives the gradient of the initial hidden state `(B, P)` at `dh0Off`.
  * @param dc0 receives the gradient of the initial cell state `(B, H)` at `dc0Off` (LSTM).
  */
@@ -148,37 +202,46 @@ export function scanBackward(
   cache: ScanCache, g: FloatArray,
   dy: FloatArray | null, stride: number, col: number,
   dhN: FloatArray | null, dhNOff: number, dcN: FloatArray | null, dcNOff: number,
-  dx: FloatArray, dh0: FloatArray, dh0Off: number, dc0: FloatArray | null, dc0Off: number,
+  dx: FloatArray | null, dh0: FloatArray, dh0Off: number, dc0: FloatArray | null, dc0Off: number,
 ): void {
   const { kind, be, T, B, H, P, I, lengths, reverse, weights, w } = cache;
   const dtype = dtypeOf(w);
   const G = kind.gates * H;
-  const dxw = allocate(dtype, T * B * G);
+  const dxw = be.allocate(dtype, T * B * G);
   const d: ScanGradBuffers = {
     g,
     dxw,
-    dhw: kind.separateHiddenPreactivations ? allocate(dtype, T * B * G) : dxw,
-    dh: allocate(dtype, B * P),
-    dhPrev: allocate(dtype, B * P),
-    dc: kind.hasCellState ? allocate(dtype, B * H) : null,
-    dm: cache.ms ? allocate(dtype, B * H) : null,
-    dhAll: cache.ms ? allocate(dtype, T * B * P) : null,
+    dhw: kind.separateHiddenPreactivations ? be.allocate(dtype, T * B * G) : dxw,
+    dh: be.allocate(dtype, B * P),
+    dhPrev: be.allocate(dtype, B * P),
+    dc: kind.hasCellState ? be.allocate(dtype, B * H) : null,
+    dm: cache.ms ? be.allocate(dtype, B * H) : null,
+    dhAll: cache.ms ? be.allocate(dtype, T * B * P) : null,
   };
   // The gradient carried into the last step processed: that of the final state.
   const carry = d.dhPrev;
   if (dhN) carry.set(dhN.subarray(dhNOff, dhNOff + B * P));
   if (d.dc && dcN) d.dc.set(dcN.subarray(dcNOff, dcNOff + B * H));
-  const dcSaved = d.dc && lengths ? allocate(dtype, B * H) : null;
+  const dcSaved = d.dc && lengths ? be.allocate(dtype, B * H) : null;
+  // With many rows, W_hh transposed once makes each step's dHW[t] W_hh a product with
+  // both operands read along k (A·Bᵀ), which the fast kernels prefer; same sums, same order.
+  const whhT = B >= 4 && T * B >= 128 ? transposeInto(be.allocate(dtype, G * P), w, weights.whh, G, P) : null;
 
   for (let s = T - 1; s >= 0; s--) {
     const t = reverse ? T - 1 - s : s;
     // dh_t = (dY[t] where the row is active) + carry from the step after
-    for (let b = 0; b < B; b++) {
-      const active = !lengths || t < (lengths[b] as number);
-      for (let j = 0; j < P; j++) {
-        const fromOutput = dy && active ? (dy[(t * B + b) * stride + col + j] as number) : 0;
-        d.dh[b * P + j] = (carry[b * P + j] as number) + fromOutput;
+    if (lengths) {
+      for (let b = 0; b < B; b++) {
+        const active = t < (lengths[b] as number);
+        for (let j = 0; j < P; j++) {
+          const fromOutput = dy && active ? (dy[(t * B + b) * stride + col + j] as number) : 0;
+          d.dh[b * P + j] = (carry[b * P + j] as number) + fromOutput;
+        }
       }
+    } else {
+      d.dh.set(carry.subarray(0, B * P));
+      if (dy && stride === P) be.addRowVector(1, B * P, dy, t * B * P, d.dh, 0);
+      else if (dy) for (let b = 0; b < B; b++) be.addRowVector(1, P, dy, (t * B + b) * stride + col, d.dh, b * P);
     }
     if (dcSaved && d.dc) dcSaved.set(d.dc);
     kind.stepBackward(cache, d, t, beforeSlot(t, reverse), afterSlot(t, reverse));
@@ -195,7 +258,8 @@ export function scanBackward(
       }
     }
     // dh_{t−1} += dHW[t] W_hh
-    be.gemm(false, false, B, P, G, 1, d.dhw, t * B * G, G, w, weights.whh, P, 1, d.dhPrev, 0, P);
+    if (whhT) be.gemm(false, true, B, P, G, 1, d.dhw, t * B * G, G, whhT, 0, G, 1, d.dhPrev, 0, P);
+    else be.gemm(false, false, B, P, G, 1, d.dhw, t * B * G, G, w, weights.whh, P, 1, d.dhPrev, 0, P);
   }
 
   // Weight gradients for the whole sequence, one product each.
@@ -208,8 +272,27 @@ export function scanBackward(
     be.gemm(true, false, P, H, T * B, 1, d.dhAll, 0, P, cache.ms, 0, H, 1, g, weights.whr, H);
   }
   // dX += dXW W_ih
-  be.gemm(false, false, T * B, I, G, 1, d.dxw, 0, G, w, weights.wih, I, 1, dx, 0, I);
+  if (dx) be.gemm(false, false, T * B, I, G, 1, d.dxw, 0, G, w, weights.wih, I, 1, dx, 0, I);
 
   dh0.set(carry.subarray(0, B * P), dh0Off);
   if (dc0 && d.dc) dc0.set(d.dc.subarray(0, B * H), dc0Off);
+  be.release(d.dxw);
+  if (d.dhw !== d.dxw) be.release(d.dhw);
+  for (const buf of [d.dh, d.dhPrev, d.dc, d.dm, d.dhAll, dcSaved, whhT]) if (buf) be.release(buf);
+}
+
+/** Writes the transpose of the `rows×cols` matrix at `src[off…]` into `dst` (`cols×rows`); returns `dst`. */
+function transposeInto(dst: FloatArray, src: FloatArray, off: number, rows: number, cols: number): FloatArray {
+  const S = 32; // square tiles, so both sides stay in cache
+  for (let r0 = 0; r0 < rows; r0 += S) {
+    const r1 = Math.min(rows, r0 + S);
+    for (let c0 = 0; c0 < cols; c0 += S) {
+      const c1 = Math.min(cols, c0 + S);
+      for (let r = r0; r < r1; r++) {
+        const from = off + r * cols;
+        for (let c = c0; c < c1; c++) dst[c * rows + r] = src[from + c] as number;
+      }
+    }
+  }
+  return dst;
 }

@@ -10,16 +10,28 @@
  *   c0, cN  (numLayers·D, B, H)   — LSTM only
  * Layer l > 0 takes layer l−1's output (D·P wide), after dropout in training.
  *
+ * Memory: the caches a forward call keeps for backward (the scans' states
+ * and gates, the layer inputs) are allocated by the backend — in its own
+ * memory for the WebAssembly backend — and handed back after the backward
+ * pass of {@link RecurrentLayer.apply}, or by {@link RecurrentLayer.release}
+ * (else when the context is garbage-collected). Under `noGrad` a forward
+ * call keeps nothing: it reuses the layer's inference buffers from one call
+ * to the next (a batch-1 step allocates only its three small outputs) and
+ * returns a context that cannot be backpropagated. Outputs and gradients
+ * returned to the caller are ordinary arrays.
+ *
  * Parameters per layer k and direction (suffix `_reverse` for the backward one):
  *   weight_ih_l{k} (g·H, in), weight_hh_l{k} (g·H, P), bias_ih_l{k}, bias_hh_l{k} (g·H), weight_hr_l{k} (P, H)
  */
-import { record, type Variable } from '../autograd/variable.js';
+import { isGradEnabled, record, type Variable } from '../autograd/variable.js';
 import type { CellKind } from '../cells/cell.js';
 import { defaultRecurrentInit } from '../init.js';
 import { Module, type ModuleOptions } from '../module.js';
-import { allocate, type FloatArray, type Tensor } from '../tensor.js';
+import { allocate, dtypeOf, type FloatArray, type Tensor } from '../tensor.js';
 import { checkFinite, checkLengths, checkShape, checkTensor } from './checks.js';
-import { emitOutputs, finalSlot, type ScanCache, type ScanWeights, scanBackward, scanForward } from './recurrence.js';
+import {
+  emitOutputs, finalSlot, releaseScan, type ScanCache, type ScanWeights, scanBackward, scanForward, Workspace,
+} from './recurrence.js';
 
 export interface RecurrentOptions extends ModuleOptions {
   inputSize: number;
@@ -54,6 +66,10 @@ export interface RecurrentContext {
   readonly caches: ScanCache[];
   /** Dropout masks (scaled by 1/(1−p)) applied to layer l's output, per layer, or null. */
   readonly masks: (FloatArray | null)[];
+  /** Layer inputs kept for backward (in the backend's memory), released with the caches. */
+  readonly owned: FloatArray[];
+  /** Set once the caches are handed back (see {@link RecurrentLayer.release}); backward is then refused. */
+  released: boolean;
 }
 
 /** Outputs of {@link RecurrentLayer.apply} as variables on the tape. */
@@ -99,6 +115,9 @@ export class RecurrentLayer extends Module {
   readonly outputSize: number;
   readonly projSize: number;
   private readonly weights: ScanWeights[] = [];
+  /** Buffers reused by forward calls under noGrad: the layer's own, and one set per scan. */
+  private inference: Workspace | null = null;
+  private readonly scanInference: Workspace[] = [];
 
   constructor(
     protected readonly kind: CellKind,
@@ -142,6 +161,8 @@ export class RecurrentLayer extends Module {
       }
     }
     defaultRecurrentInit(this.params, this.rng, this.hiddenSize, this.parameterNames);
+    // Weights in the backend's memory: its kernels then read them in place.
+    this.params.placeIn(this.backend);
   }
 
   /** 2 when bidirectional, else 1. */
@@ -149,10 +170,17 @@ export class RecurrentLayer extends Module {
     return this.bidirectional ? 2 : 1;
   }
 
-  /** Runs the whole stack over a sequence. */
+  /**
+   * Runs the whole stack over a sequence. Under `noGrad` the returned
+   * `ctx` cannot be backpropagated (nothing was kept for it).
+   */
   forward(input: Tensor, state: RecurrentState = {}): RecurrentOutput {
     const m = this.moduleName;
-    const { T, B, batched, x } = this.readInput(input);
+    const keep = isGradEnabled();
+    const be = this.backend;
+    const dtype = this.dtype;
+    const ws = keep ? null : (this.inference ??= new Workspace(be));
+    const { T, B, batched, x } = this.readInput(input, ws);
     const D = this.directions;
     const L = this.numLayers;
     const H = this.hiddenSize;
@@ -162,19 +190,28 @@ export class RecurrentLayer extends Module {
     if (!this.kind.hasCellState && state.c0) throw new Error(`${m}: c0 is only for LSTM`);
     const lengths = state.lengths == null ? null : checkLengths(m, state.lengths, B, T);
 
-    const dtype = this.dtype;
     const caches: ScanCache[] = [];
     const masks: (FloatArray | null)[] = [];
+    const owned: FloatArray[] = keep ? [x] : [];
+    // Buffers of the layers' outputs that feed the next layer: the backend's (kept or reused).
+    const internal = (slot: number, n: number): FloatArray => {
+      if (ws) return ws.get(slot, dtype, n);
+      const a = be.allocate(dtype, n);
+      owned.push(a);
+      return a;
+    };
     let layerInput = x;
     let inSize = this.inputSize;
     let y = layerInput;
     for (let l = 0; l < L; l++) {
-      y = allocate(dtype, T * B * D * P);
+      // The last layer's output goes to the caller: an ordinary array.
+      y = l === L - 1 ? allocate(dtype, T * B * D * P) : internal(1 + 2 * l, T * B * D * P);
       for (let d = 0; d < D; d++) {
         const k = l * D + d;
         const cache = scanForward(
-          this.kind, this.backend, this.params.data, this.weights[k] as ScanWeights,
+          this.kind, be, this.params.data, this.weights[k] as ScanWeights,
           T, B, inSize, H, P, layerInput, h0, k * B * P, c0, k * B * H, lengths, d === 1,
+          ws ? (this.scanInference[k] ??= new Workspace(be)) : null,
         );
         emitOutputs(cache, y, D * P, d * P);
         caches.push(cache);
@@ -182,7 +219,7 @@ export class RecurrentLayer extends Module {
       const mask = l < L - 1 && this.training && this.dropout > 0 ? this.dropoutMask(T * B * D * P) : null;
       masks.push(mask);
       if (mask) {
-        const dropped = allocate(dtype, y.length);
+        const dropped = internal(2 + 2 * l, y.length);
         for (let i = 0; i < y.length; i++) dropped[i] = (y[i] as number) * (mask[i] as number);
         layerInput = dropped;
       } else {
@@ -199,13 +236,34 @@ export class RecurrentLayer extends Module {
       if (cN && cache.cs) cN.set(cache.cs.subarray(slot * B * H, (slot + 1) * B * H), k * B * H);
     });
     const stateShape = (width: number): number[] => (batched ? [L * D, B, width] : [L * D, width]);
+    const ctx: RecurrentContext = keep
+      ? { T, B, batched, caches, masks, owned, released: false }
+      : { T, B, batched, caches: [], masks: [], owned: [], released: true };
     const result: RecurrentOutput = {
       output: this.writeSequence(y, T, B, D * P, batched),
       hN: { data: hN, shape: stateShape(P) },
-      ctx: { T, B, batched, caches, masks },
+      ctx,
     };
     if (cN) result.cN = { data: cN, shape: stateShape(H) };
     return result;
+  }
+
+  /**
+   * Hands the caches of a forward call back to the backend now, instead of
+   * when `ctx` is garbage-collected; `ctx` can no longer be backpropagated.
+   * (`apply` does this itself after its backward pass.)
+   */
+  release(ctx: RecurrentContext): void {
+    if (ctx.released) return;
+    ctx.released = true;
+    for (const c of ctx.caches) releaseScan(c);
+    for (const b of ctx.owned) this.backend.release(b);
+  }
+
+  /** Frees the buffers kept for forward calls under noGrad (they are reallocated when needed). */
+  releaseWorkspaces(): void {
+    this.inference?.clear();
+    for (const w of this.scanInference) w?.clear();
   }
 
   /**
@@ -214,9 +272,18 @@ export class RecurrentLayer extends Module {
    * input and the initial states.
    */
   backward(ctx: RecurrentContext, grads: RecurrentGradients = {}): RecurrentInputGradients {
+    const g = this.backprop(ctx, grads, true);
+    return g as RecurrentInputGradients;
+  }
+
+  /** {@link backward}, skipping the input's gradient (`dInput` null) when `needInput` is false. */
+  private backprop(ctx: RecurrentContext, grads: RecurrentGradients, needInput: boolean): Omit<RecurrentInputGradients, 'dInput'> & { dInput: Tensor | null } {
     const m = this.moduleName;
     if (!ctx || typeof ctx !== 'object' || !Array.isArray(ctx.caches) || !Array.isArray(ctx.masks)) {
       throw new TypeError(`${m}.backward: ctx must be the ctx returned by forward`);
+    }
+    if (ctx.released) {
+      throw new Error(`${m}.backward: this ctx was released (forward ran under noGrad, or its caches were handed back by release() or apply's backward pass); run forward again`);
     }
     const { T, B, batched, caches, masks } = ctx;
     const D = this.directions;
@@ -225,6 +292,7 @@ export class RecurrentLayer extends Module {
     const P = this.outputSize;
     const mismatch = this.ctxMismatch(ctx);
     if (mismatch) throw new Error(`${m}.backward: ctx does not come from a forward call of this module (${mismatch})`);
+    const be = this.backend;
     const dtype = this.dtype;
     const stateShape = (width: number): number[] => (batched ? [L * D, B, width] : [L * D, width]);
 
@@ -239,10 +307,10 @@ export class RecurrentLayer extends Module {
 
     const dh0 = allocate(dtype, L * D * B * P);
     const dc0 = this.kind.hasCellState ? allocate(dtype, L * D * B * H) : null;
-    let dx = allocate(dtype, 0);
+    let dx: FloatArray | null = null;
     for (let l = L - 1; l >= 0; l--) {
       const inSize = l === 0 ? this.inputSize : D * P;
-      dx = allocate(dtype, T * B * inSize);
+      dx = l > 0 || needInput ? be.allocate(dtype, T * B * inSize) : null;
       for (let d = 0; d < D; d++) {
         const k = l * D + d;
         scanBackward(
@@ -251,11 +319,14 @@ export class RecurrentLayer extends Module {
         );
       }
       const mask = l > 0 ? masks[l - 1] : null;
-      if (mask) for (let i = 0; i < dx.length; i++) dx[i] = (dx[i] as number) * (mask[i] as number);
+      if (mask && dx) for (let i = 0; i < dx.length; i++) dx[i] = (dx[i] as number) * (mask[i] as number);
+      if (dy) be.release(dy); // this call's own copies (readSequence, then each layer's dx)
       dy = dx;
     }
-    const result: RecurrentInputGradients = {
-      dInput: this.writeSequence(dx, T, B, this.inputSize, batched),
+    const dInput = dx ? this.writeSequence(dx, T, B, this.inputSize, batched, true) : null;
+    if (dx) be.release(dx);
+    const result: Omit<RecurrentInputGradients, 'dInput'> & { dInput: Tensor | null } = {
+      dInput,
       dh0: { data: dh0, shape: stateShape(P) },
     };
     if (dc0) result.dc0 = { data: dc0, shape: stateShape(H) };
@@ -265,7 +336,8 @@ export class RecurrentLayer extends Module {
   /**
    * The layer as one node of the autograd tape: `forward` now, `backward`
    * when the loss is backpropagated. Gradients reach `x`, `h0` and `c0` if
-   * they are tracked, and the parameters' `grad` buffer always.
+   * they are tracked, and the parameters' `grad` buffer always. The caches
+   * are handed back to the backend right after the backward pass.
    */
   apply(x: Variable, state: { h0?: Variable | null; c0?: Variable | null; lengths?: ArrayLike<number> | null } = {}): RecurrentApplyOutput {
     const { h0, c0 } = state;
@@ -274,12 +346,13 @@ export class RecurrentLayer extends Module {
     const outputs = [out.output, out.hN, ...(out.cN ? [out.cN] : [])];
     const vars = record(this.moduleName, inputs, outputs, ([dOutput, dhN, dcN]) => {
       const shaped = (g: FloatArray | null | undefined, like: Tensor): Tensor | null => (g ? { data: g, shape: like.shape } : null);
-      const g = this.backward(out.ctx, {
+      const g = this.backprop(out.ctx, {
         dOutput: shaped(dOutput, out.output),
         dhN: shaped(dhN, out.hN),
         dcN: out.cN ? shaped(dcN, out.cN) : null,
-      });
-      if (x.tracked) x.accumulateGrad(g.dInput.data);
+      }, x.tracked);
+      this.release(out.ctx);
+      if (x.tracked && g.dInput) x.accumulateGrad(g.dInput.data);
       if (h0?.tracked) h0.accumulateGrad(g.dh0.data);
       if (c0?.tracked && g.dc0) c0.accumulateGrad(g.dc0.data);
     }, true);
@@ -322,8 +395,13 @@ export class RecurrentLayer extends Module {
     return mask;
   }
 
-  /** Validates the input and returns it time-major `(T, B, I)` in the module's precision. */
-  private readInput(input: Tensor): { T: number; B: number; batched: boolean; x: FloatArray } {
+  /**
+   * Validates the input and returns it time-major `(T, B, I)` in the
+   * module's precision: a copy in the backend's memory (kept for backward),
+   * or for inference (`ws`) the caller's array itself when it already is
+   * that, else a copy in `ws`.
+   */
+  private readInput(input: Tensor, ws: Workspace | null): { T: number; B: number; batched: boolean; x: FloatArray } {
     const m = this.moduleName;
     checkTensor(m, 'input', input);
     const I = this.inputSize;
@@ -339,16 +417,19 @@ export class RecurrentLayer extends Module {
     const B = batched ? ((this.batchFirst ? input.shape[0] : input.shape[1]) as number) : 1;
     if (T < 1 || B < 1) throw new Error(`${m}: input must have at least one time step and one sequence, got shape [${input.shape.join(', ')}]`);
     checkFinite(m, 'input', input);
-    return { T, B, batched, x: this.toTimeMajor(input.data, T, B, I, batched) };
+    const timeMajor = !batched || !this.batchFirst;
+    if (ws && timeMajor && this.isOwnPrecision(input.data)) return { T, B, batched, x: input.data as FloatArray };
+    const out = ws ? ws.get(0, this.dtype, T * B * I) : this.backend.allocate(this.dtype, T * B * I);
+    return { T, B, batched, x: this.toTimeMajor(input.data, T, B, I, batched, out) };
   }
 
-  /** Validates a gradient or state shaped like a sequence and returns it time-major. */
+  /** Validates a gradient shaped like a sequence and returns it time-major, copied into the backend's memory. */
   private readSequence(arg: string, t: Tensor, expected: number[], T: number, B: number, F: number, batched: boolean): FloatArray {
     const m = `${this.moduleName}.backward`;
     checkTensor(m, arg, t);
     checkShape(m, arg, t, expected, batched ? (this.batchFirst ? '(B, T, F)' : '(T, B, F)') : '(T, F)');
     checkFinite(m, arg, t);
-    return this.toTimeMajor(t.data, T, B, F, batched);
+    return this.toTimeMajor(t.data, T, B, F, batched, this.backend.allocate(this.dtype, T * B * F));
   }
 
   private readGrad(arg: string, t: Tensor, expected: number[]): FloatArray {
@@ -356,7 +437,7 @@ export class RecurrentLayer extends Module {
     checkTensor(m, arg, t);
     checkShape(m, arg, t, expected, expected.length === 3 ? '(numLayers·D, B, width)' : '(numLayers·D, width)');
     checkFinite(m, arg, t);
-    return this.copyIn(t.data);
+    return this.ownPrecision(t.data);
   }
 
   private readState(arg: string, t: Tensor | null | undefined, B: number, width: number, batched: boolean): FloatArray | null {
@@ -368,27 +449,42 @@ export class RecurrentLayer extends Module {
     const w = width === this.hiddenSize ? 'hiddenSize' : 'projSize';
     checkShape(m, arg, t, expected, batched ? `(numLayers·D, B, ${w})` : `(numLayers·D, ${w})`);
     checkFinite(m, arg, t);
-    return this.copyIn(t.data);
+    return this.ownPrecision(t.data);
   }
 
+  private isOwnPrecision(a: ArrayLike<number>): boolean {
+    return (a instanceof Float32Array || a instanceof Float64Array) && dtypeOf(a) === this.dtype;
+  }
 
-  /** Copies a (T,B,F), (B,T,F) or (T,F) buffer into a fresh time-major one. */
-  private toTimeMajor(src: FloatArray, T: number, B: number, F: number, batched: boolean): FloatArray {
-    const out = allocate(this.dtype, T * B * F);
+  /** `a` itself when it is a typed array of the module's precision (only read), else a copy. */
+  private ownPrecision(a: ArrayLike<number>): FloatArray {
+    return this.isOwnPrecision(a) ? (a as FloatArray) : this.copyIn(a);
+  }
+
+  /** Copies a (T,B,F), (B,T,F) or (T,F) buffer into `out`, time-major. */
+  private toTimeMajor(src: ArrayLike<number>, T: number, B: number, F: number, batched: boolean, out: FloatArray): FloatArray {
     if (!batched || !this.batchFirst) {
-      out.set(src);
+      if (src instanceof Float32Array || src instanceof Float64Array) out.set(src.subarray(0, T * B * F));
+      else for (let i = 0; i < T * B * F; i++) out[i] = src[i] as number;
       return out;
     }
+    const s = src as FloatArray;
     for (let b = 0; b < B; b++) {
-      for (let t = 0; t < T; t++) out.set(src.subarray((b * T + t) * F, (b * T + t + 1) * F), (t * B + b) * F);
+      for (let t = 0; t < T; t++) out.set(s.subarray((b * T + t) * F, (b * T + t + 1) * F), (t * B + b) * F);
     }
     return out;
   }
 
-  /** Turns a time-major buffer into a tensor in the caller's layout. */
-  private writeSequence(src: FloatArray, T: number, B: number, F: number, batched: boolean): Tensor {
-    if (!batched) return { data: src, shape: [T, F] };
-    if (!this.batchFirst) return { data: src, shape: [T, B, F] };
+  /**
+   * Turns a time-major buffer into a tensor in the caller's layout: `src`
+   * itself when it already is that (and not `copy`), else an ordinary copy.
+   */
+  private writeSequence(src: FloatArray, T: number, B: number, F: number, batched: boolean, copy = false): Tensor {
+    if (!batched || !this.batchFirst) {
+      const data = copy ? allocate(this.dtype, src.length) : src;
+      if (copy) data.set(src);
+      return { data, shape: batched ? [T, B, F] : [T, F] };
+    }
     const out = allocate(this.dtype, T * B * F);
     for (let b = 0; b < B; b++) {
       for (let t = 0; t < T; t++) out.set(src.subarray((t * B + b) * F, (t * B + b + 1) * F), (b * T + t) * F);

@@ -37,6 +37,9 @@ export interface ClipGradValueOptions {
  *
  * exactly PyTorch's rule, 1e-6 included (so a norm equal to `maxNorm` is still
  * scaled by a factor just below one). Sums run in float64 for float32 stores.
+ * The 2-norm and the scaling run on the store's backend (WebAssembly
+ * kernels for a store in its memory, whose sum may differ from the
+ * reference's sequential one by rounding).
  *
  * @param maxNorm largest allowed norm (≥ 0; Infinity never clips).
  * @param normType p > 0, or Infinity for the largest absolute value. Default 2.
@@ -51,6 +54,7 @@ export function clipGradNorm(store: ParameterStore, maxNorm: number, normType = 
   }
   const ranges = selectRanges(store, options.names, where);
   const g = store.grad;
+  const be = store.backend;
   let total = 0;
   if (normType === Infinity) {
     for (const [begin, end] of ranges) {
@@ -60,7 +64,7 @@ export function clipGradNorm(store: ParameterStore, maxNorm: number, normType = 
       }
     }
   } else if (normType === 2) {
-    for (const [begin, end] of ranges) for (let i = begin; i < end; i++) total += (g[i] as number) * (g[i] as number);
+    for (const [begin, end] of ranges) total += be.sumSquares(end - begin, g, begin);
     total = Math.sqrt(total);
   } else if (normType === 1) {
     for (const [begin, end] of ranges) for (let i = begin; i < end; i++) total += Math.abs(g[i] as number);
@@ -74,7 +78,7 @@ export function clipGradNorm(store: ParameterStore, maxNorm: number, normType = 
   }
   const coef = maxNorm / (total + 1e-6);
   if (coef < 1) {
-    for (const [begin, end] of ranges) for (let i = begin; i < end; i++) g[i] = (g[i] as number) * coef;
+    for (const [begin, end] of ranges) be.scale(end - begin, coef, g, begin);
   }
   return total;
 }

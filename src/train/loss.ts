@@ -9,9 +9,13 @@
  * `ignoreIndex` count 0, a `mask` weights rows), 'sum' does not — PyTorch's
  * `cross_entropy` semantics.
  *
+ * Both passes are kernels of the backend (`options.backend`).
+ *
  * Mean squared error: ℓ = mean((x − y)²), ∂ℓ/∂x = 2(x − y)/N.
  */
 import { record, type Variable } from '../autograd/variable.js';
+import type { Backend } from '../backend/backend.js';
+import { jsBackend } from '../backend/js.js';
 import type { TokenIds } from '../layers/embedding.js';
 import { allocate, dtypeOf, formatShape, numel, type Tensor } from '../tensor.js';
 
@@ -22,6 +26,8 @@ export interface CrossEntropyOptions {
   mask?: ArrayLike<number>;
   /** 'mean' (default) or 'sum'. */
   reduction?: 'mean' | 'sum';
+  /** Kernels to run on (default: the reference backend); pass the model's backend. */
+  backend?: Backend;
 }
 
 /** Softmax cross-entropy of `logits` (…, V) against integer `targets` (…); a scalar. */
@@ -40,6 +46,7 @@ export function crossEntropy(logits: Variable, targets: TokenIds, options: Cross
 
   const z = logits.data;
   const weights = new Float64Array(rows);
+  const ids = new Int32Array(rows);
   let total = 0;
   for (let i = 0; i < rows; i++) {
     const y = targets.data[i] as number;
@@ -50,46 +57,25 @@ export function crossEntropy(logits: Variable, targets: TokenIds, options: Cross
     const m = mask ? (mask[i] as number) : 1;
     if (!(m >= 0) || !Number.isFinite(m)) throw new Error(`crossEntropy: mask[${i}] = ${m}; mask weights must be finite and ≥ 0`);
     weights[i] = m;
+    ids[i] = y;
     total += m;
   }
   if (reduction === 'mean' && total === 0) throw new Error('crossEntropy: every target is ignored or masked out, so the mean is undefined');
   const scale = reduction === 'mean' ? 1 / total : 1;
 
   // Forward, keeping the softmax for the backward pass.
-  const probs = allocate(dtypeOf(z), rows * V);
-  let loss = 0;
-  for (let i = 0; i < rows; i++) {
-    const o = i * V;
-    let max = -Infinity;
-    for (let k = 0; k < V; k++) max = Math.max(max, z[o + k] as number);
-    let sum = 0;
-    for (let k = 0; k < V; k++) {
-      const e = Math.exp((z[o + k] as number) - max);
-      probs[o + k] = e;
-      sum += e;
-    }
-    for (let k = 0; k < V; k++) probs[o + k] = (probs[o + k] as number) / sum;
-    const w = weights[i] as number;
-    if (w !== 0) loss += w * (Math.log(sum) + max - (z[o + (targets.data[i] as number)] as number));
-  }
+  const be = options.backend ?? jsBackend;
+  const probs = be.allocate(dtypeOf(z), rows * V);
+  const loss = be.softmaxCrossEntropy(rows, V, z, 0, ids, weights, probs);
   const out = allocate(dtypeOf(z), 1);
   out[0] = loss * scale;
   const [result] = record('crossEntropy', [logits], [{ data: out, shape: [] }], ([dOut]) => {
     if (!dOut) return;
-    const s = (dOut[0] as number) * scale;
-    const dz = probs; // reused in place: the graph is freed after this
-    for (let i = 0; i < rows; i++) {
-      const w = (weights[i] as number) * s;
-      const o = i * V;
-      if (w === 0) {
-        dz.fill(0, o, o + V);
-        continue;
-      }
-      for (let k = 0; k < V; k++) dz[o + k] = (dz[o + k] as number) * w; // through softmax: (p − onehot)·w
-      dz[o + (targets.data[i] as number)] = (dz[o + (targets.data[i] as number)] as number) - w;
-    }
-    logits.accumulateGrad(dz);
+    be.softmaxCrossEntropyBackward(rows, V, (dOut[0] as number) * scale, ids, weights, probs); // in place: the graph is freed after this
+    logits.accumulateGrad(probs);
+    be.release(probs);
   });
+  if (!result?.creator) be.release(probs); // nothing will backpropagate through it
   return result as Variable;
 }
 

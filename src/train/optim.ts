@@ -11,6 +11,13 @@
  * In the equations below θ is a parameter, g its gradient, t the step count
  * (1 on the first step), γ the learning rate `lr` and λ the weight decay.
  *
+ * The updates run on the store's backend ({@link ParameterStore.backend}:
+ * the WebAssembly kernels when the parameters live in its memory), and the
+ * state buffers are allocated there too. The Adam, AdamW and SGD kernels
+ * compute every backend in the same float64 operation order, so a float32
+ * trajectory is the same on every backend; RMSprop and Adagrad run as
+ * plain loops.
+ *
  * Before updating anything, {@link Optimizer.step} checks that the store still
  * has the size it had at construction (another model's parameters, or
  * parameters added later, would silently misalign the state) and that every
@@ -27,7 +34,7 @@
  * ```
  */
 import type { ParameterStore } from '../params.js';
-import { allocate, type FloatArray } from '../tensor.js';
+import type { FloatArray } from '../tensor.js';
 
 /** The optimisers of this module, as named in state dicts and messages. */
 export type OptimizerType = 'SGD' | 'Adam' | 'AdamW' | 'RMSprop' | 'Adagrad';
@@ -147,7 +154,7 @@ export abstract class Optimizer {
           `${where}: buffer '${name}' holds ${b.length} values but the parameters have ${this.size} — was it saved from another model?`,
         );
       }
-      const buf = allocate(this.store.dtype, this.size);
+      const buf = this.store.backend.allocate(this.store.dtype, this.size);
       for (let i = 0; i < b.length; i++) {
         const v = b[i] as unknown;
         if (typeof v !== 'number' || !Number.isFinite(v)) {
@@ -162,7 +169,9 @@ export abstract class Optimizer {
     this.lr = lr as number;
     this.stepCount = state.step;
     this.setHyper(hyper);
+    const old = Object.values(this.getBuffers());
     this.setBuffers(buffers);
+    for (const b of old) if (b) this.store.backend.release(b);
   }
 
   /** Throws unless the store still has the size it had at construction. */
@@ -250,27 +259,11 @@ export class SGD extends Optimizer {
   }
 
   protected update(p: FloatArray, g: FloatArray, n: number): void {
-    const { lr, momentum: mu, dampening, nesterov, weightDecay: wd } = this;
-    if (mu === 0) {
-      for (let i = 0; i < n; i++) {
-        let d = g[i] as number;
-        if (wd !== 0) d = d + wd * (p[i] as number);
-        p[i] = (p[i] as number) - lr * d;
-      }
-      return;
-    }
-    let buf = this.momentumBuffer;
-    const first = buf === null;
-    if (buf === null) buf = this.momentumBuffer = allocate(this.store.dtype, n);
-    const keep = 1 - dampening;
-    for (let i = 0; i < n; i++) {
-      let d = g[i] as number;
-      if (wd !== 0) d = d + wd * (p[i] as number);
-      const b = first ? d : mu * (buf[i] as number) + keep * d;
-      buf[i] = b;
-      d = nesterov ? d + mu * (buf[i] as number) : (buf[i] as number);
-      p[i] = (p[i] as number) - lr * d;
-    }
+    const { lr, momentum, dampening, nesterov, weightDecay } = this;
+    const first = momentum !== 0 && this.momentumBuffer === null;
+    if (first) this.momentumBuffer = this.store.backend.allocate(this.store.dtype, n);
+    const buf = momentum !== 0 ? this.momentumBuffer : null;
+    this.store.backend.sgdStep(n, p, g, buf, { lr, momentum, dampening, nesterov, weightDecay, first });
   }
 
   protected hyper(): Record<string, HyperValue> {
@@ -341,9 +334,10 @@ abstract class AdamBase extends Optimizer {
     this.eps = h.eps;
     this.weightDecay = h.weightDecay;
     this.amsgrad = h.amsgrad;
-    this.expAvg = allocate(store.dtype, this.size);
-    this.expAvgSq = allocate(store.dtype, this.size);
-    this.maxExpAvgSq = h.amsgrad ? allocate(store.dtype, this.size) : null;
+    const be = store.backend;
+    this.expAvg = be.allocate(store.dtype, this.size);
+    this.expAvgSq = be.allocate(store.dtype, this.size);
+    this.maxExpAvgSq = h.amsgrad ? be.allocate(store.dtype, this.size) : null;
   }
 
   protected static validate(o: Record<string, unknown>, where: string): AdamHyper {
@@ -362,30 +356,9 @@ abstract class AdamBase extends Optimizer {
   }
 
   protected update(p: FloatArray, g: FloatArray, n: number): void {
-    const { lr, beta1, beta2, eps, weightDecay: wd, amsgrad, expAvg: m, expAvgSq: v, decoupled } = this;
-    const t = this.stepCount;
-    const bias1 = 1 - beta1 ** t;
-    const bias2Sqrt = Math.sqrt(1 - beta2 ** t);
-    const stepSize = lr / bias1;
-    const decay = 1 - lr * wd;
-    const vMax = this.maxExpAvgSq;
-    const c1 = 1 - beta1;
-    const c2 = 1 - beta2;
-    for (let i = 0; i < n; i++) {
-      let gi = g[i] as number;
-      let pi = p[i] as number;
-      if (decoupled) pi = pi * decay;
-      else if (wd !== 0) gi = gi + wd * pi;
-      m[i] = beta1 * (m[i] as number) + c1 * gi;
-      v[i] = beta2 * (v[i] as number) + c2 * gi * gi;
-      let second = v[i] as number;
-      if (amsgrad && vMax) {
-        if (second > (vMax[i] as number)) vMax[i] = second;
-        second = vMax[i] as number;
-      }
-      const denom = Math.sqrt(second) / bias2Sqrt + eps;
-      p[i] = pi + (-stepSize * (m[i] as number)) / denom;
-    }
+    const { lr, beta1, beta2, eps, weightDecay, amsgrad, expAvg, expAvgSq, decoupled } = this;
+    const vMax = amsgrad ? this.maxExpAvgSq : null;
+    this.store.backend.adamStep(n, p, g, expAvg, expAvgSq, vMax, { lr, beta1, beta2, eps, weightDecay, decoupled, step: this.stepCount });
   }
 
   protected hyper(): Record<string, HyperValue> {
@@ -505,9 +478,10 @@ export class RMSprop extends Optimizer {
     this.weightDecay = h.weightDecay;
     this.momentum = h.momentum;
     this.centered = h.centered;
-    this.squareAvg = allocate(store.dtype, this.size);
-    this.gradAvg = h.centered ? allocate(store.dtype, this.size) : null;
-    this.momentumBuffer = h.momentum > 0 ? allocate(store.dtype, this.size) : null;
+    const be = store.backend;
+    this.squareAvg = be.allocate(store.dtype, this.size);
+    this.gradAvg = h.centered ? be.allocate(store.dtype, this.size) : null;
+    this.momentumBuffer = h.momentum > 0 ? be.allocate(store.dtype, this.size) : null;
   }
 
   private static validate(o: Record<string, unknown>, where: string) {
@@ -621,7 +595,7 @@ export class Adagrad extends Optimizer {
     this.weightDecay = h.weightDecay;
     this.initialAccumulatorValue = h.initialAccumulatorValue;
     this.eps = h.eps;
-    this.sum = allocate(store.dtype, this.size).fill(h.initialAccumulatorValue);
+    this.sum = store.backend.allocate(store.dtype, this.size).fill(h.initialAccumulatorValue);
   }
 
   private static validate(o: Record<string, unknown>, where: string) {
@@ -692,10 +666,9 @@ export function parameterAt(store: ParameterStore, i: number): { name: string; i
  */
 export function checkFiniteGradients(store: ParameterStore, n: number, where: string): void {
   const g = store.grad;
-  // g·0 is 0 for every finite g and NaN otherwise: one cheap pass in the common case.
-  let probe = 0;
-  for (let i = 0; i < n; i++) probe += (g[i] as number) * 0;
-  if (probe === 0) return;
+  // The sum of squares is finite when every gradient is (one fast pass in the common
+  // case); otherwise look for the culprit (float64 squares may also just overflow).
+  if (Number.isFinite(store.backend.sumSquares(n, g, 0))) return;
   for (let i = 0; i < n; i++) {
     const v = g[i] as number;
     if (!Number.isFinite(v)) {
