@@ -108,7 +108,7 @@ export class CharLMTrainer {
     }
     this.model.train();
     const { logits } = this.model.apply({ data: this.inputs, shape: [T, B] });
-    const loss = crossEntropy(logits, { data: this.targets, shape: [T, B] });
+    const loss = crossEntropy(logits, { data: this.targets, shape: [T, B] }, { backend: this.model.rnn.backend });
     const value = loss.item();
     assertFiniteLoss(value, this.step + 1, 'train');
     this.optimizer.zeroGrad();
@@ -194,7 +194,7 @@ export function evaluateCharLM(model: CharLM, ids: Int32Array, { window = 256, b
           }
         }
         const { logits } = model.apply({ data: inputs, shape: [window, B] });
-        total += crossEntropy(logits, { data: targets, shape: [window, B] }, { reduction: 'sum' }).item();
+        total += crossEntropy(logits, { data: targets, shape: [window, B] }, { reduction: 'sum', backend: model.rnn.backend }).item();
       }
     });
   } finally {
