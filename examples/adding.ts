@@ -26,6 +26,7 @@
  *   --target m     stop once the test MSE is ≤ m           (default 0: never)
  */
 import { type AddingModel, runAdding } from '../src/tasks/experiments.js';
+import { numberOption, option } from './args.js';
 
 /** Per-model defaults: the settings of the runs in docs/classic-tasks.md. */
 const DEFAULTS: Record<AddingModel, { steps: number; hidden: number; lr: number; clip: number }> = {
@@ -34,43 +35,25 @@ const DEFAULTS: Record<AddingModel, { steps: number; hidden: number; lr: number;
   tanh: { steps: 10000, hidden: 64, lr: 1e-3, clip: 1 },
 };
 
-function option(name: string, env: string): string | undefined {
-  const args = process.argv.slice(2);
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i] as string;
-    if (a === `--${name}`) return args[i + 1];
-    if (a.startsWith(`--${name}=`)) return a.slice(name.length + 3);
-  }
-  return process.env[env];
-}
-
-function numberOption(name: string, env: string, fallback: number): number {
-  const raw = option(name, env);
-  if (raw === undefined || raw === '') return fallback;
-  const v = Number(raw);
-  if (!Number.isFinite(v) && v !== Infinity) throw new Error(`adding: --${name} must be a number, got '${raw}'`);
-  return v;
-}
-
 const which = option('model', 'MODEL') ?? 'all';
 const models: AddingModel[] = which === 'all' ? ['lstm', 'irnn', 'tanh'] : [which as AddingModel];
 for (const m of models) {
   if (!(m in DEFAULTS)) throw new Error(`adding: --model must be lstm, irnn, tanh or all, got '${m}'`);
 }
-const T = numberOption('T', 'T', 100);
-const batch = numberOption('batch', 'BATCH', 32);
-const seed = numberOption('seed', 'SEED', 1);
-const evalEvery = numberOption('eval-every', 'EVAL_EVERY', 100);
-const testSize = numberOption('test-size', 'TEST_SIZE', 1000);
-const target = numberOption('target', 'TARGET', 0);
+const T = numberOption('adding', 'T', 'T', 100);
+const batch = numberOption('adding', 'batch', 'BATCH', 32);
+const seed = numberOption('adding', 'seed', 'SEED', 1);
+const evalEvery = numberOption('adding', 'eval-every', 'EVAL_EVERY', 100);
+const testSize = numberOption('adding', 'test-size', 'TEST_SIZE', 1000);
+const target = numberOption('adding', 'target', 'TARGET', 0);
 
 const summary: string[] = [];
 for (const model of models) {
   const d = DEFAULTS[model];
-  const steps = numberOption('steps', 'STEPS', d.steps);
-  const hidden = numberOption('hidden', 'HIDDEN', d.hidden);
-  const lr = numberOption('lr', 'LR', d.lr);
-  const clip = numberOption('clip', 'CLIP', d.clip);
+  const steps = numberOption('adding', 'steps', 'STEPS', d.steps);
+  const hidden = numberOption('adding', 'hidden', 'HIDDEN', d.hidden);
+  const lr = numberOption('adding', 'lr', 'LR', d.lr);
+  const clip = numberOption('adding', 'clip', 'CLIP', d.clip);
   console.log(`\n== ${model}: T = ${T}, hidden ${hidden}, batch ${batch}, Adam lr ${lr}, clip ${clip}, seed ${seed}, ${steps} steps`);
   console.log('  step   test MSE   train MSE   seconds');
   const r = runAdding({

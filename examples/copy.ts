@@ -27,38 +27,21 @@
  *   --seed s       (default 1)      --eval-every n episodes between evaluations (default 50)
  */
 import { type RecallCell, type RecallMethod, type RecallRunOptions, runRecall } from '../src/tasks/experiments.js';
-
-function option(name: string, env: string): string | undefined {
-  const args = process.argv.slice(2);
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i] as string;
-    if (a === `--${name}`) return args[i + 1];
-    if (a.startsWith(`--${name}=`)) return a.slice(name.length + 3);
-  }
-  return process.env[env];
-}
-
-function numberOption(name: string, env: string, fallback: number): number {
-  const raw = option(name, env);
-  if (raw === undefined || raw === '') return fallback;
-  const v = Number(raw);
-  if (Number.isNaN(v)) throw new Error(`copy: --${name} must be a number, got '${raw}'`);
-  return v;
-}
+import { numberOption, option } from './args.js';
 
 const method = option('method', 'METHOD') ?? 'all';
 const cell = (option('cell', 'CELL') ?? 'tanh') as RecallCell;
-const lag = numberOption('lag', 'LAG', 8);
-const alphabet = numberOption('alphabet', 'ALPHABET', 4);
-const hidden = numberOption('hidden', 'HIDDEN', 16);
-const length = numberOption('length', 'LENGTH', 40);
-const batch = numberOption('batch', 'BATCH', 16);
-const episodes = numberOption('episodes', 'EPISODES', 600);
-const lr = numberOption('lr', 'LR', 0.003);
-const k1 = numberOption('k1', 'K1', 4);
-const k2 = numberOption('k2', 'K2', k1);
-const seed = numberOption('seed', 'SEED', 1);
-const evalEvery = numberOption('eval-every', 'EVAL_EVERY', 50);
+const lag = numberOption('copy', 'lag', 'LAG', 8);
+const alphabet = numberOption('copy', 'alphabet', 'ALPHABET', 4);
+const hidden = numberOption('copy', 'hidden', 'HIDDEN', 16);
+const length = numberOption('copy', 'length', 'LENGTH', 40);
+const batch = numberOption('copy', 'batch', 'BATCH', 16);
+const episodes = numberOption('copy', 'episodes', 'EPISODES', 600);
+const lr = numberOption('copy', 'lr', 'LR', 0.003);
+const k1 = numberOption('copy', 'k1', 'K1', 4);
+const k2 = numberOption('copy', 'k2', 'K2', k1);
+const seed = numberOption('copy', 'seed', 'SEED', 1);
+const evalEvery = numberOption('copy', 'eval-every', 'EVAL_EVERY', 50);
 
 interface Run { label: string; method: RecallMethod; k1?: number; k2?: number }
 const runs: Run[] = method === 'all'

@@ -6,6 +6,7 @@
  * Tiny models on a small generated text, JavaScript kernels.
  */
 import { after, describe, test } from 'node:test';
+import { wordText } from './helpers.js';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,17 +23,7 @@ import { Random } from '../src/random.js';
 const dir = mkdtempSync(join(tmpdir(), 'recurrent-charlm-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-/** A deterministic text of random words, `lines` lines long. */
-function makeText(lines: number, seed = 1): string {
-  const words = ['the', 'quick', 'brown', 'fox', 'jumps', 'over', 'a', 'lazy', 'dog', 'and', 'cat', 'runs', 'far', 'away', 'home'];
-  const rng = new Random(seed);
-  const out: string[] = [];
-  for (let i = 0; i < lines; i++) {
-    const n = 4 + rng.int(6);
-    out.push(Array.from({ length: n }, () => words[rng.int(words.length)]).join(' ') + (rng.next() < 0.3 ? '.' : ','));
-  }
-  return out.join('\n') + '\n';
-}
+const makeText = (lines: number, seed = 1): string => wordText(lines, seed);
 
 const text = makeText(120);
 const vocab = Vocabulary.fromText(text);

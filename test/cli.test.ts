@@ -17,7 +17,7 @@ import { loadCharLM } from '../src/charlm/checkpoint.js';
 import { readSafetensors, writeSafetensors } from '../src/io/safetensors.js';
 import { Random } from '../src/random.js';
 import type { Tensor } from '../src/tensor.js';
-import { projectRoot } from './helpers.js';
+import { projectRoot, wordText } from './helpers.js';
 
 const CLI = join(projectRoot, 'dist/src/cli/main.js');
 const TINY = ['--cell', 'lstm', '--layers', '1', '--hidden', '16', '--embedding', '8', '--batch', '4', '--seq-length', '16', '--backend', 'js', '--sample-length', '0', '--val-windows', '1'];
@@ -89,16 +89,7 @@ function failsCleanly(r: Result, pattern: RegExp, what: string): void {
   assert.doesNotMatch(message, /\n/, `${what}: a one-line message, got ${message}`);
 }
 
-/** A deterministic text of random words. */
-function makeText(lines: number, seed: number, words: string[]): string {
-  const rng = new Random(seed);
-  const out: string[] = [];
-  for (let i = 0; i < lines; i++) {
-    const n = 4 + rng.int(6);
-    out.push(Array.from({ length: n }, () => words[rng.int(words.length)]).join(' ') + (rng.next() < 0.3 ? '.' : ','));
-  }
-  return out.join('\n') + '\n';
-}
+const makeText = (lines: number, seed: number, words: string[]): string => wordText(lines, seed, words);
 
 const WORDS = ['the', 'quick', 'brown', 'fox', 'jumps', 'over', 'a', 'lazy', 'dog', 'and', 'cat', 'runs', 'far', 'away', 'home'];
 const DATA = at('data.txt');

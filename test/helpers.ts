@@ -2,6 +2,7 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
+import { Random } from '../src/random.js';
 import { allocate, type DType, type Tensor } from '../src/tensor.js';
 
 /** Project root, from the compiled `dist/test/` directory. */
@@ -72,4 +73,18 @@ export function assertClose(actual: Tensor | ArrayLike<number>, expected: Fixtur
     assert.fail(`${what}: element ${worst} is ${a[worst]}, expected ${e[worst]} (rtol ${rtol}, max |diff| ${maxAbs.toExponential(2)})`);
   }
   return { maxAbs, maxRel };
+}
+
+/** A deterministic text of random words, `lines` lines long. */
+export function wordText(
+  lines: number, seed = 1,
+  words: readonly string[] = ['the', 'quick', 'brown', 'fox', 'jumps', 'over', 'a', 'lazy', 'dog', 'and', 'cat', 'runs', 'far', 'away', 'home'],
+): string {
+  const rng = new Random(seed);
+  const out: string[] = [];
+  for (let i = 0; i < lines; i++) {
+    const n = 4 + rng.int(6);
+    out.push(Array.from({ length: n }, () => words[rng.int(words.length)]).join(' ') + (rng.next() < 0.3 ? '.' : ','));
+  }
+  return out.join('\n') + '\n';
 }

@@ -490,7 +490,11 @@ function checkMatrix(m: string, arg: string, v: ArrayLike<number> | null | undef
  *   for (const x of stream) { const h = rtrl.step(x); rtrl.accumulate(dLossDh(h)); }
  *   // gru.params.grad now holds Σ_t (∂ℓ_t/∂h_t) ∂h_t/∂θ
  */
-export class RTRL {
+/**
+ * What RTRL and UORO share: the layer's one-step Jacobians, the double-buffered
+ * state, its sizes, and resetting the state at the start of a sequence.
+ */
+abstract class ForwardModeLearner {
   readonly cell: ForwardModeCell;
   readonly batchSize: number;
   readonly inputSize: number;
@@ -504,14 +508,11 @@ export class RTRL {
    * sensitivity column p (weight_ih, weight_hh, bias_ih, bias_hh, row-major).
    */
   readonly parameterIndex: Int32Array;
-  private readonly step1: CellStep;
-  private readonly state: StateBuffers;
-  private sens: Float64Array;
-  private sensNext: Float64Array;
-  private steps = 0;
+  protected readonly step1: CellStep;
+  protected readonly state: StateBuffers;
 
-  constructor(readonly layer: ForwardModeLayer, options: ForwardModeOptions = {}) {
-    this.step1 = new CellStep('RTRL', layer, options.batchSize ?? 1);
+  protected constructor(readonly name: string, readonly layer: ForwardModeLayer, options: ForwardModeOptions) {
+    this.step1 = new CellStep(name, layer, options.batchSize ?? 1);
     const c = this.step1;
     this.cell = c.cell;
     this.batchSize = c.B;
@@ -521,8 +522,6 @@ export class RTRL {
     this.parameterCount = c.N;
     this.parameterIndex = c.parameterIndex;
     this.state = new StateBuffers(c.B * c.H);
-    this.sens = new Float64Array(c.B * c.S * c.N);
-    this.sensNext = new Float64Array(c.B * c.S * c.N);
   }
 
   /** The current hidden state (B, H); a live buffer, overwritten by the next step. */
@@ -533,6 +532,34 @@ export class RTRL {
   /** The current cell state (B, H) (LSTM; zeros otherwise); live, like {@link h}. */
   get c(): Float64Array {
     return this.state.c;
+  }
+
+  /** Sets the state to h0, c0 (B, H) or zeros, after checking their sizes. */
+  protected resetState(h0: ArrayLike<number> | null | undefined, c0: ArrayLike<number> | null | undefined): void {
+    const m = `${this.name}.reset`;
+    const n = this.batchSize * this.hiddenSize;
+    if (h0 != null) checkMatrix(m, 'h0', h0, this.batchSize, this.hiddenSize, 'hiddenSize');
+    if (c0 != null) {
+      if (this.cell !== 'lstm') throw new Error(`${m}: c0 is only for LSTM`);
+      checkMatrix(m, 'c0', c0, this.batchSize, this.hiddenSize, 'hiddenSize');
+    }
+    for (let i = 0; i < n; i++) {
+      this.state.h[i] = h0 ? (h0[i] as number) : 0;
+      this.state.c[i] = c0 ? (c0[i] as number) : 0;
+    }
+  }
+}
+
+export class RTRL extends ForwardModeLearner {
+  private sens: Float64Array;
+  private sensNext: Float64Array;
+  private steps = 0;
+
+  constructor(layer: ForwardModeLayer, options: ForwardModeOptions = {}) {
+    super('RTRL', layer, options);
+    const c = this.step1;
+    this.sens = new Float64Array(c.B * c.S * c.N);
+    this.sensNext = new Float64Array(c.B * c.S * c.N);
   }
 
   /**
@@ -551,17 +578,7 @@ export class RTRL {
 
   /** Starts a new sequence: state h0, c0 (B, H) or zeros, sensitivities zero. */
   reset(h0?: ArrayLike<number> | null, c0?: ArrayLike<number> | null): void {
-    const m = 'RTRL.reset';
-    const n = this.batchSize * this.hiddenSize;
-    if (h0 != null) checkMatrix(m, 'h0', h0, this.batchSize, this.hiddenSize, 'hiddenSize');
-    if (c0 != null) {
-      if (this.cell !== 'lstm') throw new Error(`${m}: c0 is only for LSTM`);
-      checkMatrix(m, 'c0', c0, this.batchSize, this.hiddenSize, 'hiddenSize');
-    }
-    for (let i = 0; i < n; i++) {
-      this.state.h[i] = h0 ? (h0[i] as number) : 0;
-      this.state.c[i] = c0 ? (c0[i] as number) : 0;
-    }
+    this.resetState(h0, c0);
     this.sens.fill(0);
     this.steps = 0;
   }
@@ -783,19 +800,9 @@ export interface UOROOptions extends ForwardModeOptions {
  * minimises the variance of the cross terms. The gradient estimate of
  * ℓ_t(s_t) is (∂ℓ_t/∂s_t · s̃_t) θ̃_t.
  */
-export class UORO {
-  readonly cell: ForwardModeCell;
-  readonly batchSize: number;
-  readonly inputSize: number;
-  readonly hiddenSize: number;
-  readonly stateSize: number;
-  readonly parameterCount: number;
-  /** Store index of each entry of θ̃ (as {@link RTRL.parameterIndex}). */
-  readonly parameterIndex: Int32Array;
+export class UORO extends ForwardModeLearner {
   readonly rng: Random;
   readonly epsilon: number;
-  private readonly step1: CellStep;
-  private readonly state: StateBuffers;
   /** (B, S) s̃ per sequence, and the tangent workspace. */
   private readonly stateTilde: Float64Array;
   private readonly tangent: Float64Array;
@@ -807,20 +814,12 @@ export class UORO {
   private readonly daX: Float64Array;
   private readonly daH: Float64Array;
 
-  constructor(readonly layer: ForwardModeLayer, options: UOROOptions = {}) {
-    this.step1 = new CellStep('UORO', layer, options.batchSize ?? 1);
+  constructor(layer: ForwardModeLayer, options: UOROOptions = {}) {
+    super('UORO', layer, options);
     const c = this.step1;
-    this.cell = c.cell;
-    this.batchSize = c.B;
-    this.inputSize = c.I;
-    this.hiddenSize = c.H;
-    this.stateSize = c.S;
-    this.parameterCount = c.N;
-    this.parameterIndex = c.parameterIndex;
     this.rng = options.rng ?? new Random(options.seed ?? 0);
     this.epsilon = options.epsilon ?? 1e-7;
     if (!(this.epsilon > 0)) throw new Error(`UORO: epsilon must be positive, got ${String(options.epsilon)}`);
-    this.state = new StateBuffers(c.B * c.H);
     this.stateTilde = new Float64Array(c.B * c.S);
     this.tangent = new Float64Array(c.S);
     this.paramTilde = new Float64Array(c.B * c.N);
@@ -828,16 +827,6 @@ export class UORO {
     this.nu = new Float64Array(c.S);
     this.daX = new Float64Array(c.G * c.H);
     this.daH = new Float64Array(c.G * c.H);
-  }
-
-  /** The current hidden state (B, H); live, overwritten by the next step. */
-  get h(): Float64Array {
-    return this.state.h;
-  }
-
-  /** The current cell state (B, H) (LSTM). */
-  get c(): Float64Array {
-    return this.state.c;
   }
 
   /** s̃ (B, S): the state-side factor, per sequence. */
@@ -852,17 +841,7 @@ export class UORO {
 
   /** Starts a new sequence: state h0, c0 or zeros; s̃ = 0, θ̃ = 0. */
   reset(h0?: ArrayLike<number> | null, c0?: ArrayLike<number> | null): void {
-    const m = 'UORO.reset';
-    const n = this.batchSize * this.hiddenSize;
-    if (h0 != null) checkMatrix(m, 'h0', h0, this.batchSize, this.hiddenSize, 'hiddenSize');
-    if (c0 != null) {
-      if (this.cell !== 'lstm') throw new Error(`${m}: c0 is only for LSTM`);
-      checkMatrix(m, 'c0', c0, this.batchSize, this.hiddenSize, 'hiddenSize');
-    }
-    for (let i = 0; i < n; i++) {
-      this.state.h[i] = h0 ? (h0[i] as number) : 0;
-      this.state.c[i] = c0 ? (c0[i] as number) : 0;
-    }
+    this.resetState(h0, c0);
     this.stateTilde.fill(0);
     this.paramTilde.fill(0);
   }
