@@ -16,7 +16,7 @@ import { Embedding } from '../src/layers/embedding.js';
 import { GRU } from '../src/layers/gru.js';
 import { Linear } from '../src/layers/linear.js';
 import { LSTM } from '../src/layers/lstm.js';
-import type { RecurrentLayer } from '../src/layers/recurrent.js';
+import type { RecurrentLayer } from '../src/layers/stack.js';
 import { ParameterStore } from '../src/params.js';
 import { Random } from '../src/random.js';
 import { crossEntropy } from '../src/train/loss.js';

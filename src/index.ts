@@ -27,14 +27,15 @@ export {
 } from './train/schedule.js';
 export { clipGradNorm, clipGradValue, type ClipGradNormOptions, type ClipGradValueOptions } from './train/clip.js';
 export { truncatedBPTT, type TBPTTOptions, type TBPTTWindow, type TBPTTResult } from './train/tbptt.js';
-export { RNNCell } from './cells/rnn.js';
-export { LSTMCell } from './cells/lstm.js';
-export { GRUCell } from './cells/gru.js';
-export type { CellModule, CellModuleOptions, CellOutput, CellContext, CellInputGradients } from './cells/module.js';
+export { cellKinds, CELL_TYPES, isCellType, type CellType, type CellKind } from './cells/index.js';
+export { RNNCell } from './layers/rnn.js';
+export { LSTMCell } from './layers/lstm.js';
+export { GRUCell } from './layers/gru.js';
+export type { CellModule, CellModuleOptions, CellOutput, CellContext, CellInputGradients } from './layers/cell-module.js';
 export {
   RecurrentLayer, type RecurrentOptions, type RecurrentState, type RecurrentOutput, type RecurrentApplyOutput,
   type RecurrentContext, type RecurrentGradients, type RecurrentInputGradients,
-} from './layers/recurrent.js';
+} from './layers/stack.js';
 export { RNN, type RNNOptions } from './layers/rnn.js';
 export { LSTM, type LSTMOptions } from './layers/lstm.js';
 export { GRU } from './layers/gru.js';

@@ -11,7 +11,7 @@ import {
   GRU, GRUCell, LSTM, LSTMCell, ParameterStore, RNN, RNNCell, SafetensorsError, parseSafetensors,
   type RecurrentLayer, type RecurrentOptions, type Tensor, type TensorLike,
 } from '../src/index.js';
-import type { CellModule } from '../src/cells/module.js';
+import type { CellModule } from '../src/layers/cell-module.js';
 import { allocate, numel } from '../src/tensor.js';
 import { assertClose, type FixtureTensor, fixturePath, loadFixture, toTensor } from './helpers.js';
 

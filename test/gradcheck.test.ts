@@ -5,7 +5,7 @@
  */
 import { test, describe } from 'node:test';
 import { GRU, GRUCell, LSTM, LSTMCell, RNN, RNNCell, Random, type RecurrentLayer } from '../src/index.js';
-import type { CellModule } from '../src/cells/module.js';
+import type { CellModule } from '../src/layers/cell-module.js';
 import { allocate, type Tensor } from '../src/tensor.js';
 import { dot, gradcheck } from './gradcheck.js';
 

@@ -10,7 +10,7 @@
 import { test, describe } from 'node:test';
 import { GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell, type RecurrentLayer } from '../src/index.js';
 import type { Backend } from '../src/backend/backend.js';
-import type { CellModule } from '../src/cells/module.js';
+import type { CellModule } from '../src/layers/cell-module.js';
 import type { DType, Tensor } from '../src/tensor.js';
 import { assertClose, type FixtureTensor, loadFixture, toTensor } from './helpers.js';
 

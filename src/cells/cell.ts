@@ -1,6 +1,6 @@
 /**
  * What a recurrent cell contributes to the scan: one time step, forward and
- * backward. The scan ({@link ../layers/recurrence.ts}) owns the time loop, the
+ * backward. The scan ({@link ../layers/scan.ts}) owns the time loop, the
  * hoisted input projection and the weight gradients; a cell only turns the
  * pre-activations of one step into the next state and back.
  */
@@ -54,7 +54,16 @@ export interface ScanGradBuffers {
   readonly dhAll: FloatArray | null;
 }
 
+/**
+ * The one name of a cell type, used everywhere a cell is chosen by name
+ * (layers, RTRL, the character LM, the command line). PyTorch's `mode` strings
+ * in lower case: an Elman RNN with tanh or relu, an LSTM or a GRU.
+ */
+export type CellType = 'rnn_tanh' | 'rnn_relu' | 'lstm' | 'gru';
+
 export interface CellKind {
+  /** Which cell this is. */
+  readonly type: CellType;
   /** Module name used in messages: `LSTM`, `GRU`, `RNN`. */
   readonly name: string;
   /** Gates stacked in the weight matrices: 4 (i f g o), 3 (r z n) or 1. */

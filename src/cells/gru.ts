@@ -15,9 +15,9 @@
  * const { h } = cell.forward(x);`
  */
 import type { CellKind, ScanBuffers, ScanGradBuffers } from './cell.js';
-import { CellModule, type CellModuleOptions } from './module.js';
 
 export const gruKind: CellKind = {
+  type: 'gru',
   name: 'GRU',
   gates: 3,
   hasCellState: false,
@@ -43,10 +43,3 @@ export const gruKind: CellKind = {
     be.gruBackward(B, H, s.xw, off, s.hw, off, s.hs, before * B * H, d.dh, 0, d.dxw, off, d.dhw, off, d.dhPrev, 0);
   },
 };
-
-/** One GRU step as a module, like `torch.nn.GRUCell`. */
-export class GRUCell extends CellModule {
-  constructor(options: CellModuleOptions) {
-    super(gruKind, 'GRUCell', options);
-  }
-}

@@ -16,9 +16,9 @@
  * const { h, c } = cell.forward(x);`
  */
 import type { CellKind, ScanBuffers, ScanGradBuffers } from './cell.js';
-import { CellModule, type CellModuleOptions } from './module.js';
 
 export const lstmKind: CellKind = {
+  type: 'lstm',
   name: 'LSTM',
   gates: 4,
   hasCellState: true,
@@ -56,10 +56,3 @@ export const lstmKind: CellKind = {
     d.dhPrev.fill(0, 0, B * P);
   },
 };
-
-/** One LSTM step as a module, like `torch.nn.LSTMCell`. */
-export class LSTMCell extends CellModule {
-  constructor(options: CellModuleOptions) {
-    super(lstmKind, 'LSTMCell', options);
-  }
-}

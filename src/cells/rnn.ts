@@ -11,10 +11,10 @@
  * const { h } = cell.forward(x);`
  */
 import type { CellKind, ScanBuffers, ScanGradBuffers } from './cell.js';
-import { CellModule, type CellModuleOptions } from './module.js';
 
 function elmanKind(relu: boolean): CellKind {
   return {
+    type: relu ? 'rnn_relu' : 'rnn_tanh',
     name: 'RNN',
     gates: 1,
     hasCellState: false,
@@ -39,12 +39,3 @@ function elmanKind(relu: boolean): CellKind {
 
 export const rnnTanhKind: CellKind = elmanKind(false);
 export const rnnReluKind: CellKind = elmanKind(true);
-
-/** One Elman step as a module, like `torch.nn.RNNCell`. */
-export class RNNCell extends CellModule {
-  constructor(options: CellModuleOptions & { nonlinearity?: 'tanh' | 'relu' }) {
-    const nl = options.nonlinearity ?? 'tanh';
-    if (nl !== 'tanh' && nl !== 'relu') throw new Error(`RNNCell: nonlinearity must be 'tanh' or 'relu', got '${String(nl)}'`);
-    super(nl === 'relu' ? rnnReluKind : rnnTanhKind, 'RNNCell', options);
-  }
-}

@@ -17,7 +17,7 @@ import { Embedding, type TokenIds } from '../layers/embedding.js';
 import { GRU } from '../layers/gru.js';
 import { Linear } from '../layers/linear.js';
 import { LSTM } from '../layers/lstm.js';
-import type { RecurrentLayer } from '../layers/recurrent.js';
+import type { RecurrentLayer } from '../layers/stack.js';
 import { RNN } from '../layers/rnn.js';
 import { ParameterStore } from '../params.js';
 import type { Tensor } from '../tensor.js';

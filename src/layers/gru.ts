@@ -1,16 +1,24 @@
 /**
  * Multi-layer GRU over sequences, like `torch.nn.GRU` (equations in
- * {@link ../cells/gru.ts}; shapes and options in {@link ./recurrent.ts}).
+ * {@link ../cells/gru.ts}; shapes and options in {@link ./stack.ts}).
  *
  * Example:
  *   const gru = new GRU({ inputSize: 8, hiddenSize: 16, bidirectional: true });
  *   const { output, hN, ctx } = gru.forward(x, { lengths: [5, 3] });
  */
 import { gruKind } from '../cells/gru.js';
-import { RecurrentLayer, type RecurrentOptions } from './recurrent.js';
+import { CellModule, type CellModuleOptions } from './cell-module.js';
+import { RecurrentLayer, type RecurrentOptions } from './stack.js';
 
 export class GRU extends RecurrentLayer {
   constructor(options: RecurrentOptions) {
     super(gruKind, 'GRU', options);
+  }
+}
+
+/** One GRU step as a module, like `torch.nn.GRUCell`. */
+export class GRUCell extends CellModule {
+  constructor(options: CellModuleOptions) {
+    super(gruKind, 'GRUCell', options);
   }
 }

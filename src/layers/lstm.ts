@@ -1,6 +1,6 @@
 /**
  * Multi-layer LSTM over sequences, like `torch.nn.LSTM` (equations in
- * {@link ../cells/lstm.ts}; shapes and options in {@link ./recurrent.ts}).
+ * {@link ../cells/lstm.ts}; shapes and options in {@link ./stack.ts}).
  *
  * `projSize` > 0 adds the projection h = W_hr (o ⊙ tanh(c)) (Sak et al. 2014),
  * making the emitted state and `h0`/`hN` projSize wide while `c` stays hiddenSize.
@@ -11,7 +11,8 @@
  *   const { dInput } = lstm.backward(ctx, { dOutput });        // grads in lstm.params.grad
  */
 import { lstmKind } from '../cells/lstm.js';
-import { RecurrentLayer, type RecurrentOptions } from './recurrent.js';
+import { CellModule, type CellModuleOptions } from './cell-module.js';
+import { RecurrentLayer, type RecurrentOptions } from './stack.js';
 
 export interface LSTMOptions extends RecurrentOptions {
   /** Size of the projected hidden state (0 = no projection, the default). */
@@ -21,5 +22,12 @@ export interface LSTMOptions extends RecurrentOptions {
 export class LSTM extends RecurrentLayer {
   constructor(options: LSTMOptions) {
     super(lstmKind, 'LSTM', options, options.projSize ?? 0);
+  }
+}
+
+/** One LSTM step as a module, like `torch.nn.LSTMCell`. */
+export class LSTMCell extends CellModule {
+  constructor(options: CellModuleOptions) {
+    super(lstmKind, 'LSTMCell', options);
   }
 }

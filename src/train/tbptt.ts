@@ -14,7 +14,7 @@
  */
 import { concat, slice } from '../autograd/ops.js';
 import { constant, type Variable } from '../autograd/variable.js';
-import type { RecurrentLayer } from '../layers/recurrent.js';
+import type { RecurrentLayer } from '../layers/stack.js';
 import { formatShape, type Tensor } from '../tensor.js';
 import { assertFiniteLoss } from './loss.js';
 

@@ -28,10 +28,10 @@ import type { CellKind } from '../cells/cell.js';
 import { defaultRecurrentInit } from '../init.js';
 import { Module, type ModuleOptions } from '../module.js';
 import { allocate, dtypeOf, type FloatArray, type Tensor } from '../tensor.js';
-import { checkFinite, checkLengths, checkShape, checkTensor } from './checks.js';
+import { checkFinite, checkLengths, checkShape, checkTensor } from '../checks.js';
 import {
   emitOutputs, finalSlot, releaseScan, type ScanCache, type ScanWeights, scanBackward, scanForward, Workspace,
-} from './recurrence.js';
+} from './scan.js';
 
 export interface RecurrentOptions extends ModuleOptions {
   inputSize: number;

@@ -5,19 +5,19 @@
  *
  * Shapes: input (B, I) or (I) unbatched; h, c (B, H) or (H).
  *
- * Memory as for the layers (see ../layers/recurrent.ts): the step's caches
+ * Memory as for the layers (see ../layers/stack.ts): the step's caches
  * live in the backend's memory until {@link CellModule.release} or garbage
  * collection; under `noGrad` nothing is kept and buffers are reused.
  */
 import { isGradEnabled } from '../autograd/variable.js';
 import { defaultRecurrentInit } from '../init.js';
-import { checkFinite, checkShape, checkTensor } from '../layers/checks.js';
+import { checkFinite, checkShape, checkTensor } from '../checks.js';
 import {
   finalSlot, releaseScan, type ScanCache, type ScanWeights, scanBackward, scanForward, Workspace,
-} from '../layers/recurrence.js';
+} from './scan.js';
 import { Module, type ModuleOptions } from '../module.js';
 import { allocate, dtypeOf, type FloatArray, type Tensor } from '../tensor.js';
-import type { CellKind } from './cell.js';
+import type { CellKind } from '../cells/cell.js';
 
 export interface CellModuleOptions extends ModuleOptions {
   inputSize: number;

@@ -2,7 +2,7 @@
  * Argument checks at the public boundary. Messages name the module, the
  * argument, what was expected and what came.
  */
-import { type Tensor, firstNonFinite, formatShape, numel } from '../tensor.js';
+import { type Tensor, firstNonFinite, formatShape, numel } from './tensor.js';
 
 /** Throws unless `t` is a tensor whose data fills its shape. */
 export function checkTensor(module: string, arg: string, t: unknown): asserts t is Tensor {
