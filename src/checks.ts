@@ -45,3 +45,49 @@ export function checkLengths(module: string, lengths: ArrayLike<number>, B: numb
   }
   return out;
 }
+
+/**
+ * Throws on an option key the module does not know, naming the key and the
+ * closest known one (a snake_case key is hinted as its camelCase spelling):
+ * `LSTM: unknown option 'num_layers' (did you mean 'numLayers'?)`.
+ */
+export function checkOptionKeys(module: string, options: object, known: readonly string[]): void {
+  if (options === null || typeof options !== 'object') throw new TypeError(`${module}: options must be an object, got ${options === null ? 'null' : typeof options}`);
+  for (const key of Object.keys(options)) {
+    if (known.includes(key)) continue;
+    const hint = closestName(key, known);
+    throw new Error(`${module}: unknown option '${key}'${hint ? ` (did you mean '${hint}'?)` : ''}; valid options: ${known.join(', ')}`);
+  }
+}
+
+/** The known name closest to `key`: its camelCase form when known, else the nearest by edit distance (at most a third of its length). */
+export function closestName(key: string, known: readonly string[]): string | null {
+  const camel = key.replace(/[_-]+([a-zA-Z0-9])/g, (_, c: string) => c.toUpperCase());
+  const lower = camel.toLowerCase();
+  const exact = known.find((k) => k.toLowerCase() === lower);
+  if (exact) return exact;
+  let best: string | null = null;
+  let bestDistance = Math.max(2, Math.floor(key.length / 3)) + 1;
+  for (const k of known) {
+    const d = editDistance(lower, k.toLowerCase());
+    if (d < bestDistance) {
+      best = k;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
+/** Levenshtein distance (insertions, deletions, substitutions). */
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      row.push(Math.min((prev[j] as number) + 1, (row[j - 1] as number) + 1, (prev[j - 1] as number) + cost));
+    }
+    prev = row;
+  }
+  return prev[b.length] as number;
+}

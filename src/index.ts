@@ -1,6 +1,6 @@
 /** recurrent: RNN, LSTM and GRU with exact backpropagation through time and PyTorch-compatible weights. */
 export { type Tensor, type DType, type FloatArray, tensor, zeros, numel, toNested } from './tensor.js';
-export { Random, type RandomState } from './random.js';
+export { Random, manualSeed, type RandomState } from './random.js';
 export { ParameterStore, type ParamRef, type TensorLike } from './params.js';
 export type { Backend } from './backend/backend.js';
 export { jsBackend } from './backend/js.js';

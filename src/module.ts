@@ -6,11 +6,16 @@
 import type { Backend } from './backend/backend.js';
 import { jsBackend } from './backend/js.js';
 import { ParameterStore, type TensorLike } from './params.js';
-import { Random } from './random.js';
+import { checkOptionKeys } from './checks.js';
+import { checkSeed, nextDefaultSeed, Random } from './random.js';
 import { allocate, type DType, type FloatArray, type Tensor } from './tensor.js';
 
 export interface ModuleOptions {
-  /** Seed of the generator used for initialisation and dropout (default 0). */
+  /**
+   * Seed in [0, 2³²) of the module's generator, used for initialisation and
+   * dropout. Default: drawn from the default generator (see `manualSeed`), so
+   * modules built one after another start with different weights.
+   */
   seed?: number;
   /** Precision of a store of its own (default 'float32'; a shared store's dtype wins). */
   dtype?: DType;
@@ -22,20 +27,32 @@ export interface ModuleOptions {
   prefix?: string;
 }
 
+/** The option keys every module takes. */
+export const MODULE_OPTION_KEYS: readonly string[] = ['seed', 'dtype', 'backend', 'params', 'prefix'];
+
 export class Module {
   readonly params: ParameterStore;
   readonly prefix: string;
   readonly backend: Backend;
   readonly rng: Random;
+  /** The seed the generator started from (given, or drawn from the default generator). */
+  readonly seed: number;
   /** Dropout and similar are active only in training mode (the default, as in PyTorch). */
   training = true;
   private readonly own: string[] = [];
 
-  constructor(readonly moduleName: string, options: ModuleOptions) {
+  /**
+   * @param optionKeys the keys the module takes besides {@link MODULE_OPTION_KEYS};
+   *   any other key in `options` is an error naming it and the closest valid one.
+   */
+  constructor(readonly moduleName: string, options: ModuleOptions, optionKeys: readonly string[]) {
+    checkOptionKeys(moduleName, options, [...optionKeys, ...MODULE_OPTION_KEYS]);
+    if (options.seed !== undefined) checkSeed(moduleName, options.seed);
+    this.seed = options.seed ?? nextDefaultSeed();
     this.params = options.params ?? new ParameterStore(options.dtype ?? 'float32', moduleName);
     this.prefix = options.prefix ?? '';
     this.backend = options.backend ?? jsBackend;
-    this.rng = new Random(options.seed ?? 0);
+    this.rng = new Random(this.seed);
   }
 
   /** This module's parameter names in the store (with prefix), in declaration order. */

@@ -103,3 +103,31 @@ export interface RandomState {
 function rotl(x: number, k: number): number {
   return ((x << k) | (x >>> (32 - k))) >>> 0;
 }
+
+/**
+ * The generator that seeds modules built without an explicit `seed`, like
+ * PyTorch's default generator: each such module draws its own seed from it, so
+ * two same-shaped layers start different, and a program that builds its
+ * modules in the same order after the same {@link manualSeed} gets the same
+ * weights. Explicitly seeded modules never touch it.
+ */
+const defaultGenerator = new Random(0);
+
+/** Reseeds the default generator (as `torch.manual_seed`); the process starts as after `manualSeed(0)`. */
+export function manualSeed(seed: number): void {
+  checkSeed('manualSeed', seed);
+  defaultGenerator.seed(seed);
+}
+
+/** The next seed for a module built without one. */
+export function nextDefaultSeed(): number {
+  return defaultGenerator.nextUint32();
+}
+
+/** Throws unless `seed` is an integer in [0, 2³²), the range a seed keeps without wrapping. */
+export function checkSeed(owner: string, seed: unknown): asserts seed is number {
+  if (typeof seed !== 'number' || !Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
+    throw new Error(`${owner}: seed must be an integer in [0, 4294967295], got ${String(seed)}`);
+  }
+}
+

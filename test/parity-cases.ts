@@ -78,18 +78,21 @@ export function cellCases(): CellCase[] {
 
 /** The layer of a case, in `dtype`, on `backend` (the default backend when undefined). */
 export function buildLayer(c: LayerCase, dtype: DType, backend?: Backend): RecurrentLayer {
-  const o = backend ? { ...c.options, dtype, backend } : { ...c.options, dtype };
-  if (c.mode === 'LSTM') return new LSTM(o);
+  // The fixtures list every option of every mode; each layer takes only its own.
+  const { projSize, nonlinearity: _, ...common } = c.options;
+  const o = backend ? { ...common, dtype, backend } : { ...common, dtype };
+  if (c.mode === 'LSTM') return new LSTM({ ...o, projSize });
   if (c.mode === 'GRU') return new GRU(o);
   return new RNN({ ...o, nonlinearity: c.mode === 'RNN_RELU' ? 'relu' : 'tanh' });
 }
 
 /** The cell of a case, in `dtype`, on `backend` (the default backend when undefined). */
 export function buildCell(c: CellCase, dtype: DType, backend?: Backend): CellModule {
-  const o = backend ? { ...c.options, dtype, backend } : { ...c.options, dtype };
+  const { nonlinearity, ...common } = c.options;
+  const o = backend ? { ...common, dtype, backend } : { ...common, dtype };
   if (c.mode === 'LSTMCell') return new LSTMCell(o);
   if (c.mode === 'GRUCell') return new GRUCell(o);
-  return new RNNCell(o);
+  return new RNNCell({ ...o, nonlinearity });
 }
 
 const t = (f: FixtureTensor | null, dtype: DType): Tensor | null => (f ? toTensor(f, dtype) : null);

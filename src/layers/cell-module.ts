@@ -55,8 +55,9 @@ export class CellModule extends Module {
   private readonly weights: ScanWeights;
   private inference: Workspace | null = null;
 
-  constructor(protected readonly kind: CellKind, moduleName: string, options: CellModuleOptions) {
-    super(moduleName, options);
+  /** @param optionKeys option keys of the concrete cell besides inputSize, hiddenSize and bias. */
+  constructor(protected readonly kind: CellKind, moduleName: string, options: CellModuleOptions, optionKeys: readonly string[] = []) {
+    super(moduleName, options, ['inputSize', 'hiddenSize', 'bias', ...optionKeys]);
     const m = moduleName;
     for (const key of ['inputSize', 'hiddenSize'] as const) {
       const v = options[key];

@@ -33,7 +33,7 @@ export class Embedding extends Module {
   private readonly weight: number;
 
   constructor(options: EmbeddingOptions) {
-    super('Embedding', options);
+    super('Embedding', options, ['numEmbeddings', 'embeddingDim', 'paddingIdx']);
     for (const key of ['numEmbeddings', 'embeddingDim'] as const) {
       const v = options[key];
       if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new Error(`Embedding: ${key} must be a positive integer, got ${String(v)}`);

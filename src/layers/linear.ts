@@ -28,7 +28,7 @@ export class Linear extends Module {
   private readonly biasOffset: number;
 
   constructor(options: LinearOptions) {
-    super('Linear', options);
+    super('Linear', options, ['inFeatures', 'outFeatures', 'bias']);
     for (const key of ['inFeatures', 'outFeatures'] as const) {
       const v = options[key];
       if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new Error(`Linear: ${key} must be a positive integer, got ${String(v)}`);

@@ -21,7 +21,7 @@ export interface LSTMOptions extends RecurrentOptions {
 
 export class LSTM extends RecurrentLayer {
   constructor(options: LSTMOptions) {
-    super(lstmKind, 'LSTM', options, options.projSize ?? 0);
+    super(lstmKind, 'LSTM', options, options.projSize ?? 0, ['projSize']);
   }
 }
 

@@ -19,7 +19,7 @@ export class RNN extends RecurrentLayer {
   constructor(options: RNNOptions) {
     const nl = options.nonlinearity ?? 'tanh';
     if (nl !== 'tanh' && nl !== 'relu') throw new Error(`RNN: nonlinearity must be 'tanh' or 'relu', got '${String(nl)}'`);
-    super(nl === 'relu' ? rnnReluKind : rnnTanhKind, 'RNN', options);
+    super(nl === 'relu' ? rnnReluKind : rnnTanhKind, 'RNN', options, 0, ['nonlinearity']);
     this.nonlinearity = nl;
   }
 }
@@ -29,6 +29,6 @@ export class RNNCell extends CellModule {
   constructor(options: CellModuleOptions & { nonlinearity?: 'tanh' | 'relu' }) {
     const nl = options.nonlinearity ?? 'tanh';
     if (nl !== 'tanh' && nl !== 'relu') throw new Error(`RNNCell: nonlinearity must be 'tanh' or 'relu', got '${String(nl)}'`);
-    super(nl === 'relu' ? rnnReluKind : rnnTanhKind, 'RNNCell', options);
+    super(nl === 'relu' ? rnnReluKind : rnnTanhKind, 'RNNCell', options, ['nonlinearity']);
   }
 }

@@ -48,6 +48,9 @@ export interface RecurrentOptions extends ModuleOptions {
   bidirectional?: boolean;
 }
 
+/** The option keys of every recurrent layer (a concrete layer may add its own). */
+const RECURRENT_OPTION_KEYS: readonly string[] = ['inputSize', 'hiddenSize', 'numLayers', 'bias', 'batchFirst', 'dropout', 'bidirectional'];
+
 /** Optional inputs of {@link RecurrentLayer.forward}. */
 export interface RecurrentState {
   /** Initial hidden state `(numLayers·D, B, P)`; zeros when omitted. */
@@ -124,8 +127,9 @@ export class RecurrentLayer extends Module {
     moduleName: string,
     options: RecurrentOptions,
     projSize = 0,
+    optionKeys: readonly string[] = [],
   ) {
-    super(moduleName, options);
+    super(moduleName, options, [...RECURRENT_OPTION_KEYS, ...optionKeys]);
     const m = moduleName;
     const positiveInt = (name: string, v: unknown): number => {
       if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new Error(`${m}: ${name} must be a positive integer, got ${String(v)}`);
