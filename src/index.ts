@@ -31,10 +31,15 @@ export { cellKinds, CELL_TYPES, isCellType, type CellType, type CellKind } from 
 export { RNNCell } from './layers/rnn.js';
 export { LSTMCell } from './layers/lstm.js';
 export { GRUCell } from './layers/gru.js';
-export type { CellModule, CellModuleOptions, CellOutput, CellContext, CellInputGradients } from './layers/cell-module.js';
+export type {
+  CellModule, CellModuleOptions, CellOutput, CellContext, CellInputGradients, CellState, CellGradients, CellSignature,
+  LSTMCellOutput, LSTMCellState, LSTMCellGradients, LSTMCellInputGradients, LSTMCellSignature, AnyCellModuleSignature,
+} from './layers/cell-module.js';
 export {
   RecurrentLayer, type RecurrentOptions, type RecurrentState, type RecurrentOutput, type RecurrentApplyOutput,
-  type RecurrentContext, type RecurrentGradients, type RecurrentInputGradients,
+  type RecurrentContext, type RecurrentGradients, type RecurrentInputGradients, type RecurrentApplyState,
+  type LSTMState, type LSTMOutput, type LSTMGradients, type LSTMInputGradients, type LSTMApplyState, type LSTMApplyOutput,
+  type LayerSignature, type LSTMSignature, type ElmanOrGRUSignature, type AnyCellSignature,
 } from './layers/stack.js';
 export { RNN, type RNNOptions } from './layers/rnn.js';
 export { LSTM, type LSTMOptions } from './layers/lstm.js';

@@ -20,7 +20,9 @@ import { allocate, dtypeOf, type FloatArray, type Tensor } from '../tensor.js';
 import type { CellKind } from '../cells/cell.js';
 
 export interface CellModuleOptions extends ModuleOptions {
+  /** Features of the input `x` at one step (I). */
   inputSize: number;
+  /** Features of the hidden state `h` (H). */
   hiddenSize: number;
   /** Whether the cell has `bias_ih` and `bias_hh` (default true). */
   bias?: boolean;
@@ -35,20 +37,66 @@ export interface CellContext {
 }
 
 export interface CellOutput {
+  /** `(B, H)` (or `(H)` unbatched): the next hidden state. */
   h: Tensor;
-  /** LSTM only. */
-  c?: Tensor;
+  /** Pass to `backward`. */
   ctx: CellContext;
+}
+
+export interface LSTMCellOutput extends CellOutput {
+  /** `(B, H)` (or `(H)`): the next cell state. */
+  c: Tensor;
+}
+
+export interface CellState {
+  h0?: Tensor | null;
+}
+
+export interface LSTMCellState extends CellState {
+  c0?: Tensor | null;
+}
+
+export interface CellGradients {
+  dh?: Tensor | null;
+}
+
+export interface LSTMCellGradients extends CellGradients {
+  dc?: Tensor | null;
 }
 
 export interface CellInputGradients {
   dInput: Tensor;
   dh0: Tensor;
-  /** LSTM only. */
-  dc0?: Tensor;
 }
 
-export class CellModule extends Module {
+export interface LSTMCellInputGradients extends CellInputGradients {
+  dc0: Tensor;
+}
+
+/** The types of a cell module's inputs and results: an LSTM cell's carry `c`, the others' none. */
+export interface CellSignature {
+  state: CellState;
+  output: CellOutput;
+  gradients: CellGradients;
+  inputGradients: CellInputGradients;
+}
+
+export interface LSTMCellSignature extends CellSignature {
+  state: LSTMCellState;
+  output: LSTMCellOutput;
+  gradients: LSTMCellGradients;
+  inputGradients: LSTMCellInputGradients;
+}
+
+/** A cell module whose cell is not known statically. */
+export interface AnyCellModuleSignature extends CellSignature {
+  state: LSTMCellState;
+  output: CellOutput & Partial<Pick<LSTMCellOutput, 'c'>>;
+  gradients: LSTMCellGradients;
+  inputGradients: CellInputGradients & Partial<Pick<LSTMCellInputGradients, 'dc0'>>;
+}
+
+export class CellModule<S extends CellSignature = AnyCellModuleSignature> extends Module {
   readonly inputSize: number;
   readonly hiddenSize: number;
   readonly bias: boolean;
@@ -82,7 +130,7 @@ export class CellModule extends Module {
    * One step: `(h, c) = cell(input, (h0, c0))`; omitted states are zeros.
    * Under `noGrad` the returned `ctx` cannot be backpropagated.
    */
-  forward(input: Tensor, state: { h0?: Tensor | null; c0?: Tensor | null } = {}): CellOutput {
+  forward(input: Tensor, state: S['state'] = {}): S['output'] {
     const m = this.moduleName;
     const I = this.inputSize;
     const H = this.hiddenSize;
@@ -102,8 +150,9 @@ export class CellModule extends Module {
       return this.ownPrecision(t.data);
     };
     const h0 = stateOf('h0', state.h0);
-    const c0 = this.kind.hasCellState ? stateOf('c0', state.c0) : null;
-    if (!this.kind.hasCellState && state.c0) throw new Error(`${m}: c0 is only for LSTMCell`);
+    const c0State = (state as LSTMCellState).c0;
+    const c0 = this.kind.hasCellState ? stateOf('c0', c0State) : null;
+    if (!this.kind.hasCellState && c0State) throw new Error(`${m}: c0 is only for LSTMCell`);
 
     const keep = isGradEnabled();
     const be = this.backend;
@@ -114,9 +163,9 @@ export class CellModule extends Module {
     const cache = scanForward(this.kind, be, this.params.data, this.weights, 1, B, I, H, H, x, h0, 0, c0, 0, null, false, ws);
     const slot = finalSlot(cache);
     const shape = batched ? [B, H] : [H];
-    const out: CellOutput = { h: { data: cache.hs.slice(slot * B * H, (slot + 1) * B * H), shape }, ctx: { cache, batched, released: !keep } };
+    const out: AnyCellModuleSignature['output'] = { h: { data: cache.hs.slice(slot * B * H, (slot + 1) * B * H), shape }, ctx: { cache, batched, released: !keep } };
     if (cache.cs) out.c = { data: cache.cs.slice(slot * B * H, (slot + 1) * B * H), shape };
-    return out;
+    return out as S['output'];
   }
 
   /** Hands a forward call's caches back to the backend now; `ctx` can no longer be backpropagated. */
@@ -133,7 +182,7 @@ export class CellModule extends Module {
   }
 
   /** Backward of one step: accumulates parameter gradients, returns input and state gradients. */
-  backward(ctx: CellContext, grads: { dh?: Tensor | null; dc?: Tensor | null } = {}): CellInputGradients {
+  backward(ctx: CellContext, grads: S['gradients'] = {}): S['inputGradients'] {
     const m = `${this.moduleName}.backward`;
     if (!ctx || typeof ctx !== 'object' || !ctx.cache || typeof ctx.cache !== 'object') {
       throw new TypeError(`${m}: ctx must be the ctx returned by forward`);
@@ -161,14 +210,14 @@ export class CellModule extends Module {
       return this.ownPrecision(t.data);
     };
     const dh = gradOf('dh', grads.dh);
-    const dc = gradOf('dc', grads.dc);
+    const dc = gradOf('dc', (grads as LSTMCellGradients).dc);
     const dx = allocate(this.dtype, B * I);
     const dh0 = allocate(this.dtype, B * H);
     const dc0 = this.kind.hasCellState ? allocate(this.dtype, B * H) : null;
     scanBackward(cache, this.params.grad, null, H, 0, dh, 0, dc, 0, dx, dh0, 0, dc0, 0);
-    const out: CellInputGradients = { dInput: { data: dx, shape: batched ? [B, I] : [I] }, dh0: { data: dh0, shape } };
+    const out: AnyCellModuleSignature['inputGradients'] = { dInput: { data: dx, shape: batched ? [B, I] : [I] }, dh0: { data: dh0, shape } };
     if (dc0) out.dc0 = { data: dc0, shape };
-    return out;
+    return out as S['inputGradients'];
   }
 
 }

@@ -14,7 +14,9 @@ import { Module, type ModuleOptions } from '../module.js';
 import { allocate, formatShape, numel } from '../tensor.js';
 
 export interface EmbeddingOptions extends ModuleOptions {
+  /** Number of ids (the vocabulary size): ids are integers in [0, numEmbeddings). */
   numEmbeddings: number;
+  /** Size of each id's vector. */
   embeddingDim: number;
   /** An id whose vector stays zero and receives no gradient (default none). */
   paddingIdx?: number;

@@ -7,17 +7,17 @@
  *   const { output, hN, ctx } = gru.forward(x, { lengths: [5, 3] });
  */
 import { gruKind } from '../cells/gru.js';
-import { CellModule, type CellModuleOptions } from './cell-module.js';
-import { RecurrentLayer, type RecurrentOptions } from './stack.js';
+import { CellModule, type CellModuleOptions, type CellSignature } from './cell-module.js';
+import { type ElmanOrGRUSignature, RecurrentLayer, type RecurrentOptions } from './stack.js';
 
-export class GRU extends RecurrentLayer {
+export class GRU extends RecurrentLayer<ElmanOrGRUSignature> {
   constructor(options: RecurrentOptions) {
     super(gruKind, 'GRU', options);
   }
 }
 
 /** One GRU step as a module, like `torch.nn.GRUCell`. */
-export class GRUCell extends CellModule {
+export class GRUCell extends CellModule<CellSignature> {
   constructor(options: CellModuleOptions) {
     super(gruKind, 'GRUCell', options);
   }

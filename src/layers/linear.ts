@@ -15,7 +15,9 @@ import { Module, type ModuleOptions } from '../module.js';
 import { allocate, formatShape } from '../tensor.js';
 
 export interface LinearOptions extends ModuleOptions {
+  /** Size of the last dimension of the input. */
   inFeatures: number;
+  /** Size of the last dimension of the output. */
   outFeatures: number;
   /** Whether there is a bias `b` (default true). */
   bias?: boolean;

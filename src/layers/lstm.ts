@@ -11,22 +11,22 @@
  *   const { dInput } = lstm.backward(ctx, { dOutput });        // grads in lstm.params.grad
  */
 import { lstmKind } from '../cells/lstm.js';
-import { CellModule, type CellModuleOptions } from './cell-module.js';
-import { RecurrentLayer, type RecurrentOptions } from './stack.js';
+import { CellModule, type CellModuleOptions, type LSTMCellSignature } from './cell-module.js';
+import { type LSTMSignature, RecurrentLayer, type RecurrentOptions } from './stack.js';
 
 export interface LSTMOptions extends RecurrentOptions {
   /** Size of the projected hidden state (0 = no projection, the default). */
   projSize?: number;
 }
 
-export class LSTM extends RecurrentLayer {
+export class LSTM extends RecurrentLayer<LSTMSignature> {
   constructor(options: LSTMOptions) {
     super(lstmKind, 'LSTM', options, options.projSize ?? 0, ['projSize']);
   }
 }
 
 /** One LSTM step as a module, like `torch.nn.LSTMCell`. */
-export class LSTMCell extends CellModule {
+export class LSTMCell extends CellModule<LSTMCellSignature> {
   constructor(options: CellModuleOptions) {
     super(lstmKind, 'LSTMCell', options);
   }

@@ -6,15 +6,15 @@
  *   const rnn = new RNN({ inputSize: 2, hiddenSize: 32, nonlinearity: 'relu' });
  */
 import { rnnReluKind, rnnTanhKind } from '../cells/rnn.js';
-import { CellModule, type CellModuleOptions } from './cell-module.js';
-import { RecurrentLayer, type RecurrentOptions } from './stack.js';
+import { CellModule, type CellModuleOptions, type CellSignature } from './cell-module.js';
+import { type ElmanOrGRUSignature, RecurrentLayer, type RecurrentOptions } from './stack.js';
 
 export interface RNNOptions extends RecurrentOptions {
   /** 'tanh' (default) or 'relu'. */
   nonlinearity?: 'tanh' | 'relu';
 }
 
-export class RNN extends RecurrentLayer {
+export class RNN extends RecurrentLayer<ElmanOrGRUSignature> {
   readonly nonlinearity: 'tanh' | 'relu';
   constructor(options: RNNOptions) {
     const nl = options.nonlinearity ?? 'tanh';
@@ -25,7 +25,7 @@ export class RNN extends RecurrentLayer {
 }
 
 /** One Elman step as a module, like `torch.nn.RNNCell`. */
-export class RNNCell extends CellModule {
+export class RNNCell extends CellModule<CellSignature> {
   constructor(options: CellModuleOptions & { nonlinearity?: 'tanh' | 'relu' }) {
     const nl = options.nonlinearity ?? 'tanh';
     if (nl !== 'tanh' && nl !== 'relu') throw new Error(`RNNCell: nonlinearity must be 'tanh' or 'relu', got '${String(nl)}'`);

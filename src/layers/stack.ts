@@ -34,7 +34,9 @@ import {
 } from './scan.js';
 
 export interface RecurrentOptions extends ModuleOptions {
+  /** Features of the input at each time step (I): the last dimension of `input`. */
   inputSize: number;
+  /** Features of the hidden state h (H), and of the cell state c of an LSTM. */
   hiddenSize: number;
   /** Stacked layers (default 1). */
   numLayers?: number;
@@ -55,10 +57,14 @@ const RECURRENT_OPTION_KEYS: readonly string[] = ['inputSize', 'hiddenSize', 'nu
 export interface RecurrentState {
   /** Initial hidden state `(numLayers·D, B, P)`; zeros when omitted. */
   h0?: Tensor | null;
-  /** Initial cell state `(numLayers·D, B, H)` (LSTM); zeros when omitted. */
-  c0?: Tensor | null;
   /** Per-sequence lengths in [1, T] (any order), PackedSequence semantics. */
   lengths?: ArrayLike<number> | null;
+}
+
+/** Optional inputs of {@link LSTM.forward}: also the initial cell state. */
+export interface LSTMState extends RecurrentState {
+  /** Initial cell state `(numLayers·D, B, H)`; zeros when omitted. */
+  c0?: Tensor | null;
 }
 
 /** What {@link RecurrentLayer.backward} needs from a forward call. */
@@ -75,38 +81,102 @@ export interface RecurrentContext {
   released: boolean;
 }
 
+/** Optional inputs of {@link RecurrentLayer.apply}: states as variables on the tape. */
+export interface RecurrentApplyState {
+  h0?: Variable | null;
+  lengths?: ArrayLike<number> | null;
+}
+
+export interface LSTMApplyState extends RecurrentApplyState {
+  c0?: Variable | null;
+}
+
 /** Outputs of {@link RecurrentLayer.apply} as variables on the tape. */
 export interface RecurrentApplyOutput {
+  /** `(T, B, D·P)` (or `(B, T, D·P)` with batchFirst): the last layer's states at every step. */
   output: Variable;
+  /** `(numLayers·D, B, P)`: every layer's final hidden state. */
   hN: Variable;
-  /** LSTM only. */
-  cN?: Variable;
+}
+
+export interface LSTMApplyOutput extends RecurrentApplyOutput {
+  /** `(numLayers·D, B, H)`: every layer's final cell state. */
+  cN: Variable;
 }
 
 export interface RecurrentOutput {
+  /** `(T, B, D·P)` (or `(B, T, D·P)` with batchFirst): the last layer's states at every step. */
   output: Tensor;
+  /** `(numLayers·D, B, P)`: every layer's final hidden state. */
   hN: Tensor;
-  /** Final cell state (LSTM only). */
-  cN?: Tensor;
   /** Pass to `backward`. */
   ctx: RecurrentContext;
+}
+
+export interface LSTMOutput extends RecurrentOutput {
+  /** `(numLayers·D, B, H)`: every layer's final cell state. */
+  cN: Tensor;
 }
 
 /** Gradients flowing into {@link RecurrentLayer.backward}; omitted ones are zero. */
 export interface RecurrentGradients {
   dOutput?: Tensor | null;
   dhN?: Tensor | null;
+}
+
+export interface LSTMGradients extends RecurrentGradients {
   dcN?: Tensor | null;
 }
 
 export interface RecurrentInputGradients {
   dInput: Tensor;
   dh0: Tensor;
-  /** LSTM only. */
-  dc0?: Tensor;
 }
 
-export class RecurrentLayer extends Module {
+export interface LSTMInputGradients extends RecurrentInputGradients {
+  dc0: Tensor;
+}
+
+/**
+ * The types of a layer's inputs and results, by cell: an LSTM's results carry
+ * the cell state (`cN`, `dc0`), an RNN's or GRU's none.
+ */
+export interface LayerSignature {
+  state: RecurrentState;
+  output: RecurrentOutput;
+  gradients: RecurrentGradients;
+  inputGradients: RecurrentInputGradients;
+  applyState: RecurrentApplyState;
+  applyOutput: RecurrentApplyOutput;
+}
+
+/** {@link RNN} and {@link GRU}. */
+export interface ElmanOrGRUSignature extends LayerSignature {}
+
+/** {@link LSTM}. */
+export interface LSTMSignature extends LayerSignature {
+  state: LSTMState;
+  output: LSTMOutput;
+  gradients: LSTMGradients;
+  inputGradients: LSTMInputGradients;
+  applyState: LSTMApplyState;
+  applyOutput: LSTMApplyOutput;
+}
+
+/** A layer whose cell is not known statically: the cell state is there for an LSTM only. */
+export interface AnyCellSignature extends LayerSignature {
+  state: LSTMState;
+  output: RecurrentOutput & Partial<Pick<LSTMOutput, 'cN'>>;
+  gradients: LSTMGradients;
+  inputGradients: RecurrentInputGradients & Partial<Pick<LSTMInputGradients, 'dc0'>>;
+  applyState: LSTMApplyState;
+  applyOutput: RecurrentApplyOutput & Partial<Pick<LSTMApplyOutput, 'cN'>>;
+}
+
+type AnyOutput = AnyCellSignature['output'];
+type AnyInputGradients = AnyCellSignature['inputGradients'];
+
+export class RecurrentLayer<S extends LayerSignature = AnyCellSignature> extends Module {
   readonly inputSize: number;
   readonly hiddenSize: number;
   readonly numLayers: number;
@@ -178,7 +248,7 @@ export class RecurrentLayer extends Module {
    * Runs the whole stack over a sequence. Under `noGrad` the returned
    * `ctx` cannot be backpropagated (nothing was kept for it).
    */
-  forward(input: Tensor, state: RecurrentState = {}): RecurrentOutput {
+  forward(input: Tensor, state: S['state'] = {}): S['output'] {
     const m = this.moduleName;
     const keep = isGradEnabled();
     const be = this.backend;
@@ -190,8 +260,9 @@ export class RecurrentLayer extends Module {
     const H = this.hiddenSize;
     const P = this.outputSize;
     const h0 = this.readState('h0', state.h0, B, P, batched);
-    const c0 = this.kind.hasCellState ? this.readState('c0', state.c0, B, H, batched) : null;
-    if (!this.kind.hasCellState && state.c0) throw new Error(`${m}: c0 is only for LSTM`);
+    const c0State = (state as LSTMState).c0;
+    const c0 = this.kind.hasCellState ? this.readState('c0', c0State, B, H, batched) : null;
+    if (!this.kind.hasCellState && c0State) throw new Error(`${m}: c0 is only for LSTM`);
     const lengths = state.lengths == null ? null : checkLengths(m, state.lengths, B, T);
 
     const caches: ScanCache[] = [];
@@ -243,13 +314,13 @@ export class RecurrentLayer extends Module {
     const ctx: RecurrentContext = keep
       ? { T, B, batched, caches, masks, owned, released: false }
       : { T, B, batched, caches: [], masks: [], owned: [], released: true };
-    const result: RecurrentOutput = {
+    const result: AnyOutput = {
       output: this.writeSequence(y, T, B, D * P, batched),
       hN: { data: hN, shape: stateShape(P) },
       ctx,
     };
     if (cN) result.cN = { data: cN, shape: stateShape(H) };
-    return result;
+    return result as S['output'];
   }
 
   /**
@@ -275,13 +346,12 @@ export class RecurrentLayer extends Module {
    * parameter's gradient into `params.grad` and returns the gradients of the
    * input and the initial states.
    */
-  backward(ctx: RecurrentContext, grads: RecurrentGradients = {}): RecurrentInputGradients {
-    const g = this.backprop(ctx, grads, true);
-    return g as RecurrentInputGradients;
+  backward(ctx: RecurrentContext, grads: S['gradients'] = {}): S['inputGradients'] {
+    return this.backprop(ctx, grads, true) as S['inputGradients'];
   }
 
   /** {@link backward}, skipping the input's gradient (`dInput` null) when `needInput` is false. */
-  private backprop(ctx: RecurrentContext, grads: RecurrentGradients, needInput: boolean): Omit<RecurrentInputGradients, 'dInput'> & { dInput: Tensor | null } {
+  private backprop(ctx: RecurrentContext, grads: LSTMGradients, needInput: boolean): Omit<AnyInputGradients, 'dInput'> & { dInput: Tensor | null } {
     const m = this.moduleName;
     if (!ctx || typeof ctx !== 'object' || !Array.isArray(ctx.caches) || !Array.isArray(ctx.masks)) {
       throw new TypeError(`${m}.backward: ctx must be the ctx returned by forward`);
@@ -329,7 +399,7 @@ export class RecurrentLayer extends Module {
     }
     const dInput = dx ? this.writeSequence(dx, T, B, this.inputSize, batched, true) : null;
     if (dx) be.release(dx);
-    const result: Omit<RecurrentInputGradients, 'dInput'> & { dInput: Tensor | null } = {
+    const result: Omit<AnyInputGradients, 'dInput'> & { dInput: Tensor | null } = {
       dInput,
       dh0: { data: dh0, shape: stateShape(P) },
     };
@@ -343,9 +413,10 @@ export class RecurrentLayer extends Module {
    * they are tracked, and the parameters' `grad` buffer always. The caches
    * are handed back to the backend right after the backward pass.
    */
-  apply(x: Variable, state: { h0?: Variable | null; c0?: Variable | null; lengths?: ArrayLike<number> | null } = {}): RecurrentApplyOutput {
-    const { h0, c0 } = state;
-    const out = this.forward(x.value, { h0: h0?.value ?? null, c0: c0?.value ?? null, lengths: state.lengths ?? null });
+  apply(x: Variable, state: S['applyState'] = {}): S['applyOutput'] {
+    const { h0 } = state;
+    const c0 = (state as LSTMApplyState).c0;
+    const out: AnyOutput = this.forward(x.value, { h0: h0?.value ?? null, c0: c0?.value ?? null, lengths: state.lengths ?? null } as S['state']);
     const inputs = [x, ...(h0 ? [h0] : []), ...(c0 ? [c0] : [])];
     const outputs = [out.output, out.hN, ...(out.cN ? [out.cN] : [])];
     const vars = record(this.moduleName, inputs, outputs, ([dOutput, dhN, dcN]) => {
@@ -360,9 +431,9 @@ export class RecurrentLayer extends Module {
       if (h0?.tracked) h0.accumulateGrad(g.dh0.data);
       if (c0?.tracked && g.dc0) c0.accumulateGrad(g.dc0.data);
     }, true);
-    const result: RecurrentApplyOutput = { output: vars[0] as Variable, hN: vars[1] as Variable };
+    const result: AnyCellSignature['applyOutput'] = { output: vars[0] as Variable, hN: vars[1] as Variable };
     if (vars[2]) result.cN = vars[2];
-    return result;
+    return result as S['applyOutput'];
   }
 
   /** Why `ctx` cannot come from this module's forward, or null when it can. */
