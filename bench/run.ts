@@ -7,8 +7,9 @@
  * Systems: recurrent (WebAssembly, 1 and 2 threads), PyTorch as installed and
  * with OPENBLAS_CORETYPE=SkylakeX (../shared/bench/peers/torch_rnn.py via
  * /usr/bin/python3), TensorFlow.js with its wasm backend
- * (../shared/bench/peers/tfjs_rnn.js, a devDependency). A peer that is absent
- * is skipped with a note. `--write` puts the table into BENCHMARKS.md between
+ * (../shared/bench/peers/tfjs_rnn.js, run from bench/peers/, whose own
+ * package.json holds TensorFlow.js: install it once with `npm run bench:peers`).
+ * A peer that is absent is skipped with a note. `--write` puts the table into BENCHMARKS.md between
  * the bench markers.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -19,6 +20,8 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const peers = join(root, '..', 'shared', 'bench', 'peers');
+/** Where the JavaScript peers are installed (`npm run bench:peers`), apart from the project's own dependencies. */
+const jsPeers = join(root, 'bench', 'peers');
 
 interface Result {
   system: string;
@@ -32,7 +35,7 @@ interface Result {
 interface System {
   label: string;
   cpus: string;
-  command: () => { file: string; args: string[]; env?: NodeJS.ProcessEnv } | null;
+  command: () => { file: string; args: string[]; env?: NodeJS.ProcessEnv; cwd?: string } | null;
   note?: string;
 }
 
@@ -48,7 +51,7 @@ function hasTorch(): boolean {
 
 function hasTfjs(): boolean {
   try {
-    execFileSync(process.execPath, ['-e', "require.resolve('@tensorflow/tfjs-backend-wasm')"], { cwd: root, stdio: 'ignore' });
+    execFileSync(process.execPath, ['-e', "require.resolve('@tensorflow/tfjs-backend-wasm')"], { cwd: jsPeers, stdio: 'ignore' });
     return existsSync(join(peers, 'tfjs_rnn.js'));
   } catch {
     return false;
@@ -72,8 +75,8 @@ const systems: System[] = [
   },
   {
     label: 'TensorFlow.js wasm', cpus: '1',
-    command: () => (tfjs ? { file: process.execPath, args: [join(peers, 'tfjs_rnn.js'), 'wasm', '{W}', String(timings)], env: { ...process.env, CAP_S: quick ? '30' : '120' } } : null),
-    note: 'TensorFlow.js skipped: @tensorflow/tfjs-backend-wasm (devDependency) or ../shared/bench/peers/tfjs_rnn.js not found',
+    command: () => (tfjs ? { file: process.execPath, args: [join(peers, 'tfjs_rnn.js'), 'wasm', '{W}', String(timings)], env: { ...process.env, CAP_S: quick ? '30' : '120' }, cwd: jsPeers } : null),
+    note: 'TensorFlow.js skipped: not installed in bench/peers (run `npm run bench:peers`) or ../shared/bench/peers/tfjs_rnn.js not found',
   },
 ];
 
@@ -81,7 +84,7 @@ function run(system: System, w: string): Result | null {
   const cmd = system.command();
   if (!cmd) return null;
   const argv = ['-c', system.cpus, cmd.file, ...cmd.args.map((a) => a.replace('{W}', w))];
-  const p = spawnSync('taskset', argv, { cwd: root, env: cmd.env ?? process.env, encoding: 'utf8', maxBuffer: 1 << 24 });
+  const p = spawnSync('taskset', argv, { cwd: cmd.cwd ?? root, env: cmd.env ?? process.env, encoding: 'utf8', maxBuffer: 1 << 24 });
   const line = (p.stdout ?? '').trim().split('\n').filter((l) => l.startsWith('{')).pop();
   if (p.status !== 0 || !line) {
     process.stderr.write(`${system.label} ${w} failed (exit ${p.status}): ${(p.stderr ?? '').trim().split('\n').slice(-3).join(' | ')}\n`);
