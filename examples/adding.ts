@@ -5,8 +5,9 @@
  * last hidden state through a Linear. Always answering 1 scores MSE 1/6.
  *
  * Trains an LSTM, an IRNN (ReLU RNN, W_hh = I, zero biases, W_ih ~ N(0, 0.001²))
- * and a tanh RNN with PyTorch's default init, and prints each one's held-out
- * MSE curve and a summary. Results and timings: docs/classic-tasks.md.
+ * and a tanh RNN with PyTorch's default init ({@link ADDING_MODELS}), and
+ * prints each one's held-out MSE curve and a summary. Results and timings:
+ * docs/classic-tasks.md.
  *
  * Run (after `npx tsc -p tsconfig.json`):
  *   node dist/examples/adding.js                            # all three, defaults below
@@ -25,20 +26,22 @@
  *   --test-size n  held-out sequences (seed 12345)         (default 1000)
  *   --target m     stop once the test MSE is ≤ m           (default 0: never)
  */
-import { type AddingModel, runAdding } from '../src/tasks/experiments.js';
+import { ADDING_MODELS, runAdding } from './adding-experiment.js';
 import { numberOption, option } from './args.js';
 
+type ModelName = keyof typeof ADDING_MODELS;
+
 /** Per-model defaults: the settings of the runs in docs/classic-tasks.md. */
-const DEFAULTS: Record<AddingModel, { steps: number; hidden: number; lr: number; clip: number }> = {
+const DEFAULTS: Record<ModelName, { steps: number; hidden: number; lr: number; clip: number }> = {
   lstm: { steps: 3000, hidden: 32, lr: 1e-2, clip: 1 },
   irnn: { steps: 10000, hidden: 64, lr: 1e-3, clip: 1 },
   tanh: { steps: 10000, hidden: 64, lr: 1e-3, clip: 1 },
 };
 
 const which = option('model', 'MODEL') ?? 'all';
-const models: AddingModel[] = which === 'all' ? ['lstm', 'irnn', 'tanh'] : [which as AddingModel];
+const models: ModelName[] = which === 'all' ? ['lstm', 'irnn', 'tanh'] : [which as ModelName];
 for (const m of models) {
-  if (!(m in DEFAULTS)) throw new Error(`adding: --model must be lstm, irnn, tanh or all, got '${m}'`);
+  if (!Object.hasOwn(ADDING_MODELS, m)) throw new Error(`adding: --model must be lstm, irnn, tanh or all, got '${m}'`);
 }
 const T = numberOption('adding', 'T', 'T', 100);
 const batch = numberOption('adding', 'batch', 'BATCH', 32);
@@ -57,7 +60,7 @@ for (const model of models) {
   console.log(`\n== ${model}: T = ${T}, hidden ${hidden}, batch ${batch}, Adam lr ${lr}, clip ${clip}, seed ${seed}, ${steps} steps`);
   console.log('  step   test MSE   train MSE   seconds');
   const r = runAdding({
-    model, length: T, hiddenSize: hidden, steps, batchSize: batch, lr, clip, seed, evalEvery, testSize,
+    model: ADDING_MODELS[model], length: T, hiddenSize: hidden, steps, batchSize: batch, lr, clip, seed, evalEvery, testSize,
     ...(target > 0 ? { target } : {}),
     onEval: (p) => {
       const train = Number.isNaN(p.trainMse) ? '        -' : p.trainMse.toFixed(5).padStart(9);

@@ -18,7 +18,7 @@
  * Options (each also as an environment variable: METHOD, CELL, LAG, ALPHABET,
  * HIDDEN, LENGTH, BATCH, EPISODES, LR, K1, K2, SEED, EVAL_EVERY):
  *   --method bptt|tbptt|rtrl|all   (default all)
- *   --cell tanh|gru|lstm           (default tanh)
+ *   --cell rnn_tanh|rnn_relu|lstm|gru   (default rnn_tanh; 'tanh' also names rnn_tanh)
  *   --lag L        (default 8)      --alphabet K   (default 4)
  *   --hidden H     (default 16)     --length T     training sequence length (default 40)
  *   --batch B      (default 16)     --episodes N   training sequence batches (default 600)
@@ -26,11 +26,14 @@
  *   --k1 k1 --k2 k2   TBPTT / RTRL update interval and truncation (default 4, 4)
  *   --seed s       (default 1)      --eval-every n episodes between evaluations (default 50)
  */
-import { type RecallCell, type RecallMethod, type RecallRunOptions, runRecall } from '../src/tasks/experiments.js';
+import { isCellType } from '../src/index.js';
 import { numberOption, option } from './args.js';
+import { type RecallMethod, type RecallRunOptions, runRecall } from './recall-experiment.js';
 
 const method = option('method', 'METHOD') ?? 'all';
-const cell = (option('cell', 'CELL') ?? 'tanh') as RecallCell;
+const cellOption = option('cell', 'CELL') ?? 'rnn_tanh';
+const cell = cellOption === 'tanh' ? 'rnn_tanh' : cellOption;
+if (!isCellType(cell)) throw new Error(`copy: --cell must be rnn_tanh, rnn_relu, lstm or gru, got '${cellOption}'`);
 const lag = numberOption('copy', 'lag', 'LAG', 8);
 const alphabet = numberOption('copy', 'alphabet', 'ALPHABET', 4);
 const hidden = numberOption('copy', 'hidden', 'HIDDEN', 16);
@@ -56,7 +59,7 @@ const runs: Run[] = method === 'all'
       : method === 'rtrl' ? [{ label: `rtrl(k1=${k1})`, method: 'rtrl', k1 }]
         : (() => { throw new Error(`copy: --method must be bptt, tbptt, rtrl or all, got '${method}'`); })();
 
-console.log(`delayed recall: lag ${lag}, ${alphabet} symbols, ${cell} RNN with ${hidden} units, sequences of ${length} × batch ${batch}, Adam lr ${lr}, seed ${seed}`);
+console.log(`delayed recall: lag ${lag}, ${alphabet} symbols, ${cell} net with ${hidden} units, sequences of ${length} × batch ${batch}, Adam lr ${lr}, seed ${seed}`);
 console.log(`chance: cross-entropy ln ${alphabet} = ${Math.log(alphabet).toFixed(4)}, accuracy ${(1 / alphabet).toFixed(4)}`);
 const summary: string[] = [];
 for (const run of runs) {

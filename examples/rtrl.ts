@@ -10,8 +10,7 @@
  *
  * Run: `npx tsc -p tsconfig.json && node dist/examples/rtrl.js` (STEPS=… to change the length).
  */
-import { GRU, Random } from '../src/index.js';
-import { OnlineRTRL } from '../src/train/rtrl.js';
+import { GRU, OnlineRTRL, Random } from '../src/index.js';
 
 const steps = Number(process.env.STEPS ?? 6000);
 const delay = 2;

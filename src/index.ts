@@ -55,8 +55,3 @@ export {
 } from './train/rtrl.js';
 export { addingProblem, constantPredictionMse, ADDING_TRIVIAL_MSE, type AddingProblemOptions, type AddingBatch } from './tasks/adding.js';
 export { delayedRecall, recallChanceLoss, accuracy as recallAccuracy, RECALL_IGNORE, type DelayedRecallOptions, type DelayedRecallBatch } from './tasks/copy.js';
-export {
-  runAdding, runRecall, addingNet, recallNet,
-  type AddingModel, type AddingRunOptions, type AddingPoint, type AddingRunResult, type AddingNet,
-  type RecallMethod, type RecallCell, type RecallRunOptions, type RecallPoint, type RecallRunResult, type RecallNet,
-} from './tasks/experiments.js';

@@ -210,6 +210,18 @@ test('loadStateDict rejects another optimiser, another model and broken buffers,
   badHyper.hyper.betas = [0.9, 1];
   assert.throws(() => adam.loadStateDict(badHyper), { message: 'Adam.loadStateDict: betas[1] must be in [0, 1), got 1' });
 
+  const noLr = structuredClone(good);
+  delete (noLr.hyper as Partial<typeof noLr.hyper>).lr;
+  assert.throws(() => adam.loadStateDict(noLr), { message: 'Adam.loadStateDict: state has no lr' });
+
+  const unknownHyper = structuredClone(good);
+  unknownHyper.hyper.momentum = 0.9;
+  assert.throws(() => adam.loadStateDict(unknownHyper), /Adam\.loadStateDict: unknown option 'momentum' \(known: lr, betas, eps, weightDecay, amsgrad\)/);
+
+  const unexpected = structuredClone(good);
+  unexpected.buffers.momentumBuffer = null;
+  assert.throws(() => adam.loadStateDict(unexpected), { message: 'Adam.loadStateDict: unexpected buffers: momentumBuffer' });
+
   const badStep = structuredClone(good);
   badStep.step = -2;
   assert.throws(() => adam.loadStateDict(badStep), /step must be an integer ≥ 0, got -2/);

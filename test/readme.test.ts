@@ -1,8 +1,9 @@
 /** The README's examples run as written, through the package's public entry point. */
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { projectRoot } from './helpers.js';
 
@@ -17,22 +18,27 @@ function blockAfter(heading: string): string {
   return match[1] as string;
 }
 
-/** Runs the code as a module inside the project, so `import … from 'recurrent'` resolves to this package. */
-function run(code: string): string[] {
-  const file = join(projectRoot, `.readme-example-${process.pid}.mjs`);
+/**
+ * A temporary directory whose `node_modules/recurrent` links to this project, so a
+ * script there imports the package through its `exports`, as a user's would.
+ */
+const dir = mkdtempSync(join(tmpdir(), 'recurrent-readme-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+mkdirSync(join(dir, 'node_modules'));
+symlinkSync(projectRoot, join(dir, 'node_modules', 'recurrent'), 'dir');
+
+/** Runs the code as a module in the temporary directory and returns its output lines. */
+function run(code: string, name: string): string[] {
+  const file = join(dir, `${name}.mjs`);
   writeFileSync(file, code);
-  try {
-    return execFileSync(process.execPath, [file], { encoding: 'utf8' }).trim().split('\n');
-  } finally {
-    rmSync(file, { force: true });
-  }
+  return execFileSync(process.execPath, [file], { encoding: 'utf8', cwd: dir }).trim().split('\n');
 }
 
-for (const heading of ['## Example', '### Training a model']) {
+for (const [k, heading] of ['## Example', '### Training a model'].entries()) {
   test(`README '${heading}' prints what its comments promise`, () => {
     const code = blockAfter(heading);
     const expected = [...code.matchAll(/console\.log\(.*\); \/\/ (.*)/g)].map((m) => m[1]);
     assert.ok(expected.length >= 1);
-    assert.deepEqual(run(code), expected);
+    assert.deepEqual(run(code, `example-${k}`), expected);
   });
 }

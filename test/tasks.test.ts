@@ -1,7 +1,7 @@
 /**
  * The classic tasks at test size: the generators draw what their doc comments
- * say; an LSTM solves a short adding problem (T = 20) far below the trivial
- * MSE, on whose plateau a default-init tanh RNN sits at T = 100; on delayed
+ * say; on the adding problem at T = 40 an LSTM gets far below the trivial
+ * MSE while a default-init tanh RNN with the same budget stays on it; on delayed
  * recall truncated BPTT with k2 < lag stays near chance while full BPTT
  * learns it, RTRL updating every 2 steps learns it too, and RTRL with one
  * update per sequence follows BPTT's trajectory. Fixed seeds throughout:
@@ -14,10 +14,17 @@ import assert from 'node:assert/strict';
 import { Random } from '../src/random.js';
 import { ADDING_TRIVIAL_MSE, addingProblem, constantPredictionMse } from '../src/tasks/adding.js';
 import { accuracy, delayedRecall, RECALL_IGNORE, recallChanceLoss } from '../src/tasks/copy.js';
-import { runAdding, runRecall } from '../src/tasks/experiments.js';
+import { ADDING_MODELS, runAdding } from '../examples/adding-experiment.js';
+import { runRecall } from '../examples/recall-experiment.js';
 
+/**
+ * The adding problem at T = 40, one budget for every model: H 16, Adam lr 1e-2, batch 32, clip 1,
+ * 1000 updates, 500 test sequences. Long enough that a tanh RNN cannot bridge it in this budget,
+ * short enough that an LSTM does.
+ */
+const ADDING = { length: 40, hiddenSize: 16, steps: 1000, batchSize: 32, lr: 0.01, clip: 1, seed: 1, testSize: 500, evalEvery: 100 } as const;
 /** Delayed recall as in docs/classic-tasks.md: lag 8, 4 symbols, tanh RNN with 16 units, sequences of 40, batch 16. */
-const RECALL = { cell: 'tanh', lag: 8, alphabet: 4, hiddenSize: 16, length: 40, batchSize: 16, seed: 1, testSize: 100 } as const;
+const RECALL = { cell: 'rnn_tanh', lag: 8, alphabet: 4, hiddenSize: 16, length: 40, batchSize: 16, seed: 1, testSize: 100 } as const;
 /** A smaller one for exact RTRL (O(n⁴) per step): lag 4, 8 units, sequences of 24. */
 const RECALL_SMALL = { ...RECALL, lag: 4, hiddenSize: 8, length: 24, lr: 0.005 } as const;
 
@@ -82,19 +89,18 @@ test('delayedRecall: one-hot inputs, target = symbol `lag` steps back, ignored b
   assert.equal(recallChanceLoss(4), Math.log(4));
 });
 
-test('adding problem, T = 20: an LSTM gets far below the trivial MSE', () => {
-  const r = runAdding({ model: 'lstm', length: 20, hiddenSize: 16, steps: 600, batchSize: 32, lr: 0.01, clip: 1, seed: 1, testSize: 500, evalEvery: 100 });
-  console.log(`LSTM, T = 20: test MSE ${r.finalTestMse.toFixed(5)} after ${r.steps} steps (trivial ${r.trivialTestMse.toFixed(5)}), ${r.seconds.toFixed(1)} s`);
+test('adding problem, T = 40: an LSTM leaves the trivial MSE within 1000 updates', () => {
+  const r = runAdding({ ...ADDING, model: ADDING_MODELS.lstm });
+  console.log(`LSTM, T = 40: test MSE ${r.finalTestMse.toFixed(5)} after ${r.steps} steps (trivial ${r.trivialTestMse.toFixed(5)}), ${r.seconds.toFixed(1)} s`);
   assert.ok(Math.abs(r.trivialTestMse - ADDING_TRIVIAL_MSE) < 0.02, `trivial MSE on the test set ${r.trivialTestMse}`);
-  // Measured: 0.00143 (trivial on this test set 0.17291).
-  assert.ok(r.finalTestMse < 0.02, `LSTM test MSE ${r.finalTestMse}`);
+  // Measured: 0.00188 (trivial on this test set 0.16562); it leaves the plateau between steps 700 and 800.
+  assert.ok(r.finalTestMse < 0.1 * r.trivialTestMse, `LSTM test MSE ${r.finalTestMse} vs trivial ${r.trivialTestMse}`);
 });
 
-test('adding problem, T = 100: a tanh RNN with default init stays at the trivial MSE', () => {
-  const r = runAdding({ model: 'tanh', length: 100, hiddenSize: 16, steps: 500, batchSize: 32, lr: 0.001, clip: 1, seed: 1, testSize: 500, evalEvery: 100 });
-  console.log(`tanh RNN, T = 100: test MSE ${r.finalTestMse.toFixed(5)} after ${r.steps} steps (trivial ${r.trivialTestMse.toFixed(5)}), ${r.seconds.toFixed(1)} s`);
-  // Measured: 0.17150 against 0.16604. (An LSTM sits on this plateau too for its first ~1600 updates at
-  // T = 100; the contrast with models that leave it is the full-size run in docs/classic-tasks.md.)
+test('adding problem, T = 40: a tanh RNN with default init, same budget, stays at the trivial MSE', () => {
+  const r = runAdding({ ...ADDING, model: ADDING_MODELS.tanh });
+  console.log(`tanh RNN, T = 40: test MSE ${r.finalTestMse.toFixed(5)} after ${r.steps} steps (trivial ${r.trivialTestMse.toFixed(5)}), ${r.seconds.toFixed(1)} s`);
+  // Measured: 0.16609 against 0.16562 (lowest evaluation 0.16371). The LSTM above, trained alike, ends 88× below.
   assert.ok(r.finalTestMse > 0.9 * r.trivialTestMse, `tanh RNN test MSE ${r.finalTestMse} vs trivial ${r.trivialTestMse}`);
 });
 

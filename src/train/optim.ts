@@ -2,8 +2,13 @@
  * Optimisers over a {@link ParameterStore}'s flat buffers.
  *
  * Every optimiser updates `store.data` from `store.grad` in one loop over the
- * whole store; its state (moments, accumulators) is one flat buffer of the same
- * length per kind. The arithmetic follows the single-tensor code path of
+ * whole store. As in `torch.optim`, an optimiser holds two things: its
+ * hyper-parameters (PyTorch's `param_groups`; `lr` among them) and its
+ * per-parameter buffers (PyTorch's `state`: moments, accumulators), each one
+ * flat array of the store's length. Each optimiser declares its
+ * hyper-parameters (default and check), its buffers and its update rule;
+ * construction, validation and state dicts are {@link Optimizer}'s alone.
+ * The arithmetic follows the single-tensor code path of
  * PyTorch 1.13's `torch.optim` line by line, so a float64 trajectory matches
  * torch's to rounding (test/fixtures/optim.json, written by
  * scripts/gen_fixtures.py).
@@ -42,6 +47,9 @@ export type OptimizerType = 'SGD' | 'Adam' | 'AdamW' | 'RMSprop' | 'Adagrad';
 /** A hyper-parameter value as stored in a state dict. */
 export type HyperValue = number | boolean | readonly number[];
 
+/** An optimiser's hyper-parameters, `lr` first (PyTorch's param group, without `params`). */
+export type HyperParameters = { lr: number } & Record<string, HyperValue>;
+
 /**
  * An optimiser's state as plain JSON (survives `JSON.stringify`/`JSON.parse`
  * exactly): its type, the step count, the number of scalar parameters, its
@@ -56,28 +64,77 @@ export interface OptimizerState {
   buffers: Record<string, number[] | null>;
 }
 
+/** One hyper-parameter: its default (none: the option is required) and its check. */
+export interface HyperParameter<T extends HyperValue> {
+  readonly default?: T;
+  /** Returns the value if valid, else throws an error naming `key` and `where`. */
+  check(value: unknown, key: string, where: string): T;
+}
+
 /**
- * The common part of every optimiser: the learning rate (mutable; schedules in
- * `schedule.ts` set it), the step count, the size and non-finite checks, and
- * state-dict save and load.
+ * What an optimiser declares; {@link Optimizer} does the rest. `B` names the
+ * per-parameter buffers.
  */
-export abstract class Optimizer {
-  /** Learning rate γ; read at every step, so a schedule may change it between steps. */
-  lr: number;
+export interface OptimizerSpec<H extends HyperParameters, B extends string> {
+  readonly type: OptimizerType;
+  /** Every hyper-parameter, `lr` first, in state-dict order. */
+  readonly hyper: { readonly [K in keyof H]: HyperParameter<H[K]> };
+  /** Checks that involve several hyper-parameters, after each passed its own. */
+  checkTogether?(h: H, where: string): void;
+  /**
+   * The buffers these hyper-parameters need, in state-dict order: the value a
+   * buffer starts at (it is allocated with the optimiser, and a state dict must
+   * hold it), or 'lazy' for one the update creates when first needed (`null`
+   * until then, in a state dict too).
+   */
+  buffers(h: H): Readonly<Partial<Record<B, number | 'lazy'>>>;
+}
+
+/**
+ * The common part of every optimiser: hyper-parameters and buffers in the
+ * shape its {@link OptimizerSpec} declares, the step count, the size and
+ * non-finite checks, and state-dict save and load. A subclass passes its
+ * spec and writes {@link update}.
+ */
+export abstract class Optimizer<H extends HyperParameters = HyperParameters, B extends string = string> {
+  /** The optimiser's name, used in state dicts and messages. */
+  readonly type: OptimizerType;
   /** Number of steps taken (PyTorch's `state['step']`). */
   stepCount = 0;
   /** Number of scalar parameters the optimiser was built for. */
   readonly size: number;
+  /** The hyper-parameters, `lr` included (PyTorch's `param_groups[0]`). */
+  protected hyper: H;
+  /** The per-parameter buffers, each `size` long, or null until created (PyTorch's `state`). */
+  protected state: Partial<Record<B, FloatArray | null>>;
 
   protected constructor(
-    /** The optimiser's name, used in state dicts and messages. */
-    readonly type: OptimizerType,
+    private readonly spec: OptimizerSpec<H, B>,
     /** The parameters this optimiser updates. */
     readonly store: ParameterStore,
-    lr: number,
+    options: object,
   ) {
-    this.lr = checkLr(type, lr);
+    const type = spec.type;
+    this.type = type;
+    if (typeof options !== 'object' || options === null) throw new Error(`${type}: options must be an object, got ${String(options)}`);
+    const given = options as Record<string, unknown>;
+    if (given.lr === undefined && spec.hyper.lr.default === undefined) {
+      throw new Error(`${type}: options.lr is required (e.g. new ${type}(store, { lr: 0.1 }))`);
+    }
+    this.hyper = this.checkHyper(given, type);
     this.size = store.size;
+    this.state = {};
+    for (const [name, start] of this.declaredBuffers(this.hyper)) {
+      this.state[name] = start === 'lazy' ? null : this.allocateBuffer(start);
+    }
+  }
+
+  /** Learning rate γ; read at every step, so a schedule may change it between steps. */
+  get lr(): number {
+    return this.hyper.lr;
+  }
+  set lr(value: number) {
+    (this.hyper as HyperParameters).lr = value;
   }
 
   /**
@@ -101,22 +158,23 @@ export abstract class Optimizer {
     this.store.zeroGrad();
   }
 
-  /** The hyper-parameters, including the current `lr`. */
-  get options(): Record<string, HyperValue> {
-    return { lr: this.lr, ...this.hyper() };
+  /** A copy of the hyper-parameters, including the current `lr`. */
+  get options(): H {
+    return copyHyper(this.hyper);
   }
 
   /** The full state as plain JSON; see {@link OptimizerState}. */
   stateDict(): OptimizerState {
     const buffers: Record<string, number[] | null> = {};
-    for (const [name, buf] of Object.entries(this.getBuffers())) buffers[name] = buf ? Array.from(buf) : null;
-    return { type: this.type, step: this.stepCount, size: this.size, hyper: copyHyper(this.options), buffers };
+    for (const [name, buf] of Object.entries(this.state) as [B, FloatArray | null][]) buffers[name] = buf ? Array.from(buf) : null;
+    return { type: this.type, step: this.stepCount, size: this.size, hyper: copyHyper(this.hyper), buffers };
   }
 
   /**
    * Restores a state from {@link stateDict}: step count, hyper-parameters
-   * (`lr` included, as PyTorch restores its param groups) and buffers. Everything
-   * is validated before anything changes.
+   * (`lr` included, as PyTorch restores its param groups; others missing from
+   * the state take their defaults) and buffers. Everything is validated before
+   * anything changes.
    * @throws for another optimiser's state, buffers of the wrong length (state
    *   saved for another model), missing buffers, or invalid values.
    */
@@ -137,14 +195,13 @@ export abstract class Optimizer {
     }
     if (typeof state.hyper !== 'object' || state.hyper === null) throw new Error(`${where}: state has no hyper-parameters`);
     if (typeof state.buffers !== 'object' || state.buffers === null) throw new Error(`${where}: state has no buffers`);
-    const { lr, ...rest } = state.hyper;
-    checkLr(where, lr as number);
-    const hyper = this.validateHyper(rest, where);
-    const buffers: Record<string, FloatArray | null> = {};
-    for (const [name, required] of Object.entries(this.bufferSpec(hyper))) {
+    if (state.hyper.lr === undefined) throw new Error(`${where}: state has no lr`);
+    const hyper = this.checkHyper(state.hyper, where);
+    const buffers: Partial<Record<B, FloatArray | null>> = {};
+    for (const [name, start] of this.declaredBuffers(hyper)) {
       const b = state.buffers[name];
       if (b === null || b === undefined) {
-        if (required) throw new Error(`${where}: state has no '${name}' buffer`);
+        if (start !== 'lazy') throw new Error(`${where}: state has no '${name}' buffer`);
         buffers[name] = null;
         continue;
       }
@@ -166,12 +223,21 @@ export abstract class Optimizer {
     }
     const unexpected = Object.keys(state.buffers).filter((k) => !(k in buffers));
     if (unexpected.length) throw new Error(`${where}: unexpected buffers: ${unexpected.join(', ')}`);
-    this.lr = lr as number;
     this.stepCount = state.step;
-    this.setHyper(hyper);
-    const old = Object.values(this.getBuffers());
-    this.setBuffers(buffers);
+    this.hyper = hyper;
+    const old = Object.values(this.state) as (FloatArray | null)[];
+    this.state = buffers;
     for (const b of old) if (b) this.store.backend.release(b);
+  }
+
+  /** The update of one step over `n` parameters; `stepCount` already counts it. */
+  protected abstract update(p: FloatArray, g: FloatArray, n: number): void;
+
+  /** A new buffer of one value per parameter, on the store's backend, every value `start`. */
+  protected allocateBuffer(start = 0): FloatArray {
+    const buf = this.store.backend.allocate(this.store.dtype, this.size);
+    if (start !== 0) buf.fill(start);
+    return buf;
   }
 
   /** Throws unless the store still has the size it had at construction. */
@@ -183,18 +249,21 @@ export abstract class Optimizer {
     }
   }
 
-  /** The update of one step over `n` parameters; `stepCount` already counts it. */
-  protected abstract update(p: FloatArray, g: FloatArray, n: number): void;
-  /** Hyper-parameters other than `lr`. */
-  protected abstract hyper(): Record<string, HyperValue>;
-  /** Validates hyper-parameters (other than `lr`) read from a state dict. */
-  protected abstract validateHyper(h: Record<string, unknown>, where: string): Record<string, HyperValue>;
-  /** Installs hyper-parameters returned by {@link validateHyper}. */
-  protected abstract setHyper(h: Record<string, HyperValue>): void;
-  /** The buffers this optimiser keeps under these hyper-parameters, each marked required or optional. */
-  protected abstract bufferSpec(h: Record<string, HyperValue>): Record<string, boolean>;
-  protected abstract getBuffers(): Record<string, FloatArray | null>;
-  protected abstract setBuffers(b: Record<string, FloatArray | null>): void;
+  /** Checks `given` against the declared hyper-parameters (unknown names refused), filling in defaults. */
+  private checkHyper(given: Record<string, unknown>, where: string): H {
+    const known = Object.keys(this.spec.hyper);
+    for (const k of Object.keys(given)) {
+      if (!known.includes(k)) throw new Error(`${where}: unknown option '${k}' (known: ${known.join(', ')})`);
+    }
+    const h: Record<string, HyperValue> = {};
+    for (const [k, p] of Object.entries(this.spec.hyper) as [string, HyperParameter<HyperValue>][]) h[k] = p.check(given[k] ?? p.default, k, where);
+    this.spec.checkTogether?.(h as H, where);
+    return h as H;
+  }
+
+  private declaredBuffers(h: H): [B, number | 'lazy'][] {
+    return Object.entries(this.spec.buffers(h)) as [B, number | 'lazy'][];
+  }
 }
 
 // ---------------------------------------------------------------------------
@@ -214,6 +283,19 @@ export interface SGDOptions {
   weightDecay?: number;
 }
 
+type SGDHyper = { lr: number; momentum: number; dampening: number; nesterov: boolean; weightDecay: number };
+
+const SGD_SPEC: OptimizerSpec<SGDHyper, 'momentumBuffer'> = {
+  type: 'SGD',
+  hyper: { lr: nonNegative(), momentum: nonNegative(0), dampening: finite(0), nesterov: flag(false), weightDecay: nonNegative(0) },
+  checkTogether({ momentum, dampening, nesterov }, where) {
+    if (nesterov && (momentum <= 0 || dampening !== 0)) {
+      throw new Error(`${where}: Nesterov momentum requires momentum > 0 and dampening = 0 (got momentum ${momentum}, dampening ${dampening})`);
+    }
+  },
+  buffers: () => ({ momentumBuffer: 'lazy' }),
+};
+
 /**
  * Stochastic gradient descent with optional momentum (Polyak 1964) and Nesterov
  * momentum (Nesterov 1983; Sutskever, Martens, Dahl & Hinton 2013, "On the
@@ -226,66 +308,17 @@ export interface SGDOptions {
  *     g ← g + μ b  (Nesterov)   or   g ← b          (if μ ≠ 0)
  *     θ ← θ − γ g
  */
-export class SGD extends Optimizer {
-  private momentum: number;
-  private dampening: number;
-  private nesterov: boolean;
-  private weightDecay: number;
-  private momentumBuffer: FloatArray | null = null;
-
+export class SGD extends Optimizer<SGDHyper, 'momentumBuffer'> {
   constructor(store: ParameterStore, options: SGDOptions) {
-    if (typeof options !== 'object' || options === null || options.lr === undefined) {
-      throw new Error('SGD: options.lr is required (e.g. new SGD(store, { lr: 0.1 }))');
-    }
-    super('SGD', store, options.lr);
-    const { lr: _lr, ...rest } = options;
-    const h = SGD.validate(rest, 'SGD');
-    this.momentum = h.momentum;
-    this.dampening = h.dampening;
-    this.nesterov = h.nesterov;
-    this.weightDecay = h.weightDecay;
-  }
-
-  private static validate(o: Record<string, unknown>, where: string) {
-    checkKeys(o, ['momentum', 'dampening', 'nesterov', 'weightDecay'], where);
-    const momentum = nonNegative(o.momentum ?? 0, 'momentum', where);
-    const dampening = finite(o.dampening ?? 0, 'dampening', where);
-    const nesterov = bool(o.nesterov ?? false, 'nesterov', where);
-    const weightDecay = nonNegative(o.weightDecay ?? 0, 'weightDecay', where);
-    if (nesterov && (momentum <= 0 || dampening !== 0)) {
-      throw new Error(`${where}: Nesterov momentum requires momentum > 0 and dampening = 0 (got momentum ${momentum}, dampening ${dampening})`);
-    }
-    return { momentum, dampening, nesterov, weightDecay };
+    super(SGD_SPEC, store, options);
   }
 
   protected update(p: FloatArray, g: FloatArray, n: number): void {
-    const { lr, momentum, dampening, nesterov, weightDecay } = this;
-    const first = momentum !== 0 && this.momentumBuffer === null;
-    if (first) this.momentumBuffer = this.store.backend.allocate(this.store.dtype, n);
-    const buf = momentum !== 0 ? this.momentumBuffer : null;
+    const { lr, momentum, dampening, nesterov, weightDecay } = this.hyper;
+    const first = momentum !== 0 && !this.state.momentumBuffer;
+    if (first) this.state.momentumBuffer = this.allocateBuffer();
+    const buf = momentum !== 0 ? (this.state.momentumBuffer as FloatArray) : null;
     this.store.backend.sgdStep(n, p, g, buf, { lr, momentum, dampening, nesterov, weightDecay, first });
-  }
-
-  protected hyper(): Record<string, HyperValue> {
-    return { momentum: this.momentum, dampening: this.dampening, nesterov: this.nesterov, weightDecay: this.weightDecay };
-  }
-  protected validateHyper(h: Record<string, unknown>, where: string): Record<string, HyperValue> {
-    return SGD.validate(h, where);
-  }
-  protected setHyper(h: Record<string, HyperValue>): void {
-    this.momentum = h.momentum as number;
-    this.dampening = h.dampening as number;
-    this.nesterov = h.nesterov as boolean;
-    this.weightDecay = h.weightDecay as number;
-  }
-  protected bufferSpec(): Record<string, boolean> {
-    return { momentumBuffer: false };
-  }
-  protected getBuffers(): Record<string, FloatArray | null> {
-    return { momentumBuffer: this.momentumBuffer };
-  }
-  protected setBuffers(b: Record<string, FloatArray | null>): void {
-    this.momentumBuffer = b.momentumBuffer ?? null;
   }
 }
 
@@ -306,87 +339,34 @@ export interface AdamOptions {
   amsgrad?: boolean;
 }
 
-interface AdamHyper {
-  betas: [number, number];
-  eps: number;
-  weightDecay: number;
-  amsgrad: boolean;
+type AdamHyper = { lr: number; betas: readonly [number, number]; eps: number; weightDecay: number; amsgrad: boolean };
+type AdamBuffer = 'expAvg' | 'expAvgSq' | 'maxExpAvgSq';
+
+function adamSpec(type: 'Adam' | 'AdamW', weightDecay: number): OptimizerSpec<AdamHyper, AdamBuffer> {
+  return {
+    type,
+    hyper: { lr: nonNegative(1e-3), betas: betaPair([0.9, 0.999]), eps: nonNegative(1e-8), weightDecay: nonNegative(weightDecay), amsgrad: flag(false) },
+    buffers: ({ amsgrad }) => (amsgrad ? { expAvg: 0, expAvgSq: 0, maxExpAvgSq: 0 } : { expAvg: 0, expAvgSq: 0 }),
+  };
 }
 
+const ADAM_SPEC = adamSpec('Adam', 0);
+const ADAMW_SPEC = adamSpec('AdamW', 1e-2);
+
 /** The shared moment update of Adam and AdamW; `decoupled` selects where λ acts. */
-abstract class AdamBase extends Optimizer {
-  protected beta1: number;
-  protected beta2: number;
-  protected eps: number;
-  protected weightDecay: number;
-  protected amsgrad: boolean;
-  protected expAvg: FloatArray;
-  protected expAvgSq: FloatArray;
-  protected maxExpAvgSq: FloatArray | null;
-
-  protected constructor(type: 'Adam' | 'AdamW', store: ParameterStore, options: AdamOptions, defaultDecay: number,
+abstract class AdamUpdate extends Optimizer<AdamHyper, AdamBuffer> {
+  protected constructor(spec: OptimizerSpec<AdamHyper, AdamBuffer>, store: ParameterStore, options: AdamOptions,
     private readonly decoupled: boolean) {
-    super(type, store, optionsObject(options, type).lr ?? 1e-3);
-    const { lr: _lr, ...rest } = options;
-    const h = AdamBase.validate({ weightDecay: defaultDecay, ...rest }, type);
-    this.beta1 = h.betas[0];
-    this.beta2 = h.betas[1];
-    this.eps = h.eps;
-    this.weightDecay = h.weightDecay;
-    this.amsgrad = h.amsgrad;
-    const be = store.backend;
-    this.expAvg = be.allocate(store.dtype, this.size);
-    this.expAvgSq = be.allocate(store.dtype, this.size);
-    this.maxExpAvgSq = h.amsgrad ? be.allocate(store.dtype, this.size) : null;
-  }
-
-  protected static validate(o: Record<string, unknown>, where: string): AdamHyper {
-    checkKeys(o, ['betas', 'eps', 'weightDecay', 'amsgrad'], where);
-    const betas = o.betas ?? [0.9, 0.999];
-    if (!Array.isArray(betas) || betas.length !== 2) throw new Error(`${where}: betas must be a pair [β₁, β₂], got ${JSON.stringify(betas)}`);
-    betas.forEach((b: unknown, k) => {
-      if (typeof b !== 'number' || !(b >= 0 && b < 1)) throw new Error(`${where}: betas[${k}] must be in [0, 1), got ${String(b)}`);
-    });
-    return {
-      betas: [betas[0] as number, betas[1] as number],
-      eps: nonNegative(o.eps ?? 1e-8, 'eps', where),
-      weightDecay: nonNegative(o.weightDecay ?? 0, 'weightDecay', where),
-      amsgrad: bool(o.amsgrad ?? false, 'amsgrad', where),
-    };
+    super(spec, store, options);
   }
 
   protected update(p: FloatArray, g: FloatArray, n: number): void {
-    const { lr, beta1, beta2, eps, weightDecay, amsgrad, expAvg, expAvgSq, decoupled } = this;
-    const vMax = amsgrad ? this.maxExpAvgSq : null;
-    this.store.backend.adamStep(n, p, g, expAvg, expAvgSq, vMax, { lr, beta1, beta2, eps, weightDecay, decoupled, step: this.stepCount });
-  }
-
-  protected hyper(): Record<string, HyperValue> {
-    return { betas: [this.beta1, this.beta2], eps: this.eps, weightDecay: this.weightDecay, amsgrad: this.amsgrad };
-  }
-  protected validateHyper(h: Record<string, unknown>, where: string): Record<string, HyperValue> {
-    return { ...AdamBase.validate(h, where) };
-  }
-  protected setHyper(h: Record<string, HyperValue>): void {
-    const betas = h.betas as number[];
-    this.beta1 = betas[0] as number;
-    this.beta2 = betas[1] as number;
-    this.eps = h.eps as number;
-    this.weightDecay = h.weightDecay as number;
-    this.amsgrad = h.amsgrad as boolean;
-  }
-  protected bufferSpec(h: Record<string, HyperValue>): Record<string, boolean> {
-    return h.amsgrad ? { expAvg: true, expAvgSq: true, maxExpAvgSq: true } : { expAvg: true, expAvgSq: true };
-  }
-  protected getBuffers(): Record<string, FloatArray | null> {
-    return this.amsgrad
-      ? { expAvg: this.expAvg, expAvgSq: this.expAvgSq, maxExpAvgSq: this.maxExpAvgSq }
-      : { expAvg: this.expAvg, expAvgSq: this.expAvgSq };
-  }
-  protected setBuffers(b: Record<string, FloatArray | null>): void {
-    this.expAvg = b.expAvg as FloatArray;
-    this.expAvgSq = b.expAvgSq as FloatArray;
-    this.maxExpAvgSq = b.maxExpAvgSq ?? null;
+    const { lr, betas: [beta1, beta2], eps, weightDecay, amsgrad } = this.hyper;
+    const { expAvg, expAvgSq, maxExpAvgSq } = this.state;
+    const vMax = amsgrad ? (maxExpAvgSq as FloatArray) : null;
+    this.store.backend.adamStep(n, p, g, expAvg as FloatArray, expAvgSq as FloatArray, vMax, {
+      lr, beta1, beta2, eps, weightDecay, decoupled: this.decoupled, step: this.stepCount,
+    });
   }
 }
 
@@ -401,9 +381,9 @@ abstract class AdamBase extends Optimizer {
  *     v̂ ← max(v̂, v)  and use v̂ for v below        (AMSGrad)
  *     θ ← θ − γ/(1 − β₁ᵗ) · m / (√v / √(1 − β₂ᵗ) + ε)
  */
-export class Adam extends AdamBase {
+export class Adam extends AdamUpdate {
   constructor(store: ParameterStore, options: AdamOptions = {}) {
-    super('Adam', store, options, 0, false);
+    super(ADAM_SPEC, store, options, false);
   }
 }
 
@@ -420,9 +400,9 @@ export class Adam extends AdamBase {
  *
  * Default λ = 1e-2, as in PyTorch.
  */
-export class AdamW extends AdamBase {
+export class AdamW extends AdamUpdate {
   constructor(store: ParameterStore, options: AdamOptions = {}) {
-    super('AdamW', store, options, 1e-2, true);
+    super(ADAMW_SPEC, store, options, true);
   }
 }
 
@@ -445,6 +425,19 @@ export interface RMSpropOptions {
   centered?: boolean;
 }
 
+type RMSpropHyper = { lr: number; alpha: number; eps: number; weightDecay: number; momentum: number; centered: boolean };
+type RMSpropBuffer = 'squareAvg' | 'gradAvg' | 'momentumBuffer';
+
+const RMSPROP_SPEC: OptimizerSpec<RMSpropHyper, RMSpropBuffer> = {
+  type: 'RMSprop',
+  hyper: { lr: nonNegative(1e-2), alpha: unitInterval(0.99), eps: nonNegative(1e-8), weightDecay: nonNegative(0), momentum: nonNegative(0), centered: flag(false) },
+  buffers: ({ centered, momentum }) => ({
+    squareAvg: 0,
+    ...(centered ? { gradAvg: 0 } : {}),
+    ...(momentum > 0 ? { momentumBuffer: 0 } : {}),
+  }),
+};
+
 /**
  * RMSprop (Hinton, Srivastava & Swersky 2012, "Neural Networks for Machine
  * Learning", lecture 6e; the centred variant from Graves 2013, "Generating
@@ -459,46 +452,16 @@ export interface RMSpropOptions {
  *
  * All buffers start at zero.
  */
-export class RMSprop extends Optimizer {
-  private alpha: number;
-  private eps: number;
-  private weightDecay: number;
-  private momentum: number;
-  private centered: boolean;
-  private squareAvg: FloatArray;
-  private gradAvg: FloatArray | null;
-  private momentumBuffer: FloatArray | null;
-
+export class RMSprop extends Optimizer<RMSpropHyper, RMSpropBuffer> {
   constructor(store: ParameterStore, options: RMSpropOptions = {}) {
-    super('RMSprop', store, optionsObject(options, 'RMSprop').lr ?? 1e-2);
-    const { lr: _lr, ...rest } = options;
-    const h = RMSprop.validate(rest, 'RMSprop');
-    this.alpha = h.alpha;
-    this.eps = h.eps;
-    this.weightDecay = h.weightDecay;
-    this.momentum = h.momentum;
-    this.centered = h.centered;
-    const be = store.backend;
-    this.squareAvg = be.allocate(store.dtype, this.size);
-    this.gradAvg = h.centered ? be.allocate(store.dtype, this.size) : null;
-    this.momentumBuffer = h.momentum > 0 ? be.allocate(store.dtype, this.size) : null;
-  }
-
-  private static validate(o: Record<string, unknown>, where: string) {
-    checkKeys(o, ['alpha', 'eps', 'weightDecay', 'momentum', 'centered'], where);
-    const alpha = o.alpha ?? 0.99;
-    if (typeof alpha !== 'number' || !(alpha >= 0 && alpha <= 1)) throw new Error(`${where}: alpha must be in [0, 1], got ${String(alpha)}`);
-    return {
-      alpha,
-      eps: nonNegative(o.eps ?? 1e-8, 'eps', where),
-      weightDecay: nonNegative(o.weightDecay ?? 0, 'weightDecay', where),
-      momentum: nonNegative(o.momentum ?? 0, 'momentum', where),
-      centered: bool(o.centered ?? false, 'centered', where),
-    };
+    super(RMSPROP_SPEC, store, options);
   }
 
   protected update(p: FloatArray, g: FloatArray, n: number): void {
-    const { lr, alpha, eps, weightDecay: wd, momentum: mu, squareAvg: s, gradAvg: a, momentumBuffer: b } = this;
+    const { lr, alpha, eps, weightDecay: wd, momentum: mu } = this.hyper;
+    const s = this.state.squareAvg as FloatArray;
+    const a = this.state.gradAvg ?? null;
+    const b = this.state.momentumBuffer ?? null;
     const c = 1 - alpha;
     for (let i = 0; i < n; i++) {
       let gi = g[i] as number;
@@ -521,37 +484,6 @@ export class RMSprop extends Optimizer {
       }
     }
   }
-
-  protected hyper(): Record<string, HyperValue> {
-    return { alpha: this.alpha, eps: this.eps, weightDecay: this.weightDecay, momentum: this.momentum, centered: this.centered };
-  }
-  protected validateHyper(h: Record<string, unknown>, where: string): Record<string, HyperValue> {
-    return RMSprop.validate(h, where);
-  }
-  protected setHyper(h: Record<string, HyperValue>): void {
-    this.alpha = h.alpha as number;
-    this.eps = h.eps as number;
-    this.weightDecay = h.weightDecay as number;
-    this.momentum = h.momentum as number;
-    this.centered = h.centered as boolean;
-  }
-  protected bufferSpec(h: Record<string, HyperValue>): Record<string, boolean> {
-    const spec: Record<string, boolean> = { squareAvg: true };
-    if (h.centered) spec.gradAvg = true;
-    if ((h.momentum as number) > 0) spec.momentumBuffer = true;
-    return spec;
-  }
-  protected getBuffers(): Record<string, FloatArray | null> {
-    const out: Record<string, FloatArray | null> = { squareAvg: this.squareAvg };
-    if (this.gradAvg) out.gradAvg = this.gradAvg;
-    if (this.momentumBuffer) out.momentumBuffer = this.momentumBuffer;
-    return out;
-  }
-  protected setBuffers(b: Record<string, FloatArray | null>): void {
-    this.squareAvg = b.squareAvg as FloatArray;
-    this.gradAvg = b.gradAvg ?? null;
-    this.momentumBuffer = b.momentumBuffer ?? null;
-  }
 }
 
 // ---------------------------------------------------------------------------
@@ -571,6 +503,14 @@ export interface AdagradOptions {
   eps?: number;
 }
 
+type AdagradHyper = { lr: number; lrDecay: number; weightDecay: number; initialAccumulatorValue: number; eps: number };
+
+const ADAGRAD_SPEC: OptimizerSpec<AdagradHyper, 'sum'> = {
+  type: 'Adagrad',
+  hyper: { lr: nonNegative(1e-2), lrDecay: nonNegative(0), weightDecay: nonNegative(0), initialAccumulatorValue: nonNegative(0), eps: nonNegative(1e-10) },
+  buffers: ({ initialAccumulatorValue }) => ({ sum: initialAccumulatorValue }),
+};
+
 /**
  * Adagrad (Duchi, Hazan & Singer 2011, "Adaptive Subgradient Methods for Online
  * Learning and Stochastic Optimization", JMLR 12), as `torch.optim.Adagrad`:
@@ -580,37 +520,15 @@ export interface AdagradOptions {
  *     s ← s + g²                                   (s starts at initialAccumulatorValue)
  *     θ ← θ − γₜ g / (√s + ε)
  */
-export class Adagrad extends Optimizer {
-  private lrDecay: number;
-  private weightDecay: number;
-  private initialAccumulatorValue: number;
-  private eps: number;
-  private sum: FloatArray;
-
+export class Adagrad extends Optimizer<AdagradHyper, 'sum'> {
   constructor(store: ParameterStore, options: AdagradOptions = {}) {
-    super('Adagrad', store, optionsObject(options, 'Adagrad').lr ?? 1e-2);
-    const { lr: _lr, ...rest } = options;
-    const h = Adagrad.validate(rest, 'Adagrad');
-    this.lrDecay = h.lrDecay;
-    this.weightDecay = h.weightDecay;
-    this.initialAccumulatorValue = h.initialAccumulatorValue;
-    this.eps = h.eps;
-    this.sum = store.backend.allocate(store.dtype, this.size).fill(h.initialAccumulatorValue);
-  }
-
-  private static validate(o: Record<string, unknown>, where: string) {
-    checkKeys(o, ['lrDecay', 'weightDecay', 'initialAccumulatorValue', 'eps'], where);
-    return {
-      lrDecay: nonNegative(o.lrDecay ?? 0, 'lrDecay', where),
-      weightDecay: nonNegative(o.weightDecay ?? 0, 'weightDecay', where),
-      initialAccumulatorValue: nonNegative(o.initialAccumulatorValue ?? 0, 'initialAccumulatorValue', where),
-      eps: nonNegative(o.eps ?? 1e-10, 'eps', where),
-    };
+    super(ADAGRAD_SPEC, store, options);
   }
 
   protected update(p: FloatArray, g: FloatArray, n: number): void {
-    const { weightDecay: wd, eps, sum: s } = this;
-    const clr = this.lr / (1 + (this.stepCount - 1) * this.lrDecay);
+    const { lr, lrDecay, weightDecay: wd, eps } = this.hyper;
+    const s = this.state.sum as FloatArray;
+    const clr = lr / (1 + (this.stepCount - 1) * lrDecay);
     for (let i = 0; i < n; i++) {
       let gi = g[i] as number;
       const pi = p[i] as number;
@@ -619,28 +537,6 @@ export class Adagrad extends Optimizer {
       const std = Math.sqrt(s[i] as number) + eps;
       p[i] = pi + (-clr * gi) / std;
     }
-  }
-
-  protected hyper(): Record<string, HyperValue> {
-    return { lrDecay: this.lrDecay, weightDecay: this.weightDecay, initialAccumulatorValue: this.initialAccumulatorValue, eps: this.eps };
-  }
-  protected validateHyper(h: Record<string, unknown>, where: string): Record<string, HyperValue> {
-    return Adagrad.validate(h, where);
-  }
-  protected setHyper(h: Record<string, HyperValue>): void {
-    this.lrDecay = h.lrDecay as number;
-    this.weightDecay = h.weightDecay as number;
-    this.initialAccumulatorValue = h.initialAccumulatorValue as number;
-    this.eps = h.eps as number;
-  }
-  protected bufferSpec(): Record<string, boolean> {
-    return { sum: true };
-  }
-  protected getBuffers(): Record<string, FloatArray | null> {
-    return { sum: this.sum };
-  }
-  protected setBuffers(b: Record<string, FloatArray | null>): void {
-    this.sum = b.sum as FloatArray;
   }
 }
 
@@ -678,43 +574,70 @@ export function checkFiniteGradients(store: ParameterStore, n: number, where: st
   }
 }
 
-function checkLr(where: string, lr: number): number {
-  if (typeof lr !== 'number' || !(Number.isFinite(lr) && lr >= 0)) {
-    throw new Error(`${where}: lr must be a finite number ≥ 0, got ${String(lr)}`);
-  }
-  return lr;
+// ---------------------------------------------------------------------------
+// hyper-parameter kinds
+
+/** A finite number ≥ 0 (no default: required). */
+function nonNegative(fallback?: number): HyperParameter<number> {
+  return {
+    default: fallback,
+    check(v, key, where) {
+      if (typeof v !== 'number' || !(Number.isFinite(v) && v >= 0)) throw new Error(`${where}: ${key} must be a finite number ≥ 0, got ${String(v)}`);
+      return v;
+    },
+  };
 }
 
-function optionsObject<T extends object>(o: T, where: string): T {
-  if (typeof o !== 'object' || o === null) throw new Error(`${where}: options must be an object, got ${String(o)}`);
-  return o;
+/** Any finite number. */
+function finite(fallback: number): HyperParameter<number> {
+  return {
+    default: fallback,
+    check(v, key, where) {
+      if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`${where}: ${key} must be a finite number, got ${String(v)}`);
+      return v;
+    },
+  };
 }
 
-function checkKeys(o: Record<string, unknown>, known: readonly string[], where: string): void {
-  for (const k of Object.keys(o)) {
-    if (!known.includes(k)) throw new Error(`${where}: unknown option '${k}' (known: lr, ${known.join(', ')})`);
-  }
+/** A number in [0, 1]. */
+function unitInterval(fallback: number): HyperParameter<number> {
+  return {
+    default: fallback,
+    check(v, key, where) {
+      if (typeof v !== 'number' || !(v >= 0 && v <= 1)) throw new Error(`${where}: ${key} must be in [0, 1], got ${String(v)}`);
+      return v;
+    },
+  };
 }
 
-function finite(v: unknown, key: string, where: string): number {
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`${where}: ${key} must be a finite number, got ${String(v)}`);
-  return v;
+/** true or false. */
+function flag(fallback: boolean): HyperParameter<boolean> {
+  return {
+    default: fallback,
+    check(v, key, where) {
+      if (typeof v !== 'boolean') throw new Error(`${where}: ${key} must be true or false, got ${String(v)}`);
+      return v;
+    },
+  };
 }
 
-function nonNegative(v: unknown, key: string, where: string): number {
-  if (typeof v !== 'number' || !(Number.isFinite(v) && v >= 0)) {
-    throw new Error(`${where}: ${key} must be a finite number ≥ 0, got ${String(v)}`);
-  }
-  return v;
+/** Adam's decay rates (β₁, β₂), each in [0, 1). */
+function betaPair(fallback: readonly [number, number]): HyperParameter<readonly [number, number]> {
+  return {
+    default: fallback,
+    check(v, key, where) {
+      if (!Array.isArray(v) || v.length !== 2) throw new Error(`${where}: ${key} must be a pair [β₁, β₂], got ${JSON.stringify(v)}`);
+      v.forEach((b: unknown, k) => {
+        if (typeof b !== 'number' || !(b >= 0 && b < 1)) throw new Error(`${where}: ${key}[${k}] must be in [0, 1), got ${String(b)}`);
+      });
+      return [v[0] as number, v[1] as number];
+    },
+  };
 }
 
-function bool(v: unknown, key: string, where: string): boolean {
-  if (typeof v !== 'boolean') throw new Error(`${where}: ${key} must be true or false, got ${String(v)}`);
-  return v;
-}
-
-function copyHyper(h: Record<string, HyperValue>): Record<string, HyperValue> {
+/** A copy of hyper-parameters with their arrays copied too. */
+function copyHyper<H extends Record<string, HyperValue>>(h: H): H {
   const out: Record<string, HyperValue> = {};
   for (const [k, v] of Object.entries(h)) out[k] = Array.isArray(v) ? [...(v as number[])] : v;
-  return out;
+  return out as H;
 }

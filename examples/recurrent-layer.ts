@@ -1,0 +1,13 @@
+/** The recurrent layer of a {@link CellType}, for the experiments that take the cell by name. */
+import { type CellType, GRU, LSTM, RNN, type RecurrentOptions } from '../src/index.js';
+
+/** `RNN` (tanh or relu), `LSTM` or `GRU` with the given options, PyTorch's default init. */
+export function recurrentLayer(cell: CellType, options: RecurrentOptions): RNN | LSTM | GRU {
+  switch (cell) {
+    case 'rnn_tanh': return new RNN({ ...options, nonlinearity: 'tanh' });
+    case 'rnn_relu': return new RNN({ ...options, nonlinearity: 'relu' });
+    case 'lstm': return new LSTM(options);
+    case 'gru': return new GRU(options);
+    default: throw new Error(`recurrentLayer: cell must be 'rnn_tanh', 'rnn_relu', 'lstm' or 'gru', got '${String(cell)}'`);
+  }
+}
