@@ -16,9 +16,8 @@
 import {
   type AddingBatch, Adam, addingProblem, assertFiniteLoss, type CellType, clipGradNorm, constant, constantPredictionMse,
   type DType, type GRU, identity, Linear, type LSTM, mse, noGrad, ParameterStore, Random, reshape, type RNN, type Tensor,
-  type Variable, zerosInit,
+  recurrentLayer, type Variable, zerosInit,
 } from '../src/index.js';
-import { recurrentLayer } from './recurrent-layer.js';
 
 /**
  * A model for the adding problem: a recurrent layer of one {@link CellType},

@@ -14,9 +14,8 @@
 import {
   Adam, assertFiniteLoss, type CellType, clipGradNorm, constant, crossEntropy, type DelayedRecallBatch, delayedRecall,
   type DType, type GRU, leaf, Linear, type LSTM, noGrad, ParameterStore, Random, RECALL_IGNORE, recallAccuracy,
-  recallChanceLoss, type RNN, RTRL, truncatedBPTT, type Variable, zeros,
+  recallChanceLoss, recurrentLayer, type RNN, RTRL, truncatedBPTT, type Variable, zeros,
 } from '../src/index.js';
-import { recurrentLayer } from './recurrent-layer.js';
 
 /**
  * How {@link runRecall} computes gradients:

@@ -44,6 +44,7 @@ export {
 export { RNN, type RNNOptions } from './layers/rnn.js';
 export { LSTM, type LSTMOptions } from './layers/lstm.js';
 export { GRU } from './layers/gru.js';
+export { recurrentLayer } from './layers/recurrent-layer.js';
 export {
   SafetensorsError, parseSafetensors, serializeSafetensors, readSafetensors, writeSafetensors,
   type SafetensorsContents,

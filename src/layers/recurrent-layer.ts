@@ -1,5 +1,9 @@
-/** The recurrent layer of a {@link CellType}, for the experiments that take the cell by name. */
-import { type CellType, GRU, LSTM, RNN, type RecurrentOptions } from '../src/index.js';
+/** The recurrent layer of a {@link CellType}: for code that takes the cell by name. */
+import type { CellType } from '../cells/cell.js';
+import { GRU } from './gru.js';
+import { LSTM } from './lstm.js';
+import { RNN } from './rnn.js';
+import type { RecurrentOptions } from './stack.js';
 
 /** `RNN` (tanh or relu), `LSTM` or `GRU` with the given options, PyTorch's default init. */
 export function recurrentLayer(cell: CellType, options: RecurrentOptions): RNN | LSTM | GRU {
