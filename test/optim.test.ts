@@ -216,7 +216,7 @@ test('loadStateDict rejects another optimiser, another model and broken buffers,
 
   const unknownHyper = structuredClone(good);
   unknownHyper.hyper.momentum = 0.9;
-  assert.throws(() => adam.loadStateDict(unknownHyper), /Adam\.loadStateDict: unknown option 'momentum' \(known: lr, betas, eps, weightDecay, amsgrad\)/);
+  assert.throws(() => adam.loadStateDict(unknownHyper), /Adam\.loadStateDict: unknown option 'momentum'; valid options: lr, betas, eps, weightDecay, amsgrad/);
 
   const unexpected = structuredClone(good);
   unexpected.buffers.momentumBuffer = null;
@@ -251,7 +251,7 @@ test('constructors validate hyper-parameters with clear messages', () => {
     [() => new Adam(s, { betas: [0.9, -0.1] }), 'Adam: betas[1] must be in [0, 1), got -0.1'],
     [() => new Adam(s, { eps: Number.NaN }), 'Adam: eps must be a finite number ≥ 0, got NaN'],
     [() => new AdamW(s, { weightDecay: -1 }), 'AdamW: weightDecay must be a finite number ≥ 0, got -1'],
-    [() => new Adam(s, { weight_decay: 0.1 } as never), 'Adam: unknown option \'weight_decay\' (known: lr, betas, eps, weightDecay, amsgrad)'],
+    [() => new Adam(s, { weight_decay: 0.1 } as never), 'Adam: unknown option \'weight_decay\' (did you mean \'weightDecay\'?); valid options: lr, betas, eps, weightDecay, amsgrad'],
     [() => new RMSprop(s, { alpha: 1.5 }), 'RMSprop: alpha must be in [0, 1], got 1.5'],
     [() => new RMSprop(s, { centered: 1 as never }), 'RMSprop: centered must be true or false, got 1'],
     [() => new Adagrad(s, { lrDecay: -0.1 }), 'Adagrad: lrDecay must be a finite number ≥ 0, got -0.1'],

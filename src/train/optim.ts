@@ -38,6 +38,7 @@
  * }
  * ```
  */
+import { checkOptionKeys } from '../checks.js';
 import type { ParameterStore } from '../params.js';
 import type { FloatArray } from '../tensor.js';
 
@@ -251,10 +252,7 @@ export abstract class Optimizer<H extends HyperParameters = HyperParameters, B e
 
   /** Checks `given` against the declared hyper-parameters (unknown names refused), filling in defaults. */
   private checkHyper(given: Record<string, unknown>, where: string): H {
-    const known = Object.keys(this.spec.hyper);
-    for (const k of Object.keys(given)) {
-      if (!known.includes(k)) throw new Error(`${where}: unknown option '${k}' (known: ${known.join(', ')})`);
-    }
+    checkOptionKeys(where, given, Object.keys(this.spec.hyper));
     const h: Record<string, HyperValue> = {};
     for (const [k, p] of Object.entries(this.spec.hyper) as [string, HyperParameter<HyperValue>][]) h[k] = p.check(given[k] ?? p.default, k, where);
     this.spec.checkTogether?.(h as H, where);

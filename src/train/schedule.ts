@@ -17,6 +17,7 @@
  * `torch.optim.lr_scheduler` to rounding (test/fixtures/optim.json). Any object
  * with a mutable `lr` can be scheduled.
  */
+import { checkOptionKeys } from '../checks.js';
 
 /** What a schedule drives: anything with a mutable learning rate (every {@link Optimizer}). */
 export interface LrTarget {
@@ -118,7 +119,7 @@ export class StepLR extends LRScheduler {
     return { stepSize: this.stepSize, gamma: this.gamma };
   }
   protected validate(h: Record<string, unknown>, where: string): { stepSize: number; gamma: number } {
-    checkKeys(h, ['stepSize', 'gamma'], where);
+    checkOptionKeys(where, h, ['stepSize', 'gamma']);
     return { stepSize: positiveInteger(h.stepSize, 'stepSize', where), gamma: nonNegative(h.gamma ?? 0.1, 'gamma', where) };
   }
   protected setHyper(h: Record<string, number>): void {
@@ -146,7 +147,7 @@ export class ExponentialLR extends LRScheduler {
     return { gamma: this.gamma };
   }
   protected validate(h: Record<string, unknown>, where: string): { gamma: number } {
-    checkKeys(h, ['gamma'], where);
+    checkOptionKeys(where, h, ['gamma']);
     return { gamma: nonNegative(h.gamma, 'gamma', where) };
   }
   protected setHyper(h: Record<string, number>): void {
@@ -191,7 +192,7 @@ export class CosineAnnealingLR extends LRScheduler {
     return { tMax: this.tMax, etaMin: this.etaMin };
   }
   protected validate(h: Record<string, unknown>, where: string): { tMax: number; etaMin: number } {
-    checkKeys(h, ['tMax', 'etaMin'], where);
+    checkOptionKeys(where, h, ['tMax', 'etaMin']);
     return { tMax: positive(h.tMax, 'tMax', where), etaMin: nonNegative(h.etaMin ?? 0, 'etaMin', where) };
   }
   protected setHyper(h: Record<string, number>): void {
@@ -329,7 +330,7 @@ export class ReduceLROnPlateau {
   }
 
   private static validate(o: Record<string, unknown>, where: string): Required<ReduceLROnPlateauOptions> {
-    checkKeys(o, ['mode', 'factor', 'patience', 'threshold', 'thresholdMode', 'cooldown', 'minLr', 'eps'], where);
+    checkOptionKeys(where, o, ['mode', 'factor', 'patience', 'threshold', 'thresholdMode', 'cooldown', 'minLr', 'eps']);
     const mode = o.mode ?? 'min';
     if (mode !== 'min' && mode !== 'max') throw new Error(`${where}: mode must be 'min' or 'max', got ${String(mode)}`);
     const thresholdMode = o.thresholdMode ?? 'rel';
@@ -372,12 +373,6 @@ function checkCommonState(state: SchedulerState, type: SchedulerType, where: str
   nonNegative(state.baseLr, 'baseLr', where);
   nonNegative(state.lastLr, 'lastLr', where);
   if (typeof state.hyper !== 'object' || state.hyper === null) throw new Error(`${where}: state has no hyper-parameters`);
-}
-
-function checkKeys(o: Record<string, unknown>, known: readonly string[], where: string): void {
-  for (const k of Object.keys(o)) {
-    if (!known.includes(k)) throw new Error(`${where}: unknown option '${k}' (known: ${known.join(', ')})`);
-  }
 }
 
 function nonNegative(v: unknown, key: string, where: string): number {
