@@ -6,12 +6,11 @@
  *
  *   input  x_t ∈ U(−1, 1), one number per step
  *   target y_t = x_{t−2}
- *   model  GRU(1 → 8) + linear readout, SGD after every step
+ *   model  GRU(1 → 8) + Linear readout, an SGD step after every time step
  *
  * Run: `npx tsc -p tsconfig.json && node dist/examples/rtrl.js` (STEPS=… to change the length).
  */
-import { GRU, Random } from '../src/index.js';
-import { OnlineRTRL } from '../src/train/rtrl.js';
+import { GRU, OnlineRTRL, Random } from '../src/index.js';
 
 const steps = Number(process.env.STEPS ?? 6000);
 const delay = 2;

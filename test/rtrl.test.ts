@@ -7,8 +7,7 @@
  */
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { GRU, LSTM, RNN, Random } from '../src/index.js';
-import { OnlineRTRL, RTRL, UORO, type ForwardModeLayer } from '../src/train/rtrl.js';
+import { GRU, LSTM, OnlineRTRL, RNN, Random, RTRL, UORO, type ForwardModeLayer } from '../src/index.js';
 import { assertClose } from './helpers.js';
 
 function randomArray(rng: Random, n: number, scale = 1): Float64Array {
