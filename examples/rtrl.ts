@@ -6,7 +6,7 @@
  *
  *   input  x_t ∈ U(−1, 1), one number per step
  *   target y_t = x_{t−2}
- *   model  GRU(1 → 8) + linear readout, SGD after every step
+ *   model  GRU(1 → 8) + Linear readout, an SGD step after every time step
  *
  * Run: `npx tsc -p tsconfig.json && node dist/examples/rtrl.js` (STEPS=… to change the length).
  */

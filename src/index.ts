@@ -49,10 +49,9 @@ export {
   SafetensorsError, parseSafetensors, serializeSafetensors, readSafetensors, writeSafetensors,
   type SafetensorsContents,
 } from './io/safetensors.js';
-export {
-  RTRL, OnlineRTRL, UORO,
-  type ForwardModeLayer, type ForwardModeCell, type ForwardModeOptions,
-  type OnlineRTRLOptions, type UOROOptions,
-} from './train/rtrl.js';
+export type { ForwardModeLayer, ForwardModeOptions } from './train/cell-jacobians.js';
+export { RTRL } from './train/rtrl.js';
+export { OnlineRTRL, type OnlineRTRLOptions } from './train/online-rtrl.js';
+export { UORO, type UOROOptions } from './train/uoro.js';
 export { addingProblem, constantPredictionMse, ADDING_TRIVIAL_MSE, type AddingProblemOptions, type AddingBatch } from './tasks/adding.js';
 export { delayedRecall, recallChanceLoss, accuracy as recallAccuracy, RECALL_IGNORE, type DelayedRecallOptions, type DelayedRecallBatch } from './tasks/copy.js';

@@ -1,14 +1,16 @@
 /**
- * Real-Time Recurrent Learning against backpropagation through time, online
- * learning on a stream, and the unbiasedness of UORO.
+ * Forward-mode learning: the one-step Jacobian products against central
+ * differences, Real-Time Recurrent Learning against backpropagation through
+ * time, online learning on a stream, and UORO's vector–Jacobian product and
+ * unbiasedness.
  *
  * Loss for the exact checks: L = Σ_t ⟨g_t, h_t⟩ (+ ⟨g_c, c_T⟩ for LSTM) with
  * random g, i.e. dOutput = g, dcN = g_c in `layer.backward`.
  */
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { GRU, LSTM, RNN, Random } from '../src/index.js';
-import { OnlineRTRL, RTRL, UORO, type ForwardModeLayer } from '../src/train/rtrl.js';
+import { Adam, GRU, LSTM, OnlineRTRL, RNN, Random, RTRL, UORO, type ForwardModeLayer } from '../src/index.js';
+import { CellJacobians } from '../src/train/cell-jacobians.js';
 import { assertClose } from './helpers.js';
 
 function randomArray(rng: Random, n: number, scale = 1): Float64Array {
@@ -86,6 +88,106 @@ const cells: { name: string; make: () => ForwardModeLayer }[] = [
   { name: 'LSTM', make: () => new LSTM({ inputSize: 3, hiddenSize: 5, ...common }) },
   { name: 'GRU', make: () => new GRU({ inputSize: 3, hiddenSize: 5, ...common }) },
 ];
+
+function vector(a: Float64Array): { data: Float64Array; shape: number[] } {
+  return { data: a, shape: [a.length] };
+}
+
+/** The state [h; c] (or h) of every row after one step from (h₋, c₋), (B, S). */
+function stepOnce(cj: CellJacobians, x: Float64Array, hPrev: Float64Array, cPrev: Float64Array | null): Float64Array {
+  const { B, H, S } = cj;
+  cj.setState(hPrev, cPrev);
+  cj.step(x);
+  const s = new Float64Array(B * S);
+  for (let b = 0; b < B; b++) {
+    s.set(cj.h.subarray(b * H, (b + 1) * H), b * S);
+    if (S > H) s.set(cj.c.subarray(b * H, (b + 1) * H), b * S + H);
+  }
+  return s;
+}
+
+describe('one-step Jacobian products from the cell kernels (float64, B = 2)', () => {
+  for (const { name, make } of cells) {
+    test(`${name}: D = ∂F/∂θ, uᵀD and J·V against central differences`, (t) => {
+      const layer = make();
+      const rng = new Random(31);
+      randomiseParams(layer, rng);
+      const cj = new CellJacobians('test', layer, 2, 'N');
+      const { B, I, H, S, N } = cj;
+      const x = randomArray(rng, B * I);
+      const hPrev = randomArray(rng, B * H, 0.8);
+      const cPrev = S > H ? randomArray(rng, B * H, 0.8) : null;
+      const u = randomArray(rng, B * S);
+      const eps = 1e-6;
+
+      // Central differences over every parameter: the direct Jacobian (B, S, N).
+      const numeric = new Float64Array(B * S * N);
+      const w = layer.params.data;
+      for (let p = 0; p < N; p++) {
+        const at = cj.parameterIndex[p] as number;
+        const saved = w[at] as number;
+        w[at] = saved + eps;
+        const plus = stepOnce(cj, x, hPrev, cPrev);
+        w[at] = saved - eps;
+        const minus = stepOnce(cj, x, hPrev, cPrev);
+        w[at] = saved;
+        for (let r = 0; r < B * S; r++) numeric[r * N + p] = ((plus[r] as number) - (minus[r] as number)) / (2 * eps);
+      }
+
+      stepOnce(cj, x, hPrev, cPrev);
+      // D: the tangent step from a zero tangent; uᵀD: the vector–Jacobian product.
+      const direct = new Float64Array(B * S * N);
+      for (let b = 0; b < B; b++) cj.propagate(b, new Float64Array(S * N), 0, direct, b * S * N, N, true);
+      const vjp = new Float64Array(B * N);
+      cj.parameterVjp(u, vjp);
+      const expectedVjp = new Float64Array(B * N);
+      const fromDirect = new Float64Array(B * N);
+      for (let b = 0; b < B; b++) {
+        for (let i = 0; i < S; i++) {
+          for (let p = 0; p < N; p++) {
+            const ui = u[b * S + i] as number;
+            expectedVjp[b * N + p] = (expectedVjp[b * N + p] as number) + ui * (numeric[(b * S + i) * N + p] as number);
+            fromDirect[b * N + p] = (fromDirect[b * N + p] as number) + ui * (direct[(b * S + i) * N + p] as number);
+          }
+        }
+      }
+      const d = assertClose(direct, vector(numeric), 1e-8, `${name} D`);
+      const v = assertClose(vjp, vector(expectedVjp), 1e-8, `${name} uᵀD`);
+      const both = assertClose(vjp, vector(fromDirect), 1e-14, `${name} uᵀD, reverse vs forward mode`);
+
+      // J·V for two random tangent columns: central differences along each.
+      const C = 2;
+      const V = randomArray(rng, B * S * C);
+      const jv = new Float64Array(B * S * C);
+      for (let b = 0; b < B; b++) cj.propagate(b, V, b * S * C, jv, b * S * C, C, false);
+      const numericJv = new Float64Array(B * S * C);
+      for (let col = 0; col < C; col++) {
+        const shifted = (sign: number): Float64Array => {
+          const h = Float64Array.from(hPrev);
+          const c = cPrev ? Float64Array.from(cPrev) : null;
+          for (let b = 0; b < B; b++) {
+            for (let j = 0; j < H; j++) {
+              h[b * H + j] = (h[b * H + j] as number) + sign * eps * (V[(b * S + j) * C + col] as number);
+              if (c) c[b * H + j] = (c[b * H + j] as number) + sign * eps * (V[(b * S + H + j) * C + col] as number);
+            }
+          }
+          return stepOnce(cj, x, h, c);
+        };
+        const plus = shifted(1);
+        const minus = shifted(-1);
+        for (let r = 0; r < B * S; r++) numericJv[r * C + col] = ((plus[r] as number) - (minus[r] as number)) / (2 * eps);
+      }
+      const j = assertClose(jv, vector(numericJv), 1e-8, `${name} J·V`);
+      let scale = 0;
+      for (const a of numeric) scale = Math.max(scale, Math.abs(a));
+      assert.ok(scale > 0.1, `${name}: the Jacobian should not vanish (max ${scale})`);
+      t.diagnostic(
+        `${name}: max |diff| vs central differences: D ${d.maxAbs.toExponential(2)}, uᵀD ${v.maxAbs.toExponential(2)}, ` +
+          `J·V ${j.maxAbs.toExponential(2)}; uᵀD reverse vs forward mode ${both.maxAbs.toExponential(2)}`,
+      );
+    });
+  }
+});
 
 describe('RTRL equals BPTT (float64, T = 7, B = 2)', () => {
   for (const { name, make } of cells) {
@@ -208,6 +310,29 @@ describe('OnlineRTRL', () => {
     assert.ok(last * 20 < control.last, `RTRL should beat the readout-only control by far: ${last} vs ${control.last}`);
   });
 
+  test('takes its optimisers from the factory: a first Adam step moves every parameter by lr', () => {
+    const layer = new LSTM({ inputSize: 2, hiddenSize: 3, dtype: 'float64', seed: 4 });
+    const lr = 0.01;
+    const learner = new OnlineRTRL(layer, { outputSize: 2, learningRate: lr, optimizer: (store, rate) => new Adam(store, { lr: rate }) });
+    assert.ok(learner.optimizer instanceof Adam && learner.readoutOptimizer instanceof Adam);
+    const before = Float64Array.from(layer.params.data);
+    const readoutBefore = Float64Array.from(learner.readout.params.data);
+    learner.reset([0.1, -0.2, 0.3], [0.2, 0.1, -0.3]);
+    learner.step([0.5, -1], [1, -1]);
+    // Adam's first step is lr · g/(|g| + ε): a move of just under lr wherever |g| ≫ ε = 1e-8
+    // (an SGD step would move by lr·|g|).
+    for (const [what, now, then] of [['layer', layer.params.data, before], ['readout', learner.readout.params.data, readoutBefore]] as const) {
+      for (let i = 0; i < now.length; i++) {
+        const moved = Math.abs((now[i] as number) - (then[i] as number));
+        assert.ok(moved > 0.99 * lr && moved <= lr * (1 + 1e-12), `${what} parameter ${i} moved by ${moved}, expected just under ${lr}`);
+      }
+    }
+    assert.equal(learner.optimizer.stepCount, 1);
+    learner.learningRate = 0.5;
+    assert.equal(learner.optimizer.lr, 0.5);
+    assert.equal(learner.readoutLearningRate, lr);
+  });
+
   test('rejects bad options', () => {
     const layer = new RNN({ inputSize: 1, hiddenSize: 2 });
     assert.throws(() => new OnlineRTRL(layer, { outputSize: 0, learningRate: 0.1 }), /outputSize must be a positive integer, got 0/);
@@ -278,6 +403,44 @@ describe('UORO', () => {
     assert.ok(e2000 < 0.1, `means of 2000 estimates should be within 10% (rel. error ${e2000})`);
     assert.ok(e8000 < 0.75 * e2000, `4× the samples should shrink the error (½ expected): ${e2000} → ${e8000}`);
     assert.ok(pooledError < 0.03, `the mean of all ${pooledRuns} estimates should be within 3% (rel. error ${pooledError})`);
+  });
+
+  test("its first step's factors are ν and νᵀD: δθ = νᵀ S_1 of exact RTRL, for every cell", (t) => {
+    for (const { name, make } of cells) {
+      const layer = make();
+      const p = makeProblem(layer, 2, 2, 41);
+      const { B, h0, c0 } = p;
+      const x = p.x.subarray(0, B * layer.inputSize);
+      const rtrl = new RTRL(layer, { batchSize: B });
+      rtrl.reset(h0, c0);
+      rtrl.step(x);
+      const sens = rtrl.sensitivities; // S_1 = D_1 from a zero start
+      const uoro = new UORO(layer, { batchSize: B, seed: 7 });
+      const { stateSize: S, parameterCount: N } = uoro;
+      let worst = 0;
+      // from a fresh learner and after one step (the state in the other buffer)
+      for (const warmUp of [false, true]) {
+        uoro.reset();
+        if (warmUp) uoro.step(p.x.subarray(B * layer.inputSize));
+        uoro.reset(h0, c0);
+        uoro.step(x);
+        // s̃_1 = ρ₁ν and θ̃_1 = δθ/ρ₁ (ρ₁ > 0, ν = ±1), so δθ = |s̃_1,0| θ̃_1.
+        const sTilde = uoro.stateFactor;
+        const thetaTilde = uoro.parameterFactor;
+        for (let b = 0; b < B; b++) {
+          const rho1 = Math.abs(sTilde[b * S] as number);
+          for (let p2 = 0; p2 < N; p2++) {
+            let expected = 0;
+            for (let i = 0; i < S; i++) expected += Math.sign(sTilde[b * S + i] as number) * (sens[(b * S + i) * N + p2] as number);
+            const got = rho1 * (thetaTilde[b * N + p2] as number);
+            const diff = Math.abs(got - expected);
+            worst = Math.max(worst, diff);
+            assert.ok(diff < 1e-13 * (1 + Math.abs(expected)), `${name} row ${b} parameter ${p2}: ${got} vs ${expected}`);
+          }
+        }
+      }
+      t.diagnostic(`${name}: max |δθ − νᵀS_1| ${worst.toExponential(2)}`);
+    }
   });
 
   test('batch rows are independent estimates; LSTM and GRU run too', () => {
