@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 /** The `recurrent` command line: train, sample, eval and info for character-level language models. */
+import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { evalCommand } from './eval.js';
 import { infoCommand } from './info.js';
@@ -10,8 +11,12 @@ import { trainCommand, type TrainCommandOptions } from './train.js';
 const DEFAULT_CHECKPOINT = 'checkpoints/charlm.safetensors';
 const backendOption = (): Option => new Option('--backend <name>', 'kernels: auto (WebAssembly SIMD if available), wasm or js').default('auto').argParser(oneOf(['auto', 'wasm', 'js'] as const));
 
+/** The package's version, from its package.json (three levels above dist/src/cli/). */
+const { version } = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+
 const program = new Command()
   .name('recurrent')
+  .version(version, '-V, --version', 'print the version and exit')
   .description('Character-level language models with recurrent networks (LSTM, GRU, RNN).')
   .showHelpAfterError();
 
