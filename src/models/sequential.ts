@@ -27,7 +27,7 @@ import { type ActivationName, type LayerSpec, type ModelSignature, resolveLayers
 import { logSoftmax, relu, sigmoid, softmax, tanh } from '../autograd/activations.js';
 import { lastStep } from '../autograd/last-step.js';
 import { dropout } from '../autograd/ops.js';
-import { constant, type Variable } from '../autograd/variable.js';
+import { constant, Variable } from '../autograd/variable.js';
 import type { Backend } from '../backend/backend.js';
 import { jsBackend } from '../backend/js.js';
 import { checkLengths, checkTensor } from '../checks.js';
@@ -141,32 +141,34 @@ export class Sequential {
   /**
    * Runs the layers on a batch: token ids (B, T) for a model that starts
    * with an embedding, features (B, T, inputSize) for another sequence
-   * model, vectors (B, inputSize) for a model without recurrent layers.
-   * Returns (B, T, outputSize) or (B, outputSize) on the tape.
+   * model, vectors (B, inputSize) for a model without recurrent layers —
+   * the latter two also as a variable, to backpropagate into. Returns (B, T, outputSize) or (B, outputSize) on the tape.
    */
-  apply(input: Tensor | TokenIds, options: SequentialApplyOptions = {}): Variable {
+  apply(input: Tensor | TokenIds | Variable, options: SequentialApplyOptions = {}): Variable {
     const sig = this.signature;
     const where = 'Sequential.apply';
     let x: Variable;
     let B: number;
     let T = 0;
     if (sig.input === 'ids') {
+      if (input instanceof Variable) throw new Error(`${where}: this model starts with an embedding and takes token ids, not a variable`);
       if (!input || !Array.isArray(input.shape) || input.shape.length !== 2) {
         throw new Error(`${where}: expected token ids of shape (B, T), got ${input && Array.isArray(input.shape) ? formatShape(input.shape) : String(input)}`);
       }
       [B, T] = input.shape as [number, number];
       x = (this.embedding as Embedding).apply(input);
     } else {
-      checkTensor(where, 'input', input);
+      const value = input instanceof Variable ? input.value : input;
+      checkTensor(where, 'input', value);
       const expected = sig.input === 'sequence' ? `(B, T, ${sig.inputSize})` : `(B, ${sig.inputSize})`;
       const rank = sig.input === 'sequence' ? 3 : 2;
-      if (input.shape.length !== rank || input.shape[rank - 1] !== sig.inputSize) {
-        throw new Error(`${where}: expected input of shape ${expected}, got ${formatShape(input.shape)}`);
+      if (value.shape.length !== rank || value.shape[rank - 1] !== sig.inputSize) {
+        throw new Error(`${where}: expected input of shape ${expected}, got ${formatShape(value.shape)}`);
       }
-      if (dtypeOf(input.data) !== this.dtype) throw new Error(`${where}: input is ${dtypeOf(input.data)} but the parameters are ${this.dtype}`);
-      B = input.shape[0] as number;
-      T = input.shape[1] as number;
-      x = constant(input);
+      if (dtypeOf(value.data) !== this.dtype) throw new Error(`${where}: input is ${dtypeOf(value.data)} but the parameters are ${this.dtype}`);
+      B = value.shape[0] as number;
+      T = value.shape[1] as number;
+      x = input instanceof Variable ? input : constant(value);
     }
     let lengths: Int32Array | null = null;
     if (options.lengths != null) {
