@@ -28,7 +28,7 @@ function run(code: string): string[] {
   }
 }
 
-for (const heading of ['## Example', '### Training a model']) {
+for (const heading of ['## Example', '### Training a model', '## Train on your own data']) {
   test(`README '${heading}' prints what its comments promise`, () => {
     const code = blockAfter(heading);
     const expected = [...code.matchAll(/console\.log\(.*\); \/\/ (.*)/g)].map((m) => m[1]);
