@@ -5,6 +5,7 @@
  */
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
+import { loadWasmBackend, type WasmBackend } from '../src/backend/wasm.js';
 import { Adam, SGD } from '../src/train/optim.js';
 import { evaluate, predict } from '../src/models/predict.js';
 import { fit, progressPrinter, type BatchLog, type EpochLog } from '../src/models/fit.js';
@@ -106,6 +107,19 @@ describe('fit', () => {
     let step = 0;
     for (let i = 0; i < before.length; i++) step += ((model.params.data[i] as number) - (before[i] as number)) ** 2;
     assert.ok(Math.sqrt(step) <= 1e-3 * (1 + 1e-4) && step > 0, `update norm ${Math.sqrt(step)}`);
+  });
+
+  test('on the WebAssembly backend (parameters in its memory), the same history to float32 rounding', async (t) => {
+    const backend = await loadWasmBackend({ threads: 1 });
+    if (!backend) return t.skip('WebAssembly SIMD is not available in this runtime');
+    const data = sumSign(64, 11);
+    const run = (b?: WasmBackend): number[] => {
+      const model = new Sequential([{ type: 'lstm', inputSize: 1, hiddenSize: 8, bidirectional: true }, { type: 'takeLast' }, { type: 'linear', outFeatures: 2 }], { seed: 3, ...(b ? { backend: b } : {}) });
+      return fit(model, data, { loss: 'crossEntropy', lr: 0.01, epochs: 3, batchSize: 16, clipNorm: 1 }).loss;
+    };
+    const js = run();
+    const wasm = run(backend);
+    js.forEach((l, i) => assert.ok(Math.abs(l - (wasm[i] as number)) < 1e-4 * l, `epoch ${i + 1}: ${l} vs ${wasm[i]}`));
   });
 
   test('an optimiser instance is used as given (its state advances)', () => {

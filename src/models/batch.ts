@@ -17,7 +17,7 @@
  */
 import type { TokenIds } from '../layers/embedding.js';
 import { allocate, type Tensor } from '../tensor.js';
-import { describe } from './layer-spec.js';
+import { formatValue } from './layer-spec.js';
 import type { Sequential } from './sequential.js';
 
 /** One example's input (see the module comment). */
@@ -76,7 +76,7 @@ export function collateInputs(model: Sequential, x: readonly Example[], indices:
   for (let b = 0; b < B; b++) {
     const i = indices[b] as number;
     const ex = x[i];
-    if (!isArrayLike(ex) || ex.length < 1) throw new Error(`${where}: ${name}[${i}] must be a non-empty sequence (array), got ${describe(ex)}`);
+    if (!isArrayLike(ex) || ex.length < 1) throw new Error(`${where}: ${name}[${i}] must be a non-empty sequence (array), got ${formatValue(ex)}`);
     lengths[b] = ex.length;
   }
   const T = Math.max(...lengths);
@@ -88,7 +88,7 @@ export function collateInputs(model: Sequential, x: readonly Example[], indices:
       for (let t = 0; t < ex.length; t++) {
         const id = ex[t];
         if (typeof id !== 'number' || !Number.isInteger(id) || id < 0 || id >= F) {
-          throw new Error(`${where}: ${name}[${i}][${t}] = ${describe(id)} is not a token id; the embedding takes integers in [0, ${F})`);
+          throw new Error(`${where}: ${name}[${i}][${t}] = ${formatValue(id)} is not a token id; the embedding takes integers in [0, ${F})`);
         }
         data[b * T + t] = id;
       }
@@ -121,7 +121,7 @@ export function collate(model: Sequential, data: Dataset, indices: ArrayLike<num
   const write = (v: unknown, r: number, at: string): void => {
     if (classes) {
       if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v >= C) {
-        throw new Error(`${at} = ${describe(v)} is not a class id; crossEntropy takes integers in [0, ${C}) (the model's outputSize)`);
+        throw new Error(`${at} = ${formatValue(v)} is not a class id; crossEntropy takes integers in [0, ${C}) (the model's outputSize)`);
       }
       classes[r] = v;
     } else {
@@ -139,7 +139,7 @@ export function collate(model: Sequential, data: Dataset, indices: ArrayLike<num
     }
     const n = (lengths as Int32Array)[b] as number;
     if (!isArrayLike(target) || target.length !== n) {
-      throw new Error(`${label(i)} must hold one target per step, ${n} like ${name}x[${i}], got ${isArrayLike(target) ? `${target.length}` : describe(target)}`);
+      throw new Error(`${label(i)} must hold one target per step, ${n} like ${name}x[${i}], got ${isArrayLike(target) ? `${target.length}` : formatValue(target)}`);
     }
     for (let t = 0; t < n; t++) write((target as ArrayLike<unknown>)[t], b * T + t, `${label(i)}[${t}]`);
   }
@@ -158,7 +158,7 @@ export function collate(model: Sequential, data: Dataset, indices: ArrayLike<num
 export function checkDataset(data: unknown, where: string, name: string): asserts data is Dataset {
   const d = data as Dataset | null;
   if (!d || typeof d !== 'object' || !Array.isArray(d.x) || !Array.isArray(d.y)) {
-    throw new Error(`${where}: ${name} must be { x: inputs[], y: targets[] }, got ${describe(data)}`);
+    throw new Error(`${where}: ${name} must be { x: inputs[], y: targets[] }, got ${formatValue(data)}`);
   }
   if (d.x.length !== d.y.length) throw new Error(`${where}: ${name}.x has ${d.x.length} examples but ${name}.y has ${d.y.length} targets`);
   if (d.x.length === 0) throw new Error(`${where}: ${name} holds no examples`);
@@ -172,11 +172,11 @@ function readValues(v: unknown, F: number, out: Float32Array | Float64Array, off
     return;
   }
   if (!isArrayLike(v) || v.length !== F) {
-    throw new Error(`${at} must hold ${F} number${F > 1 ? 's' : ''} (the model's ${size}), got ${isArrayLike(v) ? `${v.length}` : describe(v)}`);
+    throw new Error(`${at} must hold ${F} number${F > 1 ? 's' : ''} (the model's ${size}), got ${isArrayLike(v) ? `${v.length}` : formatValue(v)}`);
   }
   for (let f = 0; f < F; f++) {
     const x = v[f];
-    if (typeof x !== 'number' || !Number.isFinite(x)) throw new Error(`${at}[${f}] is ${describe(x)}; values must be finite numbers`);
+    if (typeof x !== 'number' || !Number.isFinite(x)) throw new Error(`${at}[${f}] is ${formatValue(x)}; values must be finite numbers`);
     out[offset + f] = x;
   }
 }

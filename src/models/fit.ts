@@ -18,7 +18,7 @@ import { clipGradNorm, clipGradValue } from '../train/clip.js';
 import { assertFiniteLoss } from '../train/loss.js';
 import { Random } from '../random.js';
 import { checkDataset, collate, type Dataset, type LossName } from './batch.js';
-import { describe } from './layer-spec.js';
+import { formatValue } from './layer-spec.js';
 import { batchLoss, checkLoss, countCorrect } from './objective.js';
 import { checkBatchSize, evaluateOn, range } from './predict.js';
 import type { Sequential } from './sequential.js';
@@ -126,10 +126,10 @@ export function fit(model: Sequential, data: Dataset, options: FitOptions): Hist
   const epochs = positiveInt(options.epochs ?? 10, where, 'epochs');
   const batchSize = checkBatchSize(options.batchSize ?? 32, where);
   const seed = options.seed ?? 0;
-  if (!Number.isInteger(seed)) throw new Error(`${where}: seed must be an integer, got ${describe(seed)}`);
+  if (!Number.isInteger(seed)) throw new Error(`${where}: seed must be an integer, got ${formatValue(seed)}`);
   for (const key of ['clipNorm', 'clipValue'] as const) {
     const v = options[key];
-    if (v !== undefined && !(typeof v === 'number' && v > 0)) throw new Error(`${where}: ${key} must be a number > 0, got ${describe(v)}`);
+    if (v !== undefined && !(typeof v === 'number' && v > 0)) throw new Error(`${where}: ${key} must be a number > 0, got ${formatValue(v)}`);
   }
   const { train, validation } = splitValidation(data, options.validation, where);
   const stopping = options.earlyStopping ? checkEarlyStopping(options.earlyStopping, validation !== null, where) : null;
@@ -241,10 +241,10 @@ function checkEarlyStopping(o: EarlyStoppingOptions, hasValidation: boolean, whe
   const at = `${where}: earlyStopping`;
   const patience = positiveInt(o.patience, at, 'patience');
   const monitor = o.monitor ?? (hasValidation ? 'valLoss' : 'loss');
-  if (monitor !== 'loss' && monitor !== 'valLoss') throw new Error(`${at}.monitor must be 'loss' or 'valLoss', got ${describe(monitor)}`);
+  if (monitor !== 'loss' && monitor !== 'valLoss') throw new Error(`${at}.monitor must be 'loss' or 'valLoss', got ${formatValue(monitor)}`);
   if (monitor === 'valLoss' && !hasValidation) throw new Error(`${at}.monitor is 'valLoss' but there is no validation data; pass options.validation`);
   const minDelta = o.minDelta ?? 0;
-  if (typeof minDelta !== 'number' || !(minDelta >= 0)) throw new Error(`${at}.minDelta must be a number ≥ 0, got ${describe(minDelta)}`);
+  if (typeof minDelta !== 'number' || !(minDelta >= 0)) throw new Error(`${at}.minDelta must be a number ≥ 0, got ${formatValue(minDelta)}`);
   return { patience, monitor, minDelta, restoreBestWeights: o.restoreBestWeights ?? false };
 }
 
@@ -263,7 +263,7 @@ function makeOptimizer(model: Sequential, optimizer: Optimizer | OptimizerName, 
     case 'sgd': return new SGD(p, { lr: lr ?? 0.01 });
     case 'rmsprop': return new RMSprop(p, o);
     case 'adagrad': return new Adagrad(p, o);
-    default: throw new Error(`${where}: optimizer must be an Optimizer or one of adam, adamw, sgd, rmsprop, adagrad, got ${describe(optimizer)}`);
+    default: throw new Error(`${where}: optimizer must be an Optimizer or one of adam, adamw, sgd, rmsprop, adagrad, got ${formatValue(optimizer)}`);
   }
 }
 
@@ -278,6 +278,6 @@ function shuffle(a: Int32Array, rng: Random): void {
 }
 
 function positiveInt(v: unknown, where: string, name: string): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new Error(`${where}: ${name} must be a positive integer, got ${describe(v)}`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new Error(`${where}: ${name} must be a positive integer, got ${formatValue(v)}`);
   return v;
 }

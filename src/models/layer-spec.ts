@@ -126,7 +126,7 @@ const FIELDS: Readonly<Record<string, readonly string[]>> = {
  * layer and the field (`layers[2].hiddenSize must be …`).
  */
 export function resolveLayers(layers: unknown, where: string): { layers: LayerSpec[]; signature: ModelSignature } {
-  if (!Array.isArray(layers) || layers.length === 0) throw new Error(`${where}: layers must be a non-empty array of layer specs, got ${describe(layers)}`);
+  if (!Array.isArray(layers) || layers.length === 0) throw new Error(`${where}: layers must be a non-empty array of layer specs, got ${formatValue(layers)}`);
   const sequenceInput = layers.some((l: unknown) => isObject(l) && (l.type === 'embedding' || RECURRENT_TYPES.includes(l.type as string)));
   const out: LayerSpec[] = [];
   const bidirectionalInput: boolean[] = [];
@@ -138,27 +138,27 @@ export function resolveLayers(layers: unknown, where: string): { layers: LayerSp
 
   for (const [i, raw] of (layers as unknown[]).entries()) {
     const at = `${where}: layers[${i}]`;
-    if (!isObject(raw)) throw new Error(`${at} must be an object like { type: 'lstm', hiddenSize: 32 }, got ${describe(raw)}`);
+    if (!isObject(raw)) throw new Error(`${at} must be an object like { type: 'lstm', hiddenSize: 32 }, got ${formatValue(raw)}`);
     const type = raw.type;
     const fields = typeof type === 'string' ? FIELDS[type] : undefined;
-    if (!fields) throw new Error(`${at}.type must be one of ${Object.keys(FIELDS).join(', ')}, got ${describe(type)}`);
+    if (!fields) throw new Error(`${at}.type must be one of ${Object.keys(FIELDS).join(', ')}, got ${formatValue(type)}`);
     const unknown = Object.keys(raw).filter((k) => !fields.includes(k) && raw[k] !== undefined);
     if (unknown.length) throw new Error(`${at} (${type}): unknown field${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} (a ${type} layer takes ${fields.slice(1).join(', ')})`);
     const int = (key: string, min: number, fallback?: number): number => {
       const v = raw[key] ?? fallback;
       if (typeof v !== 'number' || !Number.isInteger(v) || v < min) {
-        throw new Error(`${at}.${key} must be an integer ≥ ${min}, got ${describe(raw[key])}`);
+        throw new Error(`${at}.${key} must be an integer ≥ ${min}, got ${formatValue(raw[key])}`);
       }
       return v;
     };
     const bool = (key: string, fallback: boolean): boolean => {
       const v = raw[key] ?? fallback;
-      if (typeof v !== 'boolean') throw new Error(`${at}.${key} must be true or false, got ${describe(v)}`);
+      if (typeof v !== 'boolean') throw new Error(`${at}.${key} must be true or false, got ${formatValue(v)}`);
       return v;
     };
     const probability = (key: string, fallback?: number): number => {
       const v = raw[key] ?? fallback;
-      if (typeof v !== 'number' || !(v >= 0 && v < 1)) throw new Error(`${at}.${key} must be a probability in [0, 1), got ${describe(raw[key])}`);
+      if (typeof v !== 'number' || !(v >= 0 && v < 1)) throw new Error(`${at}.${key} must be a probability in [0, 1), got ${formatValue(raw[key])}`);
       return v;
     };
     /** The input size declared by the first layer, or checked against the one inferred. */
@@ -168,7 +168,7 @@ export function resolveLayers(layers: unknown, where: string): { layers: LayerSp
         return int(key, 1);
       }
       if (raw[key] !== undefined && raw[key] !== width) {
-        throw new Error(`${at}.${key} is ${describe(raw[key])} but layers[${i - 1}] gives ${width} features`);
+        throw new Error(`${at}.${key} is ${formatValue(raw[key])} but layers[${i - 1}] gives ${width} features`);
       }
       return width;
     };
@@ -212,7 +212,7 @@ export function resolveLayers(layers: unknown, where: string): { layers: LayerSp
         };
         if (type === 'rnn') {
           const nl = raw.nonlinearity ?? 'tanh';
-          if (nl !== 'tanh' && nl !== 'relu') throw new Error(`${at}.nonlinearity must be 'tanh' or 'relu', got ${describe(nl)}`);
+          if (nl !== 'tanh' && nl !== 'relu') throw new Error(`${at}.nonlinearity must be 'tanh' or 'relu', got ${formatValue(nl)}`);
           spec.nonlinearity = nl;
         }
         if (type === 'lstm') {
@@ -240,7 +240,7 @@ export function resolveLayers(layers: unknown, where: string): { layers: LayerSp
       }
       case 'activation': {
         const a = raw.activation;
-        if (typeof a !== 'string' || !ACTIVATIONS.includes(a)) throw new Error(`${at}.activation must be one of ${ACTIVATIONS.join(', ')}, got ${describe(a)}`);
+        if (typeof a !== 'string' || !ACTIVATIONS.includes(a)) throw new Error(`${at}.activation must be one of ${ACTIVATIONS.join(', ')}, got ${formatValue(a)}`);
         out.push({ type, activation: a as ActivationName });
         break;
       }
@@ -257,7 +257,7 @@ function isObject(v: unknown): v is Record<string, unknown> {
 }
 
 /** A value as it appears in messages. */
-export function describe(v: unknown): string {
+export function formatValue(v: unknown): string {
   if (typeof v === 'string') return `'${v}'`;
   if (v === undefined || v === null || typeof v === 'number' || typeof v === 'boolean') return String(v);
   try {

@@ -13,7 +13,7 @@
 import type { Backend } from '../backend/backend.js';
 import { readSafetensors, writeSafetensors } from '../io/safetensors.js';
 import type { Tensor } from '../tensor.js';
-import { describe, resolveLayers } from './layer-spec.js';
+import { formatValue, resolveLayers } from './layer-spec.js';
 import { Sequential } from './sequential.js';
 
 const META_KEY = 'recurrent';
@@ -22,7 +22,7 @@ const VERSION = 1;
 
 /** Writes the model's configuration and weights to `path` (atomically). */
 export function saveModel(model: Sequential, path: string): void {
-  if (!(model instanceof Sequential)) throw new Error(`saveModel: expected a Sequential model, got ${describe(model)}`);
+  if (!(model instanceof Sequential)) throw new Error(`saveModel: expected a Sequential model, got ${formatValue(model)}`);
   const tensors = new Map<string, Tensor>(Object.entries(model.stateDict()));
   for (const [name, t] of tensors) {
     for (let i = 0; i < t.data.length; i++) {
@@ -51,12 +51,12 @@ export function loadModel(path: string, options: { backend?: Backend } = {}): Se
     throw new Error(`${where}: its '${META_KEY}' metadata is not valid JSON`);
   }
   const doc = (parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? parsed : {}) as Record<string, unknown>;
-  if (doc.kind !== KIND) throw new Error(`${where}: holds ${describe(doc.kind)}, expected '${KIND}' (a Sequential model)`);
-  if (doc.version !== VERSION) throw new Error(`${where}: format version ${describe(doc.version)} is not supported (this version reads ${VERSION})`);
+  if (doc.kind !== KIND) throw new Error(`${where}: holds ${formatValue(doc.kind)}, expected '${KIND}' (a Sequential model)`);
+  if (doc.version !== VERSION) throw new Error(`${where}: format version ${formatValue(doc.version)} is not supported (this version reads ${VERSION})`);
   const config = doc.config as Record<string, unknown> | undefined;
-  if (!config || typeof config !== 'object' || Array.isArray(config)) throw new Error(`${where}: config must be an object, got ${describe(config)}`);
-  if (config.dtype !== 'float32' && config.dtype !== 'float64') throw new Error(`${where}: config.dtype must be 'float32' or 'float64', got ${describe(config.dtype)}`);
-  if (typeof config.seed !== 'number' || !Number.isInteger(config.seed)) throw new Error(`${where}: config.seed must be an integer, got ${describe(config.seed)}`);
+  if (!config || typeof config !== 'object' || Array.isArray(config)) throw new Error(`${where}: config must be an object, got ${formatValue(config)}`);
+  if (config.dtype !== 'float32' && config.dtype !== 'float64') throw new Error(`${where}: config.dtype must be 'float32' or 'float64', got ${formatValue(config.dtype)}`);
+  if (typeof config.seed !== 'number' || !Number.isInteger(config.seed)) throw new Error(`${where}: config.seed must be an integer, got ${formatValue(config.seed)}`);
   const { layers } = resolveLayers(config.layers, `${where}: config`);
   const model = new Sequential(layers, { dtype: config.dtype, seed: config.seed, ...(options.backend ? { backend: options.backend } : {}) });
   try {

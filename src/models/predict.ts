@@ -7,7 +7,7 @@
 import { noGrad } from '../autograd/variable.js';
 import type { Tensor } from '../tensor.js';
 import { checkDataset, collate, collateInputs, type Dataset, type Example, type LossName } from './batch.js';
-import { describe } from './layer-spec.js';
+import { formatValue } from './layer-spec.js';
 import { batchLoss, checkLoss, countCorrect } from './objective.js';
 import type { Sequential } from './sequential.js';
 
@@ -34,7 +34,7 @@ export interface Evaluation {
  */
 export function predict(model: Sequential, x: readonly Example[], options: PredictOptions = {}): Tensor[] {
   const where = 'predict';
-  if (!Array.isArray(x)) throw new Error(`${where}: x must be an array of inputs, got ${describe(x)}`);
+  if (!Array.isArray(x)) throw new Error(`${where}: x must be an array of inputs, got ${formatValue(x)}`);
   const batchSize = checkBatchSize(options.batchSize ?? 32, where);
   const C = model.signature.outputSize;
   const out: Tensor[] = [];
@@ -96,7 +96,7 @@ function inference(model: Sequential, fn: () => void): void {
 }
 
 export function checkBatchSize(n: unknown, where: string): number {
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) throw new Error(`${where}: batchSize must be a positive integer, got ${describe(n)}`);
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) throw new Error(`${where}: batchSize must be a positive integer, got ${formatValue(n)}`);
   return n;
 }
 
