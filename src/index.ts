@@ -55,3 +55,20 @@ export { OnlineRTRL, type OnlineRTRLOptions } from './train/online-rtrl.js';
 export { UORO, type UOROOptions } from './train/uoro.js';
 export { addingProblem, constantPredictionMse, ADDING_TRIVIAL_MSE, type AddingProblemOptions, type AddingBatch } from './tasks/adding.js';
 export { delayedRecall, recallChanceLoss, accuracy as recallAccuracy, RECALL_IGNORE, type DelayedRecallOptions, type DelayedRecallBatch } from './tasks/copy.js';
+export { add, sub, mul, broadcastShape, type Operand } from './autograd/elementwise.js';
+export { tanh, sigmoid, relu, softmax, logSoftmax } from './autograd/activations.js';
+export { sum, mean } from './autograd/reduce.js';
+export { matmul } from './autograd/matmul.js';
+export { lastStep, type LastStepOptions } from './autograd/last-step.js';
+export {
+  type LayerSpec, type EmbeddingSpec, type RecurrentSpec, type TakeLastSpec, type LinearSpec, type ActivationSpec, type DropoutSpec,
+  type ActivationName, type RecurrentType, type SequentialConfig, type ModelSignature,
+} from './models/layer-spec.js';
+export { Sequential, type SequentialOptions, type SequentialApplyOptions } from './models/sequential.js';
+export { type Dataset, type Example, type Target, type LossName } from './models/batch.js';
+export {
+  fit, progressPrinter,
+  type FitOptions, type FitCallbacks, type EpochLog, type BatchLog, type History, type EarlyStoppingOptions, type OptimizerName,
+} from './models/fit.js';
+export { predict, evaluate, type PredictOptions, type EvaluateOptions, type Evaluation } from './models/predict.js';
+export { saveModel, loadModel } from './models/model-file.js';
