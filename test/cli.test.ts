@@ -1,7 +1,9 @@
 /**
  * The `recurrent` command line, run as a child process: resume is exact,
- * Ctrl-C saves a checkpoint that resumes, bad input gets a one-line message
- * (no stack trace, non-zero exit) and never costs a good checkpoint, and
+ * Ctrl-C and SIGTERM save a checkpoint that resumes, bad input gets a
+ * one-line message (no stack trace, non-zero exit) and never costs a good
+ * checkpoint — nor a device, FIFO or link target in its place — endless
+ * inputs are refused, one run at a time writes a checkpoint, and
  * eval / info / sample print what they claim.
  *
  * Tiny models (LSTM 1×16, embedding 8, batch 4 × 16) on generated text in a
@@ -10,8 +12,11 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { createHash } from 'node:crypto';
+import {
+  chmodSync, copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, symlinkSync, writeFileSync,
+} from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadCharLM } from '../src/charlm/checkpoint.js';
 import { readSafetensors, writeSafetensors } from '../src/io/safetensors.js';
@@ -160,35 +165,46 @@ describe('resume is exact', () => {
   });
 });
 
-describe('Ctrl-C', () => {
-  test('SIGINT during training: exit 130, a checkpoint at the current step, and --resume continues from it', async () => {
-    const ck = at('interrupted.safetensors');
-    const child = spawn(process.execPath, [CLI, 'train', '--data', DATA, ...TINY, '--steps', '1000000', '--validate-every', '0.2', '--checkpoint', ck], {
-      cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000, killSignal: 'SIGKILL',
-    });
-    let sent = false;
-    const r = await collect(child, (out) => {
-      // A validation line means training is under way (and the loop is running).
-      if (!sent && /^step \d+ \(/m.test(out)) {
-        sent = true;
-        child.kill('SIGINT');
-      }
-    });
-    assert.ok(sent, `training never reported progress: ${r.stdout} ${r.stderr}`);
-    assert.equal(r.code, 130, `exit ${r.code} (signal ${r.signal})\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
-    const m = /Interrupted at step (\d+): checkpoint saved to .*interrupted\.safetensors\. Continue with: recurrent train --resume/.exec(r.stdout);
-    assert.ok(m, r.stdout);
-    const step = Number(m[1]);
-    assert.ok(step > 0 && step < 1_000_000);
-    const saved = loadCharLM(ck);
-    assert.equal(saved.trainer.step, step);
-    assert.ok(saved.trainer.history.length >= 1, 'the validations before the interrupt are kept');
+/** Starts a long training run; resolves when it has printed a validation line (it is training, and holds its lock). */
+function startLong(ck: string, extra: string[] = []): { child: ChildProcess; result: Promise<Result>; training: Promise<void> } {
+  const child = spawn(process.execPath, [CLI, 'train', '--data', DATA, ...TINY, '--steps', '1000000', '--validate-every', '0.2', '--checkpoint', ck, ...extra], {
+    cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000, killSignal: 'SIGKILL',
+  });
+  let started: () => void = () => {};
+  const training = new Promise<void>((resolve) => {
+    started = resolve;
+  });
+  const result = collect(child, (out) => {
+    if (/^step \d+ \(/m.test(out)) started();
+  });
+  void result.then(() => started());
+  return { child, result, training };
+}
 
-    const target = step + 3;
-    const resumed = ok(await run(['train', '--resume', '--data', DATA, '--backend', 'js', '--steps', String(target), '--checkpoint', ck]), 'resume');
-    assert.match(resumed.stdout, new RegExp(`resuming from .* at step ${step}`));
-    assert.match(resumed.stdout, new RegExp(`done: ${target} steps`));
-    assert.equal(loadCharLM(ck).trainer.step, target);
+describe('Ctrl-C and SIGTERM', () => {
+  test('SIGINT and SIGTERM during training: exit 130 and 143, a checkpoint at the current step, and --resume continues from it', async () => {
+    await Promise.all(([['SIGINT', 130], ['SIGTERM', 143]] as const).map(async ([signal, code]) => {
+      const ck = at(`interrupted-${signal}.safetensors`);
+      const long = startLong(ck);
+      await long.training;
+      long.child.kill(signal);
+      const r = await long.result;
+      assert.equal(r.code, code, `${signal}: exit ${r.code} (signal ${r.signal})\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
+      const m = new RegExp(`Interrupted at step (\\d+) \\(${signal}\\): checkpoint saved to .*interrupted-${signal}\\.safetensors\\. Continue with: recurrent train --resume`).exec(r.stdout);
+      assert.ok(m, r.stdout);
+      const step = Number(m[1]);
+      assert.ok(step > 0 && step < 1_000_000);
+      const saved = loadCharLM(ck);
+      assert.equal(saved.trainer.step, step);
+      assert.ok(saved.trainer.history.length >= 1, 'the validations before the interrupt are kept');
+      assert.equal(existsSync(`${ck}.lock`), false, 'the lock is released');
+
+      const target = step + 3;
+      const resumed = ok(await run(['train', '--resume', '--backend', 'js', '--steps', String(target), '--checkpoint', ck]), `${signal}: resume`);
+      assert.match(resumed.stdout, new RegExp(`resuming from .* at step ${step}`));
+      assert.match(resumed.stdout, new RegExp(`done: ${target} steps`));
+      assert.equal(loadCharLM(ck).trainer.step, target);
+    }));
   });
 });
 
@@ -246,8 +262,10 @@ describe('corrupted and truncated checkpoints', () => {
     make(path: string): void;
     pattern: RegExp;
   }
+  /** BASE edited as another program would (its checksum record dropped). */
   const rewrite = (path: string, edit: (tensors: Map<string, Tensor>, meta: Record<string, string>) => void): void => {
     const { tensors, metadata } = readSafetensors(BASE);
+    delete metadata['recurrent.sha256'];
     edit(tensors, metadata);
     writeSafetensors(path, tensors, metadata);
   };
@@ -278,7 +296,7 @@ describe('corrupted and truncated checkpoints', () => {
         const w = t.get('decoder.weight')!;
         t.set('decoder.weight', { data: new Float32Array(w.shape[0]! * 32), shape: [w.shape[0]!, 32] });
       }),
-      pattern: /checkpoint \(.*shape\.safetensors\): weights do not fit the model: .*decoder\.weight/,
+      pattern: /checkpoint \(.*shape\.safetensors\): weights do not fit the model .*'decoder\.weight' has shape \[\d+, 32\], the config needs \[\d+, 16\]/,
     },
     {
       name: 'truncated (cut in half)', file: 'half.safetensors',
@@ -326,7 +344,7 @@ describe('resuming must not change the model or its data', () => {
       run(['train', '--resume', '--checkpoint', ck, '--data', DATA, '--backend', 'js', '--hidden', '32', '--steps', '20']),
       run(['train', '--resume', '--checkpoint', ck, '--data', OTHER, '--backend', 'js', '--steps', '20']),
     ]);
-    failsCleanly(hidden, /train --resume: the checkpoint was trained with --hidden 16; a resumed run must keep its configuration/, '--hidden 32');
+    failsCleanly(hidden, /train --resume: the checkpoint was trained with --hidden 16 \(this run: 32\); a resumed run must keep its configuration/, '--hidden 32');
     failsCleanly(vocab, /train --resume: the data's vocabulary \(\d+ characters\) differs from the checkpoint's \(\d+\)/, 'other text');
     assert.ok(readFileSync(ck).equals(original));
     assert.deepEqual(readdirSync(dir).filter((f) => f.startsWith('keep.safetensors.')), [], 'no temporary files left');
@@ -457,5 +475,207 @@ describe('eval, info and sample', () => {
     assert.equal(g2.stdout, g1.stdout, 'greedy decoding ignores the seed');
     const vocab = new Set(documentOf(BASE).vocabulary as string[]);
     for (const ch of a1.stdout.slice(4, -1)) assert.ok(vocab.has(ch), `sampled ${JSON.stringify(ch)} is in the vocabulary`);
+  });
+});
+
+/** A FIFO in the test directory (mkfifo from coreutils), or null where there is none. */
+function fifo(name: string): string | null {
+  const path = at(name);
+  return spawnSync('mkfifo', [path]).status === 0 ? path : null;
+}
+
+/** The id of a process that has exited. */
+function deadPid(): number {
+  return spawnSync(process.execPath, ['-e', '']).pid!;
+}
+
+/** A refusal by the option parser: exit 1 and commander's message naming the option and value. */
+function rejectsOption(r: Result, pattern: RegExp, what: string): void {
+  assert.equal(r.code, 1, `${what}: exit ${r.code}; stderr: ${r.stderr}`);
+  assert.match(r.stderr, pattern, what);
+  assert.equal(r.stdout, '', `${what}: nothing trained`);
+}
+
+describe('checkpoint paths that are not regular files', () => {
+  test('a link to /dev/null, a FIFO and a path ending in / are refused before training, and left as they were', async (t) => {
+    const toNull = at('to-null.safetensors');
+    symlinkSync('/dev/null', toNull);
+    const pipe = fifo('pipe.safetensors');
+    if (!pipe) t.diagnostic('no mkfifo here: the FIFO case is skipped');
+    const cases: [string, RegExp][] = [
+      [toNull, /train: cannot write the checkpoint .*to-null\.safetensors: its link target \/dev\/null is a character device, which a write would replace/],
+      [at('ckdir/'), /train: cannot write the checkpoint .*ckdir\/: the path ends with a separator, so it names a directory/],
+      ...(pipe ? [[pipe, /train: cannot write the checkpoint .*pipe\.safetensors: it is a FIFO \(named pipe\), which a write would replace/] as [string, RegExp]] : []),
+    ];
+    const results = await Promise.all(cases.map(([ck]) => run(['train', '--data', DATA, ...TINY, '--steps', '3', '--checkpoint', ck])));
+    results.forEach((r, i) => {
+      failsCleanly(r, cases[i]![1], cases[i]![0]);
+      assert.doesNotMatch(r.stdout, /^(step|done)/m, 'nothing trained');
+    });
+    assert.equal(readlinkSync(toNull), '/dev/null');
+    assert.ok(lstatSync('/dev/null').isCharacterDevice());
+    if (pipe) assert.ok(lstatSync(pipe).isFIFO());
+    assert.equal(existsSync(at('ckdir')), false);
+  });
+
+  test('through a symbolic link, the target is written and the link stays a link', async () => {
+    mkdirSync(at('real'));
+    const target = join(at('real'), 'ck.safetensors');
+    symlinkSync(target, at('link.safetensors'));
+    ok(await run(['train', '--data', DATA, ...TINY, '--steps', '2', '--checkpoint', at('link.safetensors')]), 'train through a link');
+    assert.equal(readlinkSync(at('link.safetensors')), target);
+    assert.equal(loadCharLM(target).trainer.step, 2);
+    assert.deepEqual(readdirSync(at('real')), ['ck.safetensors'], 'no lock or temporary file left');
+  });
+});
+
+describe('endless inputs are refused', () => {
+  test('--data /dev/zero or a FIFO, sample --checkpoint /dev/zero, sample --length beyond its bound: clear errors at once', async (t) => {
+    const pipe = fifo('data-pipe');
+    if (!pipe) t.diagnostic('no mkfifo here: the FIFO case is skipped');
+    const o = { timeout: 20_000 };
+    const [zero, fifoData, sample, long, huge] = await Promise.all([
+      run(['train', '--data', '/dev/zero', ...TINY, '--steps', '2', '--checkpoint', at('zero.safetensors')], o),
+      pipe ? run(['train', '--data', pipe, ...TINY, '--steps', '2', '--checkpoint', at('fifo.safetensors')], o) : Promise.resolve(null),
+      run(['sample', '--checkpoint', '/dev/zero', '--backend', 'js'], o),
+      run(['sample', '--checkpoint', BASE, '--backend', 'js', '--length', '1000001'], o),
+      run(['sample', '--checkpoint', BASE, '--backend', 'js', '--length', '1e9'], o),
+    ]);
+    failsCleanly(zero, /data: \/dev\/zero is a character device, not a regular file; expected a text file/, '--data /dev/zero');
+    if (fifoData) failsCleanly(fifoData, /data: .*data-pipe is a FIFO \(named pipe\), not a regular file/, '--data FIFO');
+    failsCleanly(sample, /checkpoint \(\/dev\/zero\): cannot be read: is a character device, not a regular file/, 'sample /dev/zero');
+    rejectsOption(long, /option '--length <n>' argument '1000001' is invalid\. expected a whole number from 0 to 1,000,000/, '--length 1000001');
+    rejectsOption(huge, /option '--length <n>' argument '1e9' is invalid/, '--length 1e9');
+  });
+});
+
+describe('a finished run', () => {
+  test('resuming it says so and changes nothing; info prints a history with an unmeasured train loss', async () => {
+    const ck = at('finished.safetensors');
+    copyFileSync(BASE, ck);
+    const original = readFileSync(ck);
+    const [again, shorter] = await Promise.all([
+      run(['train', '--resume', '--backend', 'js', '--checkpoint', ck]),
+      run(['train', '--resume', '--backend', 'js', '--steps', '5', '--checkpoint', ck]),
+    ]);
+    failsCleanly(again, /train --resume: the run is already complete \(step 8, [\d.]+ s of training; budget 8 steps\); nothing was changed/, 'same budget');
+    failsCleanly(shorter, /train --resume: the run is already complete \(step 8, .*budget 5 steps\)/, 'smaller budget');
+    assert.ok(readFileSync(ck).equals(original), 'checkpoint byte-identical');
+    // A history entry whose train loss was never measured (NaN, saved as null), as an earlier version wrote after such a resume.
+    const { tensors, metadata } = readSafetensors(BASE);
+    const doc = JSON.parse(metadata.recurrent!) as Record<string, any>;
+    doc.trainer.history.push({ ...doc.trainer.history[0], trainLoss: null });
+    writeSafetensors(at('null-loss.safetensors'), tensors, { recurrent: JSON.stringify(doc) });
+    const [info, json] = await Promise.all([run(['info', '--checkpoint', at('null-loss.safetensors')]), run(['info', '--checkpoint', at('null-loss.safetensors'), '--json'])]);
+    assert.match(ok(info, 'info').stdout, /^\s+8\s+\d+s\s+–\s+\d+\.\d{4}\s+\d+\.\d{4}$/m);
+    assert.equal((JSON.parse(ok(json, 'info --json').stdout) as { history: { trainLoss: number | null }[] }).history[1]!.trainLoss, null);
+  });
+});
+
+describe('temporary files and locks', () => {
+  test('a temporary file left by a killed writer is removed at the next save; a live process\'s is kept', async () => {
+    const ck = at('orphans.safetensors');
+    copyFileSync(BASE, ck);
+    const stale = `${ck}.${deadPid()}.x1y2z3w4.tmp`;
+    const live = `${ck}.${process.pid}.q5r6s7t8.tmp`;
+    writeFileSync(stale, 'half a checkpoint');
+    writeFileSync(live, 'a write in progress');
+    ok(await run(['train', '--resume', '--backend', 'js', '--steps', '10', '--checkpoint', ck]), 'resume');
+    assert.equal(existsSync(stale), false, 'stale temporary removed');
+    assert.ok(existsSync(live), 'live temporary kept');
+  });
+
+  test('a second run on a checkpoint being trained is refused; after a crash, the stale lock is taken over', async () => {
+    const ck = at('contended.safetensors');
+    const first = startLong(ck);
+    await first.training;
+    const second = await run(['train', '--data', DATA, ...TINY, '--steps', '3', '--checkpoint', ck]);
+    failsCleanly(second, new RegExp(`train: .*contended\\.safetensors is in use by process ${first.child.pid} since .* \\(lock file .*contended\\.safetensors\\.lock\\)`), 'second writer');
+    first.child.kill('SIGINT');
+    assert.equal((await first.result).code, 130);
+    const step = loadCharLM(ck).trainer.step;
+    assert.ok(step > 0);
+    // A run killed without cleanup leaves its lock behind: the next run sees its process is gone and takes over.
+    writeFileSync(`${ck}.lock`, JSON.stringify({ pid: deadPid(), hostname: hostname(), since: new Date().toISOString() }));
+    ok(await run(['train', '--resume', '--backend', 'js', '--steps', String(step + 2), '--checkpoint', ck]), 'resume after a stale lock');
+    assert.equal(loadCharLM(ck).trainer.step, step + 2);
+    assert.equal(existsSync(`${ck}.lock`), false);
+  });
+});
+
+describe('resume keeps the text and the validation', () => {
+  test('the text is recorded (path, size, SHA-256) and used when --data is omitted; another text with the same vocabulary, or another --val-windows, is refused', async () => {
+    const info = JSON.parse(ok(await run(['info', '--checkpoint', BASE, '--json']), 'info').stdout) as Record<string, any>;
+    const bytes = readFileSync(DATA);
+    assert.deepEqual(info.data.fingerprint, { bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') });
+    assert.equal(info.data.validationWindows, 1);
+
+    const ck = at('same-text.safetensors');
+    copyFileSync(BASE, ck);
+    const original = readFileSync(ck);
+    const shuffled = at('shuffled.txt');
+    writeFileSync(shuffled, readFileSync(DATA, 'utf8').split('\n').reverse().join('\n'));
+    const [text, windows] = await Promise.all([
+      run(['train', '--resume', '--backend', 'js', '--steps', '12', '--data', shuffled, '--checkpoint', ck]),
+      run(['train', '--resume', '--backend', 'js', '--steps', '12', '--val-windows', '2', '--checkpoint', ck]),
+    ]);
+    failsCleanly(text, /train --resume: the text \([\d,]+ bytes, SHA-256 [0-9a-f]{12}…\) is not the one the checkpoint was trained on \(.*data\.txt: [\d,]+ bytes/, 'other text');
+    failsCleanly(windows, /train --resume: the checkpoint was trained with --val-windows 1 \(this run: 2\)/, '--val-windows');
+    assert.ok(readFileSync(ck).equals(original));
+
+    const resumed = ok(await run(['train', '--resume', '--backend', 'js', '--steps', '10', '--checkpoint', ck]), 'resume without --data');
+    assert.match(resumed.stdout, new RegExp(`^data: ${DATA.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} — `, 'm'));
+    assert.equal(loadCharLM(ck).trainer.step, 10);
+  });
+});
+
+describe('options', () => {
+  test('integers in decimal digits within range; seeds up to 2^32 − 1; --cell rnn is rnn_tanh', async () => {
+    const common = ['train', '--data', DATA, ...TINY, '--steps', '1', '--checkpoint', at('never.safetensors')];
+    const [wrap, huge, hex, rnn] = await Promise.all([
+      run([...common, '--seed', '4294967296']),
+      run([...common, '--seed', '1e20']),
+      run([...common, '--hidden', '0x10']),
+      run(['train', '--data', DATA, ...TINY, '--steps', '1', '--cell', 'rnn', '--seed', '4294967295', '--checkpoint', at('rnn.safetensors')]),
+    ]);
+    assert.match(ok(rnn, '--cell rnn').stdout, /^model: RNN \(tanh\) 1×16/m);
+    assert.deepEqual([loadCharLM(at('rnn.safetensors')).config.cell, loadCharLM(at('rnn.safetensors')).config.seed], ['rnn_tanh', 4294967295]);
+    rejectsOption(wrap, /option '--seed <n>' argument '4294967296' is invalid\. expected a whole number from 0 to 4,294,967,295/, 'seed 2^32');
+    rejectsOption(huge, /option '--seed <n>' argument '1e20' is invalid/, 'seed 1e20');
+    rejectsOption(hex, /option '--hidden <n>' argument '0x10' is invalid\. expected a whole number from 1 to .* in decimal digits/, 'hidden 0x10');
+    assert.equal(existsSync(at('never.safetensors')), false);
+  });
+
+  test('a model too large for one store, or for the memory, is refused before anything is allocated (--force overrides the estimate only)', async () => {
+    const common = ['train', '--data', DATA, ...TINY, '--steps', '1', '--checkpoint', at('big.safetensors')];
+    const [store, memory] = await Promise.all([
+      run([...common, '--hidden', '1000000000', '--force'], { timeout: 20_000 }),
+      run([...common, '--hidden', '20000'], { timeout: 20_000 }),
+    ]);
+    failsCleanly(store, /CharLM: this configuration has [\d,]+ parameters, more than one parameter store holds \(4,294,967,296\)/, '--hidden 1e9');
+    failsCleanly(memory, /train: this model would need about [\d.]+ GB of memory \(1,601,\d{3},\d{3} parameters\), more than the .* allowed; .*--force/, '--hidden 20000');
+    assert.equal(existsSync(at('big.safetensors')), false);
+  });
+
+  test('--lr 1e308 names the step whose update overflowed', async () => {
+    const r = await run(['train', '--data', DATA, ...TINY, '--lr', '1e308', '--steps', '5', '--checkpoint', at('overflow.safetensors')]);
+    failsCleanly(r, /train: the update of step 1 made '[\w.]+' -?Infinity \(the learning rate 1e\+308 is too large\)/, '--lr 1e308');
+    assert.equal(existsSync(at('overflow.safetensors')), false);
+  });
+
+  test('--threads reaches the WebAssembly backend', async (t) => {
+    const common = ['train', '--data', DATA, ...TINY.filter((a) => a !== 'js' && a !== '--backend'), '--backend', 'wasm', '--steps', '1'];
+    const [one, two] = await Promise.all([
+      run([...common, '--threads', '1', '--checkpoint', at('t1.safetensors')]),
+      run([...common, '--threads', '2', '--checkpoint', at('t2.safetensors')]),
+    ]);
+    if (/could not be loaded/.test(one.stderr)) {
+      t.skip('no WebAssembly SIMD here');
+      return;
+    }
+    assert.match(ok(one, '--threads 1').stdout, /wasm[-\w]* kernels, 1 thread$/m);
+    // Two threads need shared WebAssembly memory; without it the backend runs on one.
+    assert.match(ok(two, '--threads 2').stdout, /wasm[-\w]* kernels, [12] threads?$/m);
+    if (!/2 threads/.test(two.stdout)) t.diagnostic('shared memory unavailable: the backend fell back to one thread');
   });
 });

@@ -1,27 +1,44 @@
 /**
  * Character-LM checkpoints: model weights (PyTorch names: `embedding.weight`,
  * `rnn.weight_ih_l0`, …, `decoder.bias`), optimiser buffers
- * (`optimizer.<buffer>`), and a JSON document with the model and training
- * configuration, the vocabulary, the trainer's state and the history.
+ * (`optimizer.<buffer>`), and a JSON document (schema in ./document.ts) with
+ * the model and training configuration, the vocabulary, the data's source
+ * and fingerprint, the trainer's state and the history.
+ *
+ * Loading trusts nothing before it is checked: the file (./../io/checkpoint.ts:
+ * regular file, checksums), then the document's every field, then the
+ * configuration against the tensors' names and shapes — all before the model
+ * is allocated, so every size is bounded by what the file holds.
  */
 import type { Backend } from '../backend/backend.js';
-import { readCheckpoint, writeCheckpoint } from '../io/checkpoint.js';
-import type { OptimizerState } from '../train/optim.js';
-import type { Tensor } from '../tensor.js';
-import { CharLM, type CharLMConfig, checkConfig } from './model.js';
-import type { CharLMTrainer, TrainConfig, TrainerSnapshot } from './trainer.js';
+import { CheckpointError, readCheckpoint, writeCheckpoint } from '../io/checkpoint.js';
+import { listSome, SchemaError } from '../io/schema.js';
+import type { OptimizerType } from '../train/optim.js';
+import { formatShape, type Tensor } from '../tensor.js';
+import type { Budget } from './budget.js';
+import type { Fingerprint } from './corpus.js';
+import { charLMDocument, type CharLMDocument } from './document.js';
+import { CharLM, type CharLMConfig, checkConfig, parameterCount, parameterShapes, parameterTensorCount } from './model.js';
+import type { CharLMTrainer, OptimizerName, TrainConfig, TrainerSnapshot } from './trainer.js';
 import { Vocabulary } from './vocabulary.js';
 
 export const CHARLM_KIND = 'recurrent.charlm';
 const VERSION = 1;
 const OPTIMIZER_PREFIX = 'optimizer.';
 
-/** Where the training text came from and the run's budget, so a resumed run continues the same run. */
+const OPTIMIZER_TYPE: Readonly<Record<OptimizerName, OptimizerType>> = { adam: 'Adam', adamw: 'AdamW', sgd: 'SGD', rmsprop: 'RMSprop', adagrad: 'Adagrad' };
+
+/** Where the training text came from and how the run validates and ends, so a resumed run continues the same run. */
 export interface DataInfo {
+  /** Absolute path of the text file, or the built-in corpus's name. */
   source: string;
   validationFraction: number;
+  /** Size and SHA-256 of the text (absent in checkpoints of earlier versions). */
+  fingerprint?: Fingerprint;
+  /** Cap on validation windows, null = all (absent in checkpoints of earlier versions). */
+  validationWindows?: number | null;
   /** Training budget of the run (seconds of training and/or steps). */
-  budget?: { seconds?: number; steps?: number };
+  budget?: Budget;
 }
 
 export interface CharLMCheckpoint {
@@ -34,7 +51,7 @@ export interface CharLMCheckpoint {
   trainer: TrainerSnapshot;
 }
 
-/** Saves model, vocabulary and trainer state atomically. */
+/** Saves model, vocabulary and trainer state atomically, with checksums. */
 export function saveCharLM(path: string, trainer: CharLMTrainer, vocab: Vocabulary, data: DataInfo): void {
   const snap = trainer.snapshot();
   const tensors = new Map<string, Tensor>(Object.entries(trainer.model.params.stateDict()));
@@ -57,43 +74,90 @@ export function saveCharLM(path: string, trainer: CharLMTrainer, vocab: Vocabula
   });
 }
 
-/** Loads and validates a checkpoint; the model holds its weights. */
+/**
+ * Loads and validates a checkpoint; the model holds its weights.
+ * @throws CheckpointError naming the file and the field, tensor or value at fault.
+ */
 export function loadCharLM(path: string, backend?: Backend): CharLMCheckpoint {
   const { meta, tensors } = readCheckpoint(path, CHARLM_KIND, VERSION);
-  const bad = (what: string): Error => new Error(`checkpoint (${path}): ${what}`);
-  const config = meta.config as CharLMConfig;
+  const bad = (what: string, cause?: unknown): CheckpointError => new CheckpointError(`checkpoint (${path}): ${what}`, { cause });
+  let doc: CharLMDocument;
+  try {
+    doc = charLMDocument(meta, '');
+  } catch (e) {
+    if (e instanceof SchemaError) throw bad(e.message, e);
+    throw e;
+  }
+  const { config, train, data } = doc;
+  let vocab: Vocabulary;
+  try {
+    vocab = new Vocabulary(doc.vocabulary);
+  } catch (e) {
+    throw bad(`vocabulary: ${(e as Error).message}`, e);
+  }
+  if (vocab.size !== config.vocabSize) throw bad(`the vocabulary has ${vocab.size} characters but config.vocabSize is ${config.vocabSize}`);
+
+  const weights = new Map([...tensors].filter(([k]) => !k.startsWith(OPTIMIZER_PREFIX)));
+  checkWeights(config, weights, bad);
+  const optimizer = checkOptimizer(doc, train, parameterCount(config), tensors, bad);
   try {
     checkConfig(config);
   } catch (e) {
-    throw bad(`invalid model config: ${(e as Error).message}`);
+    throw bad(`invalid model config: ${(e as Error).message}`, e);
   }
-  const chars = meta.vocabulary;
-  if (!Array.isArray(chars) || chars.some((c) => typeof c !== 'string')) throw bad('vocabulary must be a list of characters');
-  let vocab: Vocabulary;
-  try {
-    vocab = new Vocabulary(chars as string[]);
-  } catch (e) {
-    throw bad((e as Error).message);
-  }
-  if (vocab.size !== config.vocabSize) throw bad(`vocabulary has ${vocab.size} characters but the model expects ${config.vocabSize}`);
+
   const model = new CharLM(config, backend);
-  const weights = new Map([...tensors].filter(([k]) => !k.startsWith(OPTIMIZER_PREFIX)));
   try {
     model.params.loadStateDict(weights);
   } catch (e) {
-    throw bad(`weights do not fit the model: ${(e as Error).message}`);
+    throw bad(`weights do not fit the model: ${(e as Error).message}`, e);
   }
-  const trainer = meta.trainer as (TrainerSnapshot & { optimizer: OptimizerState & { present?: string[] } }) | undefined;
-  if (!trainer || typeof trainer !== 'object' || !trainer.optimizer || typeof trainer.step !== 'number') throw bad('missing trainer state');
+  return { model, vocab, config, train, data, trainer: { ...doc.trainer, optimizer } };
+}
+
+/**
+ * The weight tensors must be exactly those of `config`, shape for shape —
+ * checked before the model is built, so a config that claims a billion
+ * layers or a huge hidden size is refused without allocating it.
+ */
+function checkWeights(config: CharLMConfig, weights: ReadonlyMap<string, Tensor>, bad: (what: string) => Error): void {
+  const wanted = parameterTensorCount(config.numLayers);
+  if (wanted > weights.size) {
+    throw bad(`weights do not fit the model: config.numLayers ${config.numLayers} needs ${wanted.toLocaleString('en-US')} weight tensors, the file holds ${weights.size}`);
+  }
+  const shapes = new Map(parameterShapes(config));
+  const missing = [...shapes.keys()].filter((n) => !weights.has(n));
+  const unexpected = [...weights.keys()].filter((n) => !shapes.has(n));
+  const misshaped = [...shapes].filter(([n, s]) => weights.has(n) && formatShape(weights.get(n)!.shape) !== formatShape(s));
+  const problems: string[] = [];
+  if (missing.length) problems.push(`missing ${listSome(missing)}`);
+  if (unexpected.length) problems.push(`unexpected ${listSome(unexpected)}`);
+  for (const [n, s] of misshaped.slice(0, 10)) problems.push(`'${n}' has shape ${formatShape(weights.get(n)!.shape)}, the config needs ${formatShape(s)}`);
+  if (misshaped.length > 10) problems.push(`and ${misshaped.length - 10} more of the wrong shape`);
+  if (problems.length) throw bad(`weights do not fit the model (config: ${config.cell} ${config.numLayers}×${config.hiddenSize}, embedding ${config.embeddingSize}, vocabulary ${config.vocabSize}): ${problems.join('; ')}`);
+}
+
+/** The optimiser state: its type matches the training config, and each buffer it names is a tensor of one value per parameter. */
+function checkOptimizer(
+  doc: CharLMDocument, train: TrainConfig, size: number, tensors: ReadonlyMap<string, Tensor>, bad: (what: string) => Error,
+): TrainerSnapshot['optimizer'] {
+  const { present = [], ...state } = doc.trainer.optimizer;
+  if (state.type !== OPTIMIZER_TYPE[train.optimizer]) throw bad(`trainer.optimizer.type is ${state.type}, but train.optimizer is ${train.optimizer}`);
+  if (state.size !== size) throw bad(`trainer.optimizer.size is ${state.size}, but the model has ${size} parameters`);
   const buffers: Record<string, number[] | null> = {};
-  for (const name of Object.keys(trainer.optimizer.buffers ?? {})) {
+  for (const name of Object.keys(state.buffers)) {
     const t = tensors.get(OPTIMIZER_PREFIX + name);
-    buffers[name] = t ? Array.from(t.data) : null;
+    if (!t) {
+      if (present.includes(name)) throw bad(`optimizer buffer '${name}' is missing (no tensor '${OPTIMIZER_PREFIX}${name}')`);
+      buffers[name] = null;
+      continue;
+    }
+    if (t.shape.length !== 1 || t.data.length !== size) throw bad(`tensor '${OPTIMIZER_PREFIX}${name}' has shape ${formatShape(t.shape)}, expected [${size}]`);
+    buffers[name] = Array.from(t.data);
   }
-  for (const name of trainer.optimizer.present ?? []) if (!buffers[name]) throw bad(`optimizer buffer '${name}' is missing`);
-  const { present: _present, ...optimizer } = trainer.optimizer;
-  void _present;
-  const data = meta.data as DataInfo;
-  if (!data || typeof data.source !== 'string') throw bad('missing data description');
-  return { model, vocab, config, train: meta.train as TrainConfig, data, trainer: { ...trainer, optimizer: { ...optimizer, buffers } } };
+  const unknown = [...tensors.keys()].filter((k) => k.startsWith(OPTIMIZER_PREFIX) && !Object.hasOwn(state.buffers, k.slice(OPTIMIZER_PREFIX.length)));
+  if (unknown.length) throw bad(`unexpected optimizer tensors ${listSome(unknown)}`);
+  const absent = present.filter((name) => !Object.hasOwn(state.buffers, name));
+  if (absent.length) throw bad(`trainer.optimizer.present names ${listSome(absent)}, not among its buffers`);
+  return { ...state, buffers };
 }

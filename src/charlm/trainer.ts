@@ -119,10 +119,29 @@ export class CharLMTrainer {
       throw new Error(`train: the gradient norm became ${norm} at step ${this.step + 1}; stopping before the parameters are updated (lower the learning rate or clip gradients)`);
     }
     this.optimizer.step();
+    this.checkParametersFinite();
     this.step++;
     this.tokens += T * B;
     this.seconds += (performance.now() - started) / 1000;
     return value;
+  }
+
+  /**
+   * An update can overflow float32 even from a finite gradient (lr 1e308):
+   * stop at the step that did it, naming it, rather than fail one step later
+   * on a non-finite input deep inside the model. The model is then unusable
+   * and is not saved (checkpoints refuse non-finite weights).
+   */
+  private checkParametersFinite(): void {
+    const { data } = this.model.params;
+    for (let i = 0; i < data.length; i++) {
+      if (Number.isFinite(data[i] as number)) continue;
+      const name = this.model.params.names().find((n) => {
+        const r = this.model.params.ref(n);
+        return i >= r.offset && i < r.offset + r.size;
+      });
+      throw new Error(`train: the update of step ${this.step + 1} made '${name}' ${data[i]} (the learning rate ${this.config.lr} is too large); stopping, the last checkpoint is kept`);
+    }
   }
 
   /**

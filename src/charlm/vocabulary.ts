@@ -29,14 +29,17 @@ export class Vocabulary {
 
   /** Ids of every character of `text`; unknown characters are an error that lists them. */
   encode(text: string, where = 'Vocabulary.encode'): Int32Array {
-    const chars = [...text];
-    const out = new Int32Array(chars.length);
+    let count = 0;
+    for (const _ of text) count++;
+    const out = new Int32Array(count);
     const unknown = new Set<string>();
-    chars.forEach((c, i) => {
+    let i = 0;
+    for (const c of text) {
       const id = this.ids.get(c);
       if (id === undefined) unknown.add(c);
       else out[i] = id;
-    });
+      i++;
+    }
     if (unknown.size) {
       const list = [...unknown].slice(0, 10).map((c) => JSON.stringify(c)).join(', ');
       throw new Error(`${where}: ${unknown.size} character(s) not in the model's vocabulary of ${this.size}: ${list}${unknown.size > 10 ? ', …' : ''}`);

@@ -1,5 +1,6 @@
 /** `recurrent info`: what a checkpoint holds. */
 import { loadCharLM } from '../charlm/checkpoint.js';
+import { cellLabel } from '../charlm/model.js';
 import { bits } from '../charlm/run.js';
 import { formatSeconds } from './options.js';
 
@@ -11,15 +12,22 @@ export function infoCommand(o: { checkpoint: string; json: boolean }): number {
     return 0;
   }
   console.log(`checkpoint: ${o.checkpoint}`);
-  console.log(`model: ${config.cell.toUpperCase()} ${config.numLayers}×${config.hiddenSize}, embedding ${config.embeddingSize}, dropout ${config.dropout}, vocabulary ${config.vocabSize}, ${c.model.params.size.toLocaleString('en-US')} parameters`);
+  console.log(`model: ${cellLabel(config.cell)} ${config.numLayers}×${config.hiddenSize}, embedding ${config.embeddingSize}, dropout ${config.dropout}, vocabulary ${config.vocabSize}, ${c.model.params.size.toLocaleString('en-US')} parameters`);
   console.log(`training: batch ${train.batchSize} × ${train.seqLength}, ${train.optimizer} lr ${train.lr}, clip ${train.clip}, seed ${config.seed}`);
-  console.log(`data: ${data.source} (validation fraction ${data.validationFraction})`);
+  const validation = `validation fraction ${data.validationFraction}${typeof data.validationWindows === 'number' ? `, at most ${data.validationWindows} windows` : ''}`;
+  const text = data.fingerprint ? `, ${data.fingerprint.bytes.toLocaleString('en-US')} bytes, SHA-256 ${data.fingerprint.sha256.slice(0, 12)}…` : '';
+  console.log(`data: ${data.source}${text} (${validation})`);
   console.log(`progress: step ${trainer.step}, ${trainer.tokens.toLocaleString('en-US')} tokens, ${formatSeconds(trainer.seconds)} of training`);
   if (trainer.history.length) {
     console.log('history:   step     time   train nats   val nats   val bits/char');
     for (const h of trainer.history) {
-      console.log(`  ${String(h.step).padStart(10)} ${formatSeconds(h.seconds).padStart(8)}   ${h.trainLoss.toFixed(4).padStart(10)}   ${h.validationLoss.toFixed(4).padStart(8)}   ${bits(h.validationLoss).toFixed(4).padStart(13)}`);
+      console.log(`  ${String(h.step).padStart(10)} ${formatSeconds(h.seconds).padStart(8)}   ${fixed(h.trainLoss).padStart(10)}   ${fixed(h.validationLoss).padStart(8)}   ${fixed(bits(h.validationLoss)).padStart(13)}`);
     }
   }
   return 0;
+}
+
+/** Four decimals, or `–` for a loss that was not measured (NaN, saved as null). */
+function fixed(x: number): string {
+  return Number.isFinite(x) ? x.toFixed(4) : '–';
 }

@@ -1,13 +1,22 @@
-/** `recurrent train`: train a character model on a text file (or the built-in corpus), with checkpoints and resume. */
-import { closeSync, existsSync, mkdirSync, openSync, statSync, unlinkSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+/**
+ * `recurrent train`: train a character model on a text file (or the built-in
+ * corpus), with checkpoints and resume. The rules — what a resume must keep,
+ * the budget, the checkpoint's path and lock — live in the library
+ * (src/charlm/); this file turns options into a run and prints it.
+ */
+import { existsSync, statSync } from 'node:fs';
+import { totalmem } from 'node:os';
+import type { CellType } from '../cells/index.js';
 import { type CharLMCheckpoint, loadCharLM } from '../charlm/checkpoint.js';
-import { DEFAULT_CORPUS_NAME, defaultCorpus, readTextFile, splitText } from '../charlm/corpus.js';
-import { CharLM, type CellType, type CharLMConfig } from '../charlm/model.js';
-import { bits, type Budget, runTrainingAsync } from '../charlm/run.js';
+import { type Corpus, loadCorpus, splitText } from '../charlm/corpus.js';
+import { resolveBudget } from '../charlm/budget.js';
+import { checkTrainingMemory } from '../charlm/memory.js';
+import { CharLM, type CharLMConfig, cellLabel, checkConfig } from '../charlm/model.js';
+import { ResumeError } from '../charlm/resume.js';
+import { bits, runTrainingAsync } from '../charlm/run.js';
 import type { OptimizerName, TrainConfig } from '../charlm/trainer.js';
 import { Vocabulary } from '../charlm/vocabulary.js';
-import { type BackendChoice, chooseBackend } from './backend.js';
+import { type BackendChoice, chooseBackend, startThreads } from './backend.js';
 import { formatSeconds } from './options.js';
 import { createProgress } from './progress.js';
 
@@ -36,79 +45,88 @@ export interface TrainCommandOptions {
   resume: boolean;
   sampleLength: number;
   backend: BackendChoice;
+  force: boolean;
 }
 
-/** Options that define the model or the optimisation; resuming must not change them. */
-const FIXED_ON_RESUME: readonly (keyof TrainCommandOptions)[] = ['cell', 'layers', 'hidden', 'embedding', 'dropout', 'seqLength', 'batch', 'optimizer', 'lr', 'clip', 'seed', 'valFraction'];
+/** The option that sets each setting a resume must keep (see src/charlm/resume.ts). */
+const OPTION_OF: Readonly<Record<string, string>> = {
+  'config.cell': '--cell', 'config.numLayers': '--layers', 'config.hiddenSize': '--hidden', 'config.embeddingSize': '--embedding',
+  'config.dropout': '--dropout', 'config.seed': '--seed', 'train.seqLength': '--seq-length', 'train.batchSize': '--batch',
+  'train.optimizer': '--optimizer', 'train.lr': '--lr', 'train.clip': '--clip', 'train.seed': '--seed',
+  'data.validationFraction': '--val-fraction', 'data.validationWindows': '--val-windows',
+};
+
+/** Exit status after a signal: 128 + its number. */
+const SIGNAL_EXIT: Readonly<Record<string, number>> = { SIGINT: 130, SIGTERM: 143 };
+
+/** Refuse a model whose estimated memory is more than this fraction of the machine's (unless --force). */
+const MEMORY_FRACTION = 0.5;
 
 export async function trainCommand(o: TrainCommandOptions, explicit: ReadonlySet<string>): Promise<number> {
-  const text = o.data ? readTextFile(o.data) : defaultCorpus();
-  const source = o.data ?? DEFAULT_CORPUS_NAME;
-  let resumed: CharLMCheckpoint | null = null;
-  if (o.resume) {
-    if (!existsSync(o.checkpoint)) throw new Error(`train --resume: no checkpoint at ${o.checkpoint}`);
-    resumed = loadCharLM(o.checkpoint);
-    const saved = resumed;
-    const differs = FIXED_ON_RESUME.filter((k) => explicit.has(k) && String(o[k]) !== String(savedOption(saved, k)));
-    if (differs.length) {
-      throw new Error(`train --resume: the checkpoint was trained with ${differs.map((k) => `--${kebab(k)} ${savedOption(saved, k)}`).join(', ')}; a resumed run must keep its configuration (drop those options, or train a new model with another --checkpoint)`);
-    }
-  }
-  const valFraction = resumed ? resumed.data.validationFraction : o.valFraction;
-  const { train, validation } = splitText(text, valFraction);
-  const vocab = resumed ? resumed.vocab : Vocabulary.fromText(text);
-  if (resumed) {
-    const fresh = Vocabulary.fromText(text);
-    if (fresh.chars.join('') !== vocab.chars.join('')) {
-      throw new Error(`train --resume: the data's vocabulary (${fresh.size} characters) differs from the checkpoint's (${vocab.size}); resume on the same text, or start a new model`);
-    }
-  }
+  if (o.resume && !existsSync(o.checkpoint)) throw new Error(`train --resume: no checkpoint at ${o.checkpoint}`);
+  const saved = o.resume ? loadCharLM(o.checkpoint) : null;
+  /** On resume, an option not given keeps the checkpoint's value; one given is checked against it by the run. */
+  const pick = <K extends keyof TrainCommandOptions>(key: K, kept: TrainCommandOptions[K] | undefined): TrainCommandOptions[K] =>
+    saved && !explicit.has(key) && kept !== undefined ? kept : o[key];
+
+  const corpus = readCorpus(o.data, saved);
+  const valFraction = pick('valFraction', saved?.data.validationFraction);
+  const valWindows = pick('valWindows', saved?.data.validationWindows ?? undefined);
+  const { train, validation } = splitText(corpus.text, valFraction);
+  const vocab = Vocabulary.fromText(corpus.text);
   const trainIds = vocab.encode(train, 'train: data');
   const validationIds = vocab.encode(validation, 'train: data');
 
-  const backend = await chooseBackend(o.backend);
-  const config: CharLMConfig = resumed
-    ? resumed.config
-    : { cell: o.cell, vocabSize: vocab.size, embeddingSize: o.embedding, hiddenSize: o.hidden, numLayers: o.layers, dropout: o.dropout, seed: o.seed };
-  const model = new CharLM(config, backend);
-  if (resumed) model.params.data.set(resumed.model.params.data);
-  const trainConfig: TrainConfig = resumed
-    ? resumed.train
-    : { seqLength: o.seqLength, batchSize: o.batch, optimizer: o.optimizer, lr: o.lr, clip: o.clip, seed: o.seed };
-  const steps = o.steps ?? (o.epochs !== undefined ? Math.ceil((o.epochs * trainIds.length) / (trainConfig.seqLength * trainConfig.batchSize)) : undefined);
-  const given = o.time !== undefined || steps !== undefined;
-  const budget: Budget = !given && resumed?.data.budget ? { ...resumed.data.budget } : steps !== undefined ? { steps } : { seconds: o.time ?? 300 };
-  if (o.time !== undefined && steps !== undefined) budget.seconds = o.time;
-  const budgetLabel = budget.steps !== undefined ? `${budget.steps} steps` : `${formatSeconds(budget.seconds ?? 0)} of training`;
-
-  prepareCheckpointPath(o.checkpoint);
-  const params = model.params.size.toLocaleString('en-US');
-  console.log(`data: ${source} — ${trainIds.length.toLocaleString('en-US')} training and ${validationIds.length.toLocaleString('en-US')} validation characters, vocabulary ${vocab.size}`);
-  console.log(`model: ${config.cell.toUpperCase()} ${config.numLayers}×${config.hiddenSize}, embedding ${config.embeddingSize}, ${params} parameters, ${backend.name} kernels`);
-  console.log(`training: batch ${trainConfig.batchSize} × ${trainConfig.seqLength} characters, ${trainConfig.optimizer} lr ${trainConfig.lr}, clip ${trainConfig.clip}, budget ${budgetLabel}`);
-  if (!resumed && existsSync(o.checkpoint)) console.log(`note: ${o.checkpoint} exists and will be replaced by this new model (use --resume to continue it instead)`);
-  if (resumed) console.log(`resuming from ${o.checkpoint} at step ${resumed.trainer.step} (${formatSeconds(resumed.trainer.seconds)} trained)`);
-
-  let interrupts = 0;
-  const onSigint = (): void => {
-    interrupts++;
-    if (interrupts > 1) {
-      console.error('\nInterrupted twice: exiting without a new checkpoint (the last one is intact).');
-      process.exit(130);
-    }
+  const config: CharLMConfig = {
+    cell: pick('cell', saved?.config.cell), vocabSize: vocab.size, embeddingSize: pick('embedding', saved?.config.embeddingSize),
+    hiddenSize: pick('hidden', saved?.config.hiddenSize), numLayers: pick('layers', saved?.config.numLayers),
+    dropout: pick('dropout', saved?.config.dropout), seed: pick('seed', saved?.config.seed),
   };
-  process.on('SIGINT', onSigint);
+  const trainConfig: TrainConfig = {
+    seqLength: pick('seqLength', saved?.train.seqLength), batchSize: pick('batch', saved?.train.batchSize), optimizer: pick('optimizer', saved?.train.optimizer),
+    lr: pick('lr', saved?.train.lr), clip: pick('clip', saved?.train.clip), seed: pick('seed', saved?.train.seed),
+  };
+  const budget = resolveBudget({ seconds: o.time, steps: o.steps, epochs: o.epochs }, trainIds.length, trainConfig, saved?.data.budget);
+  const budgetLabel = [budget.steps !== undefined ? `${budget.steps} steps` : '', budget.seconds !== undefined ? `${formatSeconds(budget.seconds)} of training` : '']
+    .filter(Boolean).join(' or ');
+
+  checkConfig(config);
+  if (!o.force) checkTrainingMemory(config, trainConfig, MEMORY_FRACTION * totalmem());
+  const backend = await chooseBackend(o.backend, o.threads);
+  const threads = await startThreads(backend);
+  const model = new CharLM(config, backend);
+
+  const params = model.params.size.toLocaleString('en-US');
+  console.log(`data: ${corpus.source} — ${trainIds.length.toLocaleString('en-US')} training and ${validationIds.length.toLocaleString('en-US')} validation characters, vocabulary ${vocab.size}`);
+  console.log(`model: ${cellLabel(config.cell)} ${config.numLayers}×${config.hiddenSize}, embedding ${config.embeddingSize}, ${params} parameters, ${backend.name} kernels, ${threads} thread${threads === 1 ? '' : 's'}`);
+  console.log(`training: batch ${trainConfig.batchSize} × ${trainConfig.seqLength} characters, ${trainConfig.optimizer} lr ${trainConfig.lr}, clip ${trainConfig.clip}, budget ${budgetLabel}`);
+  if (!saved && isFile(o.checkpoint)) console.log(`note: ${o.checkpoint} exists and will be replaced by this new model (use --resume to continue it instead)`);
+  if (saved) {
+    console.log(`resuming from ${o.checkpoint} at step ${saved.trainer.step} (${formatSeconds(saved.trainer.seconds)} trained)`);
+    if (!saved.data.fingerprint) console.log('note: this checkpoint records no fingerprint of its text, so only its vocabulary can be checked');
+  }
+
+  let stopSignal: NodeJS.Signals | null = null;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (stopSignal) {
+      console.error('\nInterrupted twice: exiting without a new checkpoint (the last one is intact).');
+      process.exit(SIGNAL_EXIT[signal] ?? 1);
+    }
+    stopSignal = signal;
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   const progress = createProgress(budgetLabel);
   try {
     const result = await runTrainingAsync(
       {
         model, vocab, trainIds, validationIds, train: trainConfig, budget,
-        data: { source, validationFraction: valFraction, budget },
+        data: { source: corpus.source, validationFraction: valFraction, fingerprint: corpus.fingerprint },
         checkpoint: o.checkpoint, checkpointEvery: o.checkpointEvery, validateEvery: o.validateEvery,
-        ...(o.valWindows !== undefined ? { validationWindows: o.valWindows } : {}),
+        ...(valWindows !== undefined ? { validationWindows: valWindows } : {}),
         sampleLength: o.sampleLength,
-        ...(resumed ? { resume: resumed.trainer } : {}),
-        shouldStop: () => interrupts > 0,
+        ...(saved ? { resume: saved } : {}),
+        shouldStop: () => stopSignal !== null,
         backend,
       },
       {
@@ -122,8 +140,9 @@ export async function trainCommand(o: TrainCommandOptions, explicit: ReadonlySet
     progress.stop();
     const t = result.trainer;
     if (result.stoppedEarly) {
-      console.log(`Interrupted at step ${t.step}: checkpoint saved to ${o.checkpoint}. Continue with: recurrent train --resume --checkpoint ${o.checkpoint}${o.data ? ` --data ${o.data}` : ''}`);
-      return 130;
+      const signal = stopSignal as NodeJS.Signals | null;
+      console.log(`Interrupted at step ${t.step} (${signal}): checkpoint saved to ${o.checkpoint}. Continue with: recurrent train --resume --checkpoint ${o.checkpoint}`);
+      return SIGNAL_EXIT[signal ?? 'SIGINT'] ?? 130;
     }
     console.log(`done: ${t.step} steps, ${formatSeconds(t.seconds)} of training, ${Math.round(t.tokens / t.seconds).toLocaleString('en-US')} tokens/s`);
     console.log(`validation: ${result.validationLoss.toFixed(4)} nats/char = ${bits(result.validationLoss).toFixed(4)} bits/char (perplexity ${Math.exp(result.validationLoss).toFixed(2)})`);
@@ -131,63 +150,35 @@ export async function trainCommand(o: TrainCommandOptions, explicit: ReadonlySet
     return 0;
   } catch (e) {
     progress.stop();
+    if (e instanceof ResumeError) throw new Error(`train --resume: ${resumeMessage(e)}`, { cause: e });
     throw e;
   } finally {
-    process.off('SIGINT', onSigint);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
   }
 }
 
-function kebab(k: string): string {
-  return k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-}
-
-function savedOption(c: CharLMCheckpoint, k: keyof TrainCommandOptions): string | number {
-  switch (k) {
-    case 'cell': return c.config.cell;
-    case 'layers': return c.config.numLayers;
-    case 'hidden': return c.config.hiddenSize;
-    case 'embedding': return c.config.embeddingSize;
-    case 'dropout': return c.config.dropout;
-    case 'seed': return c.config.seed;
-    case 'seqLength': return c.train.seqLength;
-    case 'batch': return c.train.batchSize;
-    case 'optimizer': return c.train.optimizer;
-    case 'lr': return c.train.lr;
-    case 'clip': return c.train.clip;
-    case 'valFraction': return c.data.validationFraction;
-    default: return '';
-  }
-}
-
-/**
- * Creates the checkpoint's directory if needed and checks that a file can be
- * written there, so an unwritable path fails now, not after the training.
- * (Not `mkdirSync(…, { recursive: true })`: it never returns for paths under /proc.)
- */
-function prepareCheckpointPath(path: string): void {
-  const fail = (why: string): Error => new Error(`train: cannot write the checkpoint ${path}: ${why}`);
-  const missing: string[] = [];
-  let dir = resolve(dirname(path) || '.');
-  while (!existsSync(dir)) {
-    missing.unshift(dir);
-    const up = dirname(dir);
-    if (up === dir) break;
-    dir = up;
-  }
-  if (existsSync(dir) && !statSync(dir).isDirectory()) throw fail(`${dir} is not a directory`);
-  for (const d of missing) {
-    try {
-      mkdirSync(d);
-    } catch (e) {
-      throw fail(`cannot create the directory ${d} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-    }
-  }
-  if (existsSync(path) && statSync(path).isDirectory()) throw fail('it is a directory');
-  const probe = join(dirname(resolve(path)), `.${basename(path)}.${process.pid}.probe`);
+function isFile(path: string): boolean {
   try {
-    closeSync(openSync(probe, 'wx'));
-    unlinkSync(probe);
-  } catch (e) {
-    throw fail(`the directory is not writable (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    return statSync(path).isFile();
+  } catch {
+    return false;
   }
+}
+
+/** The text to learn: `--data`, else on resume the text the checkpoint records, else the built-in corpus. */
+function readCorpus(data: string | undefined, saved: CharLMCheckpoint | null): Corpus {
+  if (data !== undefined || !saved) return loadCorpus(data);
+  try {
+    return loadCorpus(saved.data.source);
+  } catch (e) {
+    throw new Error(`${(e as Error).message} (the text this checkpoint was trained on; if it moved, give it with --data)`, { cause: e });
+  }
+}
+
+/** A resume conflict in terms of options: `the checkpoint was trained with --hidden 16 (this run: 32)`. */
+function resumeMessage(e: ResumeError): string {
+  if (e.conflicts.length === 0) return e.message.replace(/^resume: /, '');
+  const list = e.conflicts.map((c) => `${OPTION_OF[c.setting] ?? c.setting} ${c.saved ?? 'all'} (this run: ${c.requested ?? 'all'})`);
+  return `the checkpoint was trained with ${[...new Set(list)].join(', ')}; a resumed run must keep its configuration (drop those options, or train a new model with another --checkpoint)`;
 }

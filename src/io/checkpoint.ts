@@ -4,15 +4,40 @@
  * one JSON document (`__metadata__.recurrent`) with everything else — kind,
  * version, configuration, vocabulary, generator and optimiser state, history.
  *
- * Written atomically (temporary file, fsync, rename), so a crash, a full disk
- * or an interrupted write never leaves a half-written checkpoint in place of a
- * good one. Any safetensors reader (e.g. `safetensors.torch.load_file`) reads
- * the weights.
+ * Integrity: `__metadata__["recurrent.sha256"]` records the SHA-256 of the
+ * document and of each tensor's bytes (little-endian float32, as stored), so
+ * a flipped bit anywhere in the weights or the document is detected on load
+ * and the damaged tensor named. A file without that record (written by
+ * another program, or by an earlier version) loads unverified.
+ *
+ * Written atomically (temporary file, fsync, rename; see ./files.ts), so a
+ * crash, a full disk or an interrupted write never leaves a half-written
+ * checkpoint in place of a good one. Any safetensors reader (e.g.
+ * `safetensors.torch.load_file`) reads the weights.
  */
-import { parseSafetensors, readSafetensors, SafetensorsError, serializeSafetensors, writeSafetensors } from './safetensors.js';
+import { constants as bufferConstants } from 'node:buffer';
+import { createHash } from 'node:crypto';
 import type { Tensor } from '../tensor.js';
+import { readRegularFile } from './files.js';
+import { parseBoundedJson } from './json.js';
+import { parseSafetensors, SafetensorsError, writeSafetensors } from './safetensors.js';
+import { listSome } from './schema.js';
 
 const META_KEY = 'recurrent';
+const CHECKSUM_KEY = 'recurrent.sha256';
+
+/** Deepest nesting of a checkpoint's document (a valid one nests 5 levels). */
+const MAX_DOCUMENT_DEPTH = 16;
+
+const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** A checkpoint that cannot be read, or whose contents are damaged or inconsistent; the message names the file and what is wrong. */
+export class CheckpointError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'CheckpointError';
+  }
+}
 
 export interface CheckpointContents {
   /** What the checkpoint holds, e.g. `'recurrent.charlm'`. */
@@ -22,62 +47,105 @@ export interface CheckpointContents {
   tensors: Map<string, Tensor>;
 }
 
-/** Writes a checkpoint atomically. Refuses non-finite weights, so a diverged model never replaces a good checkpoint. */
+/** What `recurrent.sha256` holds: hex digests of the document and of every tensor. */
+interface Checksums {
+  document: string;
+  tensors: Record<string, string>;
+}
+
+/** Writes a checkpoint atomically, with checksums. Refuses non-finite weights, so a diverged model never replaces a good checkpoint. */
 export function writeCheckpoint(path: string, contents: CheckpointContents): void {
   for (const [name, t] of contents.tensors) {
     for (let i = 0; i < t.data.length; i++) {
       if (!Number.isFinite(t.data[i] as number)) {
-        throw new Error(`checkpoint (${path}): not written, '${name}' holds ${t.data[i]} at index ${i}; the previous checkpoint is kept`);
+        throw new CheckpointError(`checkpoint (${path}): not written, '${name}' holds ${t.data[i]} at index ${i}; the previous checkpoint is kept`);
       }
     }
   }
   const document = JSON.stringify({ kind: contents.kind, version: contents.version, ...contents.meta });
+  const checksums: Checksums = { document: sha256(document), tensors: {} };
+  for (const [name, t] of contents.tensors) checksums.tensors[name] = sha256(float32Bytes(t.data));
   try {
-    writeSafetensors(path, contents.tensors, { [META_KEY]: document });
+    writeSafetensors(path, contents.tensors, { [META_KEY]: document, [CHECKSUM_KEY]: JSON.stringify(checksums) });
   } catch (e) {
-    if (e instanceof SafetensorsError) throw new Error(`checkpoint (${path}): not written: ${e.message}; any previous checkpoint there is unchanged`, { cause: e });
+    if (e instanceof SafetensorsError) throw new CheckpointError(`checkpoint (${path}): not written: ${e.message}; any previous checkpoint there is unchanged`, { cause: e });
     throw e;
   }
 }
 
-/** Reads and checks a checkpoint of the given kind. */
+/**
+ * Reads a checkpoint of the given kind: a regular file, well-formed
+ * safetensors, checksums (when recorded) matching, a JSON document of
+ * bounded depth with the right kind and a supported version.
+ * @throws CheckpointError
+ */
 export function readCheckpoint(path: string, kind: string, maxVersion: number): CheckpointContents {
+  const bad = (what: string, cause?: unknown): never => {
+    throw new CheckpointError(`checkpoint (${path}): ${what}`, { cause });
+  };
+  let bytes: Uint8Array;
+  try {
+    bytes = readRegularFile(path, bufferConstants.MAX_LENGTH);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return bad(code === 'ENOENT' ? 'file not found' : `cannot be read: ${(e as Error).message}`, e);
+  }
   let contents;
   try {
-    contents = readSafetensors(path);
+    contents = parseSafetensors(bytes, path);
   } catch (e) {
-    const msg = (e as Error).message;
-    if (/ENOENT|no such file/i.test(msg)) throw new Error(`checkpoint (${path}): file not found`);
-    throw new Error(`checkpoint (${path}): unreadable or corrupt: ${msg}`, { cause: e });
+    return bad(`unreadable or corrupt: ${(e as Error).message}`, e);
   }
-  return checkDocument(path, contents.metadata[META_KEY], contents.tensors, kind, maxVersion);
-}
-
-/** Same as {@link readCheckpoint} for bytes already in memory. */
-export function parseCheckpoint(bytes: Uint8Array, source: string, kind: string, maxVersion: number): CheckpointContents {
-  const contents = parseSafetensors(bytes, source);
-  return checkDocument(source, contents.metadata[META_KEY], contents.tensors, kind, maxVersion);
-}
-
-/** The bytes of a checkpoint, as {@link writeCheckpoint} would write them. */
-export function serializeCheckpoint(contents: CheckpointContents): Uint8Array {
-  const document = JSON.stringify({ kind: contents.kind, version: contents.version, ...contents.meta });
-  return serializeSafetensors(contents.tensors, { [META_KEY]: document });
-}
-
-function checkDocument(path: string, document: string | undefined, tensors: Map<string, Tensor>, kind: string, maxVersion: number): CheckpointContents {
-  if (document === undefined) throw new Error(`checkpoint (${path}): a safetensors file, but not a recurrent checkpoint (no '${META_KEY}' metadata)`);
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(document);
-  } catch {
-    throw new Error(`checkpoint (${path}): its metadata is not valid JSON`);
-  }
-  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error(`checkpoint (${path}): its metadata is not a JSON object`);
+  const { metadata, tensors } = contents;
+  const document = metadata[META_KEY];
+  if (document === undefined) bad(`a safetensors file, but not a recurrent checkpoint (no '${META_KEY}' metadata)`);
+  const record = metadata[CHECKSUM_KEY];
+  if (record !== undefined) verifyChecksums(record, document as string, tensors, bad);
+  const parsed = parseBoundedJson(document as string, MAX_DOCUMENT_DEPTH, (reason) => bad(`its metadata ${reason}`));
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) bad('its metadata is not a JSON object');
   const { kind: k, version: v, ...meta } = parsed as Record<string, unknown>;
-  if (k !== kind) throw new Error(`checkpoint (${path}): holds '${String(k)}', expected '${kind}'`);
+  if (k !== kind) bad(`holds '${String(k)}', expected '${kind}'`);
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > maxVersion) {
-    throw new Error(`checkpoint (${path}): format version ${String(v)} is not supported (this version reads 1 to ${maxVersion})`);
+    bad(`format version ${String(v)} is not supported (this version reads 1 to ${maxVersion})`);
   }
-  return { kind, version: v, meta, tensors };
+  return { kind, version: v as number, meta, tensors };
+}
+
+/** Checks the document and every tensor against the recorded digests, naming what differs. */
+function verifyChecksums(record: string, document: string, tensors: Map<string, Tensor>, bad: (what: string) => never): void {
+  const hex = /^[0-9a-f]{64}$/;
+  const parsed = parseBoundedJson(record, 2, (reason) => bad(`its checksum record '${CHECKSUM_KEY}' ${reason}`)) as Partial<Checksums> | null;
+  const names = parsed && typeof parsed.tensors === 'object' && parsed.tensors !== null && !Array.isArray(parsed.tensors) ? Object.entries(parsed.tensors) : null;
+  if (!parsed || typeof parsed.document !== 'string' || !hex.test(parsed.document) || !names || names.some(([, d]) => typeof d !== 'string' || !hex.test(d))) {
+    bad(`its checksum record '${CHECKSUM_KEY}' is damaged (expected {"document": SHA-256, "tensors": {name: SHA-256}})`);
+  }
+  if (sha256(document) !== parsed!.document) {
+    bad('its metadata document is damaged: its SHA-256 differs from the one recorded when the file was written');
+  }
+  const recorded = new Map(names as [string, string][]);
+  const damaged = [...tensors].filter(([name, t]) => recorded.has(name) && sha256(float32Bytes(t.data)) !== recorded.get(name)).map(([name]) => name);
+  const missing = [...recorded.keys()].filter((name) => !tensors.has(name));
+  const unlisted = [...tensors.keys()].filter((name) => !recorded.has(name));
+  const problems: string[] = [];
+  if (damaged.length) {
+    problems.push(`${damaged.length === 1 ? 'tensor' : 'tensors'} ${listSome(damaged)} ${damaged.length === 1 ? 'is' : 'are'} damaged (SHA-256 differs from the one recorded when the file was written)`);
+  }
+  if (missing.length) problems.push(`recorded ${missing.length === 1 ? 'tensor' : 'tensors'} ${listSome(missing)} missing from the file`);
+  if (unlisted.length) problems.push(`${unlisted.length === 1 ? 'tensor' : 'tensors'} ${listSome(unlisted)} not recorded when the file was written`);
+  if (problems.length) bad(problems.join('; '));
+}
+
+/** Hex SHA-256 of a string (UTF-8) or bytes. */
+function sha256(data: string | Uint8Array): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+/** Values as little-endian float32 bytes: the bytes a checkpoint stores. */
+function float32Bytes(data: Float32Array | Float64Array): Uint8Array {
+  const f = data instanceof Float32Array ? data : Float32Array.from(data);
+  if (HOST_LITTLE_ENDIAN) return new Uint8Array(f.buffer, f.byteOffset, f.byteLength);
+  const out = new Uint8Array(f.length * 4);
+  const view = new DataView(out.buffer);
+  for (let i = 0; i < f.length; i++) view.setFloat32(4 * i, f[i] as number, true);
+  return out;
 }

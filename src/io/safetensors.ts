@@ -12,9 +12,10 @@
  * Writing produces F32 (default) or F64. Values are never checked for NaN here.
  */
 
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { constants as bufferConstants } from 'node:buffer';
 import { type Tensor, formatShape, numel } from '../tensor.js';
+import { readRegularFile, writeFileAtomic } from './files.js';
+import { parseBoundedJson } from './json.js';
 
 /** Raised for any malformed safetensors input or failed read/write. */
 export class SafetensorsError extends Error {
@@ -45,6 +46,9 @@ const SUPPORTED = Object.keys(ELEMENT_SIZE).join(', ');
 
 /** Upper bound on the JSON header (the reference implementation uses the same). */
 const MAX_HEADER_BYTES = 100 * 1024 * 1024;
+
+/** Deepest nesting of the header JSON: a valid header nests 3 levels (entry, shape). */
+const MAX_HEADER_DEPTH = 8;
 
 const METADATA_KEY = '__metadata__';
 
@@ -125,12 +129,7 @@ function parseHeaderJson(headerBytes: Uint8Array, fail: Fail): Record<string, un
   } catch {
     return fail(`header (${headerBytes.length} bytes) is not valid UTF-8`);
   }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (err) {
-    return fail(`header is not valid JSON: ${(err as Error).message}`);
-  }
+  const value = parseBoundedJson(text, MAX_HEADER_DEPTH, (reason) => fail(`header ${reason}`));
   if (!isPlainObject(value)) fail(`header must be a JSON object, found ${describe(value)}`);
   return value as Record<string, unknown>;
 }
@@ -408,11 +407,14 @@ function encodeInto(out: Uint8Array, offset: number, data: Float32Array | Float6
 // Files
 // ---------------------------------------------------------------------------
 
-/** Reads and decodes a safetensors file synchronously. Errors name the path. */
+/**
+ * Reads and decodes a safetensors file synchronously. Errors name the path.
+ * Only a regular file is read (a device or FIFO is refused, not read forever).
+ */
 export function readSafetensors(path: string): SafetensorsContents {
   let bytes: Uint8Array;
   try {
-    bytes = readFileSync(path);
+    bytes = readRegularFile(path, bufferConstants.MAX_LENGTH);
   } catch (err) {
     throw new SafetensorsError(`safetensors (${path}): cannot read file: ${(err as Error).message}`, { cause: err });
   }
@@ -420,9 +422,10 @@ export function readSafetensors(path: string): SafetensorsContents {
 }
 
 /**
- * Writes a safetensors file atomically: the image goes to a temporary file
- * in the same directory, is fsynced, then renamed over `path`. On failure the
- * temporary file is removed and `path` is left untouched.
+ * Writes a safetensors file atomically (see {@link writeFileAtomic}): the
+ * image goes to a temporary file beside the target, is fsynced, then renamed
+ * over it. Only a regular file is replaced (a symbolic link's target is); on
+ * failure `path` is left untouched and nothing is left behind.
  */
 export function writeSafetensors(
   path: string,
@@ -431,47 +434,10 @@ export function writeSafetensors(
   dtype: SafetensorsWriteDType = 'F32',
 ): void {
   const bytes = encodeImage(tensors, metadata, dtype, failer(path));
-  const tmp = `${path}.${process.pid}.${Math.random().toString(36).slice(2, 10)}.tmp`;
   try {
-    writeAndSync(tmp, bytes);
-    renameSync(tmp, path);
+    writeFileAtomic(path, bytes);
   } catch (err) {
-    removeQuietly(tmp);
     throw new SafetensorsError(`safetensors (${path}): cannot write file: ${(err as Error).message}`, { cause: err });
-  }
-  syncDirectoryQuietly(dirname(path));
-}
-
-/** Creates `file` exclusively, writes all of `bytes`, fsyncs and closes it. */
-function writeAndSync(file: string, bytes: Uint8Array): void {
-  const fd = openSync(file, 'wx', 0o644);
-  try {
-    let written = 0;
-    while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-function removeQuietly(file: string): void {
-  try {
-    unlinkSync(file);
-  } catch {
-    // Never created, or already gone.
-  }
-}
-
-/** Best-effort fsync of a directory so the rename itself is durable (unsupported on some platforms). */
-function syncDirectoryQuietly(dir: string): void {
-  let fd: number | undefined;
-  try {
-    fd = openSync(dir, 'r');
-    fsyncSync(fd);
-  } catch {
-    // Durability of the directory entry is best effort.
-  } finally {
-    if (fd !== undefined) closeSync(fd);
   }
 }
 

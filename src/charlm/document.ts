@@ -1,0 +1,90 @@
+/**
+ * The schema of a character-LM checkpoint's JSON document: every field a
+ * loader reads, with its type and range, so a malformed or incomplete file
+ * is refused on load with the field named (`train.batchSize: missing`)
+ * instead of failing later inside the trainer.
+ *
+ * Older documents load too: `cell: "rnn"` means `rnn_tanh`; `data.fingerprint`
+ * and `data.validationWindows` may be absent; losses saved as NaN are `null`.
+ */
+import { CELL_TYPES } from '../cells/index.js';
+import type { CellType } from '../cells/cell.js';
+import {
+  arrayOf, boolean, type Check, either, integer, nullable, number, object, oneOf, optional, record, SchemaError, string,
+} from '../io/schema.js';
+import type { OptimizerType } from '../train/optim.js';
+import { MAX_SEED } from './model.js';
+import type { OptimizerName } from './trainer.js';
+
+const MAX_SIZE = 2 ** 32;
+const uint32 = integer(0, MAX_SEED);
+const count = integer(0, Number.MAX_SAFE_INTEGER);
+const positive = integer(1, MAX_SIZE);
+
+/** A cell type; `rnn`, as earlier versions wrote it, is `rnn_tanh`. */
+const cell: Check<CellType> = (v, path) => {
+  if (v === 'rnn') return 'rnn_tanh';
+  if ((CELL_TYPES as readonly unknown[]).includes(v)) return v as CellType;
+  throw new SchemaError(path, `expected one of ${CELL_TYPES.join(', ')} (or rnn), got ${JSON.stringify(v) ?? 'nothing'}`);
+};
+
+const generator = object({ s: arrayOf(uint32, { length: 4 }), spareNormal: nullable(number()) });
+
+/** A loss of the history: NaN was written as null. */
+const loss: Check<number> = (v, path) => nullable(number())(v, path) ?? Number.NaN;
+
+/** `null`: optimiser buffers are stored as tensors, the document only names them. */
+const nothing: Check<null> = (v, path) => {
+  if (v !== null) throw new SchemaError(path, `expected null (the buffer is stored as the tensor 'optimizer.…'), got ${Array.isArray(v) ? 'an array' : typeof v}`);
+  return null;
+};
+
+const OPTIMIZER_NAMES: readonly OptimizerName[] = ['adam', 'adamw', 'sgd', 'rmsprop', 'adagrad'];
+const OPTIMIZER_TYPES: readonly OptimizerType[] = ['SGD', 'Adam', 'AdamW', 'RMSprop', 'Adagrad'];
+
+export const charLMDocument = object({
+  config: object({
+    cell,
+    vocabSize: positive,
+    embeddingSize: positive,
+    hiddenSize: positive,
+    numLayers: positive,
+    dropout: number({ min: 0, max: 1, exclusiveMax: true }),
+    seed: uint32,
+  }),
+  train: object({
+    seqLength: positive,
+    batchSize: positive,
+    optimizer: oneOf(OPTIMIZER_NAMES),
+    lr: number({ min: 0, exclusiveMin: true }),
+    clip: number({ min: 0 }),
+    seed: uint32,
+  }),
+  vocabulary: arrayOf(string({ maxLength: 2 })),
+  data: object({
+    source: string(),
+    validationFraction: number({ min: 0, max: 1, exclusiveMin: true, exclusiveMax: true }),
+    validationWindows: optional(nullable(positive)),
+    fingerprint: optional(object({ bytes: count, sha256: string({ pattern: /^[0-9a-f]{64}$/ }) })),
+    budget: optional(object({ seconds: optional(number({ min: 0, exclusiveMin: true })), steps: optional(integer(1, Number.MAX_SAFE_INTEGER)) })),
+  }),
+  trainer: object({
+    step: count,
+    seconds: number({ min: 0 }),
+    tokens: count,
+    samplerRng: generator,
+    dropoutRng: generator,
+    optimizer: object({
+      type: oneOf(OPTIMIZER_TYPES),
+      step: count,
+      size: count,
+      hyper: record(either(either(number(), boolean()), arrayOf(number(), { maxLength: 16 }))),
+      buffers: record(nothing),
+      present: optional(arrayOf(string())),
+    }),
+    history: arrayOf(object({ step: count, seconds: number({ min: 0 }), trainLoss: loss, validationLoss: loss })),
+  }),
+});
+
+/** A checked document. */
+export type CharLMDocument = ReturnType<typeof charLMDocument>;
