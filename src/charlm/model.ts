@@ -15,11 +15,9 @@ import { constant, type Variable } from '../autograd/variable.js';
 import type { Backend } from '../backend/backend.js';
 import { type CellType, cellKinds, CELL_TYPES, isCellType } from '../cells/index.js';
 import { Embedding, type TokenIds } from '../layers/embedding.js';
-import { GRU } from '../layers/gru.js';
 import { Linear } from '../layers/linear.js';
-import { LSTM } from '../layers/lstm.js';
+import { recurrentLayer } from '../layers/recurrent-layer.js';
 import type { RecurrentLayer } from '../layers/stack.js';
-import { RNN } from '../layers/rnn.js';
 import { ParameterStore } from '../params.js';
 import type { Tensor } from '../tensor.js';
 
@@ -61,12 +59,10 @@ export class CharLM {
     this.embedding = new Embedding({ numEmbeddings: config.vocabSize, embeddingDim: config.embeddingSize, prefix: 'embedding.', ...shared });
     const rnnOptions = {
       inputSize: config.embeddingSize, hiddenSize: config.hiddenSize, numLayers: config.numLayers,
-      dropout: config.dropout, prefix: 'rnn.', ...shared, seed: config.seed + 1,
+      dropout: config.dropout, prefix: 'rnn.', ...shared, seed: (config.seed + 1) >>> 0,
     };
-    this.rnn = config.cell === 'lstm' ? new LSTM(rnnOptions)
-      : config.cell === 'gru' ? new GRU(rnnOptions)
-        : new RNN({ ...rnnOptions, nonlinearity: config.cell === 'rnn_relu' ? 'relu' : 'tanh' });
-    this.decoder = new Linear({ inFeatures: config.hiddenSize, outFeatures: config.vocabSize, prefix: 'decoder.', ...shared, seed: config.seed + 2 });
+    this.rnn = recurrentLayer(config.cell, rnnOptions);
+    this.decoder = new Linear({ inFeatures: config.hiddenSize, outFeatures: config.vocabSize, prefix: 'decoder.', ...shared, seed: (config.seed + 2) >>> 0 }); // derived seeds wrap, as 32-bit seeds do
   }
 
   /** Training mode turns dropout on; evaluation mode off. */
