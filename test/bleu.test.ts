@@ -1,7 +1,8 @@
 /**
  * BLEU: equal to NLTK's corpus_bleu / sentence_bleu (test/fixtures/bleu.json,
- * written by scripts/gen_bleu_fixtures.py) within 1e-12, hand-checked values,
- * the 'ngrams' denominator, and argument errors.
+ * written by scripts/gen_bleu_fixtures.py) within 1e-12; with the 'ngrams'
+ * denominator, equal to the benchmark script's corpus_bleu on Tatoeba test
+ * pairs (test/fixtures/tatoeba_split.json); hand-checked values; argument errors.
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -18,6 +19,7 @@ interface BleuCase {
 }
 
 const fixture = loadFixture<{ nltk: string; cases: BleuCase[] }>('bleu.json');
+const tatoeba = loadFixture<{ bleu: { references: string[][][]; hypotheses: string[][]; reference: number; nltk: number } }>('tatoeba_split.json').bleu;
 const words = (text: string): string[] => text.split(' ');
 
 describe('BLEU', () => {
@@ -33,6 +35,15 @@ describe('BLEU', () => {
     }
     t.diagnostic(`${fixture.cases.length} cases, max |ours − NLTK| ${worst.toExponential(2)}`);
     assert.ok(fixture.cases.length >= 40);
+  });
+
+  test("denominator 'ngrams' equals the benchmark script's corpus_bleu; the default equals NLTK's on the same corpus", (t) => {
+    const script = 100 * corpusBleu(tatoeba.references, tatoeba.hypotheses, { denominator: 'ngrams' });
+    const nltk = corpusBleu(tatoeba.references, tatoeba.hypotheses);
+    assert.ok(Math.abs(script - tatoeba.reference) < 1e-10, `${script} vs ${tatoeba.reference}`);
+    assert.ok(Math.abs(nltk - tatoeba.nltk) < 1e-12, `${nltk} vs ${tatoeba.nltk}`);
+    assert.ok(script - 100 * nltk > 1, 'short hypotheses make the two differ here');
+    t.diagnostic(`${tatoeba.hypotheses.length} segments: script ${script.toFixed(4)} (|Δ| ${Math.abs(script - tatoeba.reference).toExponential(2)}), NLTK ×100 ${(100 * nltk).toFixed(4)}`);
   });
 
   test('a perfect translation scores 1; one without a shared word scores 0', () => {
