@@ -32,7 +32,7 @@ export interface TatoebaRow {
  * empty file, a binary file (a NUL byte), invalid UTF-8, a file without pairs.
  */
 export function readTatoeba(path: string): TatoebaRow[] {
-  return parseTatoeba(readTextBytes(path), path);
+  return parseTatoeba(readUtf8File(path), path);
 }
 
 /** Parses the text of a Tatoeba file; `file` names it in messages. */
@@ -74,7 +74,7 @@ export function chineseToEnglish(row: TatoebaRow): TranslationPair {
   };
 }
 
-function readTextBytes(path: string): string {
+function readUtf8File(path: string): string {
   let bytes: Buffer;
   let fd: number;
   try {
