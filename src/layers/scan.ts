@@ -47,12 +47,6 @@ export class Workspace {
     this.bufs[slot] = fresh;
     return fresh;
   }
-
-  /** Releases every buffer. */
-  clear(): void {
-    for (const b of this.bufs) if (b) this.be.release(b);
-    this.bufs.length = 0;
-  }
 }
 
 /** Offsets of one scan's parameters in the flat store (−1 when absent). */
