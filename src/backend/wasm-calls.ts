@@ -3,7 +3,7 @@
  * Each table entry is compiled once (names resolved to slots); then a call
  * of the Backend method:
  *   - runs on the reference backend when a float32 operand is a Float64Array;
- *   - does nothing when every output (for a reduction, every input) is empty;
+ *   - does nothing when its first output (for a reduction, its input) is empty;
  *   - takes each operand's address where its array lives, if that is the
  *     memory, else in a reused scratch block, copying inputs in first;
  *   - calls the export with the numbers and one address per operand
@@ -17,17 +17,13 @@ import type { KernelExport } from './threads.js';
 import type { Heap } from './wasm-heap.js';
 import { type Derived, type Extent, IN, INOUT, KERNEL_NAMES, KERNELS, type KernelName, type KernelSpec, type Mode, type Operand, OUT, SCRATCH, type Split } from './wasm-kernels.js';
 
-/** How a Backend parameter is taken in. */
-const TO_NUMBER = 0;
-const TO_ARRAY = 1;
-const TO_OFFSET = 2;
-const TO_DERIVED = 3;
+/** Extents, compiled (see Extent in ./wasm-kernels.ts). */
+const ROWS = 0;
+const ROW = 1;
+const PER_ROW = 2;
+const MATRIX = 3;
 
-/** Where an export argument comes from. */
-const FROM_NUMBER = 0;
-const FROM_OPERAND = 1;
-const FROM_SCRATCH = 2;
-
+/** An operand with its names resolved to number slots: plain data, one shape for all, read by {@link lengthOf} and {@link strideOf}. */
 interface CompiledOperand {
   readonly name: string;
   readonly mode: Mode;
@@ -35,84 +31,89 @@ interface CompiledOperand {
   readonly optional: boolean;
   /** Number slot of the flag that makes an output read as well, or −1. */
   readonly readIf: number;
-  /** Elements spanned, from the numbers. */
-  readonly length: (x: Float64Array) => number;
-  /** Bytes the address advances per unit of number `split`. */
-  readonly stride: (x: Float64Array, split: number) => number;
-  /** Whether a stored copy has gaps between rows (so a copied output must be read first, to keep them). */
-  readonly gaps: (x: Float64Array) => boolean;
+  readonly kind: typeof ROWS | typeof ROW | typeof PER_ROW | typeof MATRIX;
+  /** Rows and row: elements per row in units. */
+  readonly width: number;
+  /** Matrix: number slots of op(X)'s rows, columns, row stride, and transpose flag (−1: never transposed). */
+  readonly rows: number;
+  readonly cols: number;
+  readonly ld: number;
+  readonly trans: number;
 }
 
+/** A table entry with its names resolved: where each number and operand comes from and goes to. */
 interface CompiledKernel {
   readonly name: KernelName;
   readonly index: number;
-  /** The numbers of a call, by slot. */
-  readonly x: Float64Array;
   readonly operands: readonly CompiledOperand[];
-  /** Per Backend parameter: how it is taken in, and its slot (number, operand, or first derived number). */
-  readonly paramTo: Int32Array;
-  readonly paramSlot: Int32Array;
-  readonly derived: ((o: never) => readonly number[]) | null;
-  /** Per export argument: where it comes from, and its slot. */
-  readonly argFrom: Int32Array;
-  readonly argSlot: Int32Array;
-  /** The export's arguments of the current call (reused). */
+  /** Number slots of the shape `count×unit` (unit −1: none). */
+  readonly count: number;
+  readonly unit: number;
+  /** Per number slot: the Backend parameter it is (−1: derived), and its export argument. */
+  readonly numberParam: Int32Array;
+  readonly numberArg: Int32Array;
+  /** The Backend parameter derived numbers come from (−1: none), their first slot, and how. */
+  readonly derivedParam: number;
+  readonly derivedSlot: number;
+  readonly derive: ((o: never) => readonly number[]) | null;
+  /** Per operand: the Backend parameters of its array and offset (−1: whole), and its export argument. */
+  readonly arrayParam: Int32Array;
+  readonly offsetParam: Int32Array;
+  readonly operandArg: Int32Array;
+  /** Export argument of the scratch address (−1: none). */
+  readonly scratchArg: number;
+  /** The operand whose emptiness makes a call do nothing: the first written one (a reduction: the first one). */
+  readonly guard: number;
+  /** The numbers of the current call, by slot, and the export's arguments (both reused). */
+  readonly x: Float64Array;
   readonly args: number[];
   /** Byte strides per unit of a split, per export argument (reused). */
   readonly strides: Float64Array;
-  /** Export argument of each number slot, and of the scratch (−1: none). */
-  readonly argOfNumber: Int32Array;
-  readonly scratchArg: number;
   readonly split: ((x: Float64Array) => Split | null) | null;
 }
 
 function compile(name: KernelName, index: number, spec: KernelSpec): CompiledKernel {
   const numbers: string[] = [];
+  const numberParam: number[] = [];
+  const numberArg: number[] = [];
   const operands: Operand[] = [];
-  const paramTo: number[] = [];
-  const paramSlot: number[] = [];
-  const argFrom: number[] = [];
-  const argSlot: number[] = [];
+  const arrayParam: number[] = [];
+  const offsetParam: number[] = [];
+  const operandArg: number[] = [];
   let derived: Derived | null = null;
+  let derivedParam = -1;
+  let derivedSlot = -1;
+  let scratchArg = -1;
   let count = -1;
   let unit = -1;
-  const addNumber = (n: string): number => {
+  let param = 0;
+  let arg = 0;
+  const addNumber = (n: string, from: number): number => {
     if (numbers.includes(n)) throw new Error(`wasm kernels: ${name} names ${n} twice`);
     numbers.push(n);
-    argFrom.push(FROM_NUMBER);
-    argSlot.push(numbers.length - 1);
+    numberParam.push(from);
+    numberArg.push(arg++);
     return numbers.length - 1;
   };
   for (const p of spec.params) {
-    if (p === SCRATCH) {
-      argFrom.push(FROM_SCRATCH);
-      argSlot.push(-1);
-    } else if (typeof p === 'string') {
+    if (p === SCRATCH) scratchArg = arg++;
+    else if (typeof p === 'string') {
       for (const word of p.split(' ')) {
         const [c, u] = word.split('×') as [string, string | undefined];
-        paramTo.push(TO_NUMBER);
-        paramSlot.push(addNumber(c));
-        if (count < 0) count = numbers.length - 1;
-        if (u !== undefined) {
-          paramTo.push(TO_NUMBER);
-          paramSlot.push((unit = addNumber(u)));
-        }
+        const at = addNumber(c, param++);
+        if (count < 0) count = at;
+        if (u !== undefined) unit = addNumber(u, param++);
       }
     } else if ('derive' in p) {
       derived = p;
-      paramTo.push(TO_DERIVED);
-      paramSlot.push(numbers.length);
-      for (const n of p.names.split(' ')) addNumber(n);
+      derivedParam = param++;
+      derivedSlot = numbers.length;
+      for (const n of p.names.split(' ')) addNumber(n, -1);
     } else {
       operands.push(p);
-      paramTo.push(TO_ARRAY);
-      paramSlot.push(operands.length - 1);
-      if (!p.whole) {
-        paramTo.push(TO_OFFSET);
-        paramSlot.push(operands.length - 1);
-      }
-      argFrom.push(FROM_OPERAND);
-      argSlot.push(operands.length - 1);
+      arrayParam.push(param++);
+      offsetParam.push(p.whole ? -1 : param++);
+      operandArg.push(arg++);
     }
   }
   const slot = (n: string): number => {
@@ -120,18 +121,14 @@ function compile(name: KernelName, index: number, spec: KernelSpec): CompiledKer
     if (i < 0) throw new Error(`wasm kernels: ${name} has no number ${n}`);
     return i;
   };
-  const argOfNumber = new Int32Array(numbers.length);
-  argFrom.forEach((from, j) => {
-    if (from === FROM_NUMBER) argOfNumber[argSlot[j] as number] = j;
-  });
+  const written = operands.findIndex((o) => o.mode & OUT);
   return {
-    name, index, x: new Float64Array(numbers.length),
-    operands: operands.map((o) => compileOperand(o, count, unit, slot)),
-    paramTo: Int32Array.from(paramTo), paramSlot: Int32Array.from(paramSlot),
-    derived: derived ? (derived as Derived).derive : null,
-    argFrom: Int32Array.from(argFrom), argSlot: Int32Array.from(argSlot),
-    args: argFrom.map(() => 0), strides: new Float64Array(argFrom.length),
-    argOfNumber, scratchArg: argFrom.indexOf(FROM_SCRATCH),
+    name, index, operands: operands.map((o) => compileOperand(o, slot)), count, unit,
+    numberParam: Int32Array.from(numberParam), numberArg: Int32Array.from(numberArg),
+    derivedParam, derivedSlot, derive: derived ? (derived as Derived).derive : null,
+    arrayParam: Int32Array.from(arrayParam), offsetParam: Int32Array.from(offsetParam), operandArg: Int32Array.from(operandArg),
+    scratchArg, guard: written >= 0 ? written : 0,
+    x: new Float64Array(numbers.length), args: new Array<number>(arg).fill(0), strides: new Float64Array(arg),
     split: spec.split ? spec.split({ count, unit, number: slot }) : null,
   };
 }
@@ -141,37 +138,71 @@ function span(r: number, c: number, ld: number): number {
   return r <= 0 || c <= 0 ? 0 : (r - 1) * ld + c;
 }
 
-function compileOperand(o: Operand, count: number, unit: number, slot: (n: string) => number): CompiledOperand {
-  const e = o.extent;
-  const unitOf = (x: Float64Array): number => (unit >= 0 ? (x[unit] as number) : 1);
-  const never = (): boolean => false;
-  const base = { name: o.name, mode: o.mode, type: o.type ?? 'f32', optional: o.optional ?? false, readIf: o.readIf ? slot(o.readIf) : -1 } as const;
-  switch (e.kind) {
-    case 'rows':
-      return {
-        ...base,
-        length: (x) => (x[count] as number) * e.width * unitOf(x),
-        stride: (x, s) => (s === count ? 4 * e.width * unitOf(x) : 0),
-        gaps: never,
-      };
-    case 'row':
-      return { ...base, length: (x) => e.width * unitOf(x), stride: () => 0, gaps: never };
-    case 'perRow':
-      return { ...base, length: (x) => x[count] as number, stride: (_x, s) => (s === count ? 4 : 0), gaps: never };
-    case 'matrix': {
-      const [r, c, ld] = [slot(e.rows), slot(e.cols), slot(e.ld)];
-      const trans = e.trans ? slot(e.trans) : -1;
-      const transposed = (x: Float64Array): boolean => trans >= 0 && x[trans] !== 0;
-      return {
-        ...base,
-        // stored: rows×cols, or cols×rows when transposed
-        length: (x) => (transposed(x) ? span(x[c] as number, x[r] as number, x[ld] as number) : span(x[r] as number, x[c] as number, x[ld] as number)),
-        // a block of rows of op(X) starts `ld` further per row (1 when transposed); of columns, 1 further (`ld`)
-        stride: (x, s) => (s === r ? (transposed(x) ? 4 : 4 * (x[ld] as number)) : s === c ? (transposed(x) ? 4 * (x[ld] as number) : 4) : 0),
-        gaps: (x) => (transposed(x) ? (x[c] as number) > 1 && x[ld] !== x[r] : (x[r] as number) > 1 && x[ld] !== x[c]),
-      };
+function compileOperand(o: Operand, slot: (n: string) => number): CompiledOperand {
+  const e: Extent = o.extent;
+  const matrix = e.kind === 'matrix';
+  return {
+    name: o.name, mode: o.mode, type: o.type ?? 'f32', optional: o.optional ?? false, readIf: o.readIf ? slot(o.readIf) : -1,
+    kind: e.kind === 'rows' ? ROWS : e.kind === 'row' ? ROW : e.kind === 'perRow' ? PER_ROW : MATRIX,
+    width: e.kind === 'rows' || e.kind === 'row' ? e.width : 0,
+    rows: matrix ? slot(e.rows) : -1,
+    cols: matrix ? slot(e.cols) : -1,
+    ld: matrix ? slot(e.ld) : -1,
+    trans: matrix && e.trans ? slot(e.trans) : -1,
+  };
+}
+
+/** The kernel's row width unit (1 without one). */
+function unitOf(k: CompiledKernel, x: Float64Array): number {
+  return k.unit >= 0 ? (x[k.unit] as number) : 1;
+}
+
+/** Whether a matrix operand is stored transposed in this call. */
+function transposed(o: CompiledOperand, x: Float64Array): boolean {
+  return o.trans >= 0 && x[o.trans] !== 0;
+}
+
+/** Elements operand `o` spans in a call with numbers `x`. */
+function lengthOf(k: CompiledKernel, o: CompiledOperand, x: Float64Array): number {
+  switch (o.kind) {
+    case ROWS:
+      return (x[k.count] as number) * o.width * unitOf(k, x);
+    case ROW:
+      return o.width * unitOf(k, x);
+    case PER_ROW:
+      return x[k.count] as number;
+    case MATRIX: {
+      const r = x[o.rows] as number;
+      const c = x[o.cols] as number;
+      const ld = x[o.ld] as number;
+      return transposed(o, x) ? span(c, r, ld) : span(r, c, ld); // stored rows×cols, or cols×rows
     }
   }
+}
+
+/** Bytes operand `o`'s address advances per unit of number `split` (0: every block reads the same). */
+function strideOf(k: CompiledKernel, o: CompiledOperand, x: Float64Array, split: number): number {
+  switch (o.kind) {
+    case ROWS:
+      return split === k.count ? 4 * o.width * unitOf(k, x) : 0;
+    case ROW:
+      return 0;
+    case PER_ROW:
+      return split === k.count ? 4 : 0;
+    case MATRIX: {
+      // a block of rows of op(X) starts `ld` further per row (1 when stored transposed); of columns, 1 (`ld`)
+      const ld = 4 * (x[o.ld] as number);
+      if (split === o.rows) return transposed(o, x) ? 4 : ld;
+      return split === o.cols ? (transposed(o, x) ? ld : 4) : 0;
+    }
+  }
+}
+
+/** Whether a stored copy of output `o` has gaps between rows, which survive the copy back only if it is read first. */
+function hasGaps(o: CompiledOperand, x: Float64Array): boolean {
+  if (o.kind !== MATRIX) return false;
+  const t = transposed(o, x);
+  return (x[t ? o.cols : o.rows] as number) > 1 && x[o.ld] !== x[t ? o.rows : o.cols];
 }
 
 const COMPILED: Readonly<Record<KernelName, CompiledKernel>> = Object.fromEntries(
@@ -204,6 +235,42 @@ export type BackendKernels = Pick<Backend, KernelName>;
 /** The arrays a kernel takes: float32 data, int32 targets, float64 weights (or float64 data, for the reference). */
 type OperandArray = Float32Array | Float64Array | Int32Array;
 
+/** `f(...a)`, with the arities of the exports spelled out (a spread call costs 20–50 ns more on Node 20). */
+function invoke(f: KernelExport, a: readonly number[]): unknown {
+  switch (a.length) {
+    case 2: return f(a[0]!, a[1]!);
+    case 3: return f(a[0]!, a[1]!, a[2]!);
+    case 4: return f(a[0]!, a[1]!, a[2]!, a[3]!);
+    case 5: return f(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!);
+    case 6: return f(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!, a[5]!);
+    case 8: return f(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!, a[5]!, a[6]!, a[7]!);
+    case 9: return f(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!, a[5]!, a[6]!, a[7]!, a[8]!);
+    case 14: return f(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!, a[5]!, a[6]!, a[7]!, a[8]!, a[9]!, a[10]!, a[11]!, a[12]!, a[13]!);
+    default: return f(...a);
+  }
+}
+
+/** Most parameters of a Backend kernel method (gemm's 16). */
+const MAX_PARAMS = 16;
+
+/**
+ * A function of up to {@link MAX_PARAMS} parameters that hands them to
+ * `body` in one reused array (a rest parameter would allocate an array per
+ * kernel call). The array is cleared when the call returns, so it keeps
+ * no operand alive.
+ */
+function withReusedParams(body: (params: readonly unknown[]) => unknown): (...params: unknown[]) => unknown {
+  const p: unknown[] = new Array(MAX_PARAMS).fill(undefined);
+  return (p0?: unknown, p1?: unknown, p2?: unknown, p3?: unknown, p4?: unknown, p5?: unknown, p6?: unknown, p7?: unknown,
+    p8?: unknown, p9?: unknown, p10?: unknown, p11?: unknown, p12?: unknown, p13?: unknown, p14?: unknown, p15?: unknown) => {
+    p[0] = p0; p[1] = p1; p[2] = p2; p[3] = p3; p[4] = p4; p[5] = p5; p[6] = p6; p[7] = p7;
+    p[8] = p8; p[9] = p9; p[10] = p10; p[11] = p11; p[12] = p12; p[13] = p13; p[14] = p14; p[15] = p15;
+    const result = body(p);
+    for (let i = 0; i < MAX_PARAMS; i++) p[i] = undefined;
+    return result;
+  };
+}
+
 /** Up to this many elements an element loop beats `set` of a fresh subarray (~120 ns on Node 20). */
 const SMALL_COPY = 24;
 /** Most operands of a kernel. */
@@ -217,15 +284,12 @@ export class KernelCaller {
   /** Scratch block for operands that live outside the memory. */
   private scratch = -1;
   private scratchBytes = 0;
-  // The operands of the current call: array, element offset, length, mode, address.
-  private ops: readonly CompiledOperand[] = [];
+  // The operands of the current call copied to the scratch block: array (null: used in place), offset, length, mode, address.
   private readonly opArr: (OperandArray | null)[] = new Array(MAX_OPERANDS).fill(null);
   private readonly opOff = new Float64Array(MAX_OPERANDS);
   private readonly opLen = new Float64Array(MAX_OPERANDS);
   private readonly opMode = new Int32Array(MAX_OPERANDS);
   private readonly opPtr = new Float64Array(MAX_OPERANDS);
-  /** Whether the operand was copied to the scratch block (rather than used in place). */
-  private readonly opStaged = new Uint8Array(MAX_OPERANDS);
 
   /**
    * @param work byte address of this thread's scratch for the exports that take one.
@@ -244,138 +308,120 @@ export class KernelCaller {
 
   /** The Backend's kernel methods, each calling its export through {@link run}. */
   methods(): BackendKernels {
-    const methods: Partial<Record<KernelName, (...args: unknown[]) => unknown>> = {};
+    const methods: Partial<Record<KernelName, (...params: unknown[]) => unknown>> = {};
     for (const name of KERNEL_NAMES) {
       const k = COMPILED[name];
       const fn = this.exports[name];
-      methods[name] = (...args: unknown[]) => this.run(k, fn, args);
+      methods[name] = withReusedParams((params) => this.run(k, fn, params));
     }
     return methods as unknown as BackendKernels;
   }
 
   /** One call of kernel `k` with the Backend method's arguments `params`. */
-  private run(k: CompiledKernel, fn: KernelExport, params: unknown[]): unknown {
-    const { x, operands } = k;
+  private run(k: CompiledKernel, fn: KernelExport, params: readonly unknown[]): unknown {
+    const { x, args, operands } = k;
     const n = operands.length;
-    this.ops = operands;
-    let reference = false;
-    for (let i = 0; i < k.paramTo.length; i++) {
-      const p = params[i];
-      const s = k.paramSlot[i] as number;
-      switch (k.paramTo[i]) {
-        case TO_NUMBER:
-          x[s] = Number(p);
-          break;
-        case TO_ARRAY: {
-          const a = p as OperandArray | null;
-          const o = operands[s] as CompiledOperand;
-          if (!a && !o.optional) throw new TypeError(`${k.name}: ${o.name} must be an array, got ${String(a)}`);
-          this.opArr[s] = a;
-          this.opOff[s] = 0;
-          if (a && o.type === 'f32' && !(a instanceof Float32Array)) reference = true;
-          break;
-        }
-        case TO_OFFSET:
-          this.opOff[s] = p as number;
-          break;
-        case TO_DERIVED:
-          x.set((k.derived as (o: unknown) => readonly number[])(p), s);
-          break;
-      }
+    for (let s = 0; s < x.length; s++) {
+      const p = k.numberParam[s] as number;
+      if (p < 0) continue;
+      const v = params[p];
+      x[s] = typeof v === 'number' ? v : v ? 1 : 0;
     }
-    if (reference) {
-      this.dropReferences(n);
-      this.stats.fallbacks++;
-      return (jsBackend[k.name] as (...a: unknown[]) => unknown)(...params);
-    }
-    // Lengths and modes; nothing to do when every output (or, for a reduction, every input) is empty.
-    let written = 0;
-    let nonEmptyWritten = 0;
-    let nonEmpty = 0;
+    if (k.derivedParam >= 0) x.set((k.derive as (o: unknown) => readonly number[])(params[k.derivedParam]), k.derivedSlot);
     for (let i = 0; i < n; i++) {
+      const a = params[k.arrayParam[i] as number] as OperandArray | null;
       const o = operands[i] as CompiledOperand;
-      const len = this.opArr[i] ? Math.max(0, o.length(x)) : 0;
-      this.opLen[i] = len;
-      let mode: number = o.mode;
-      if (o.readIf >= 0 && x[o.readIf] !== 0) mode |= IN;
-      if (mode === OUT && o.gaps(x)) mode = INOUT; // a copied output's gaps survive the copy back only if read first
-      this.opMode[i] = mode;
-      if (len > 0) nonEmpty++;
-      if (mode & OUT) {
-        written++;
-        if (len > 0) nonEmptyWritten++;
+      if (!a) {
+        if (!o.optional) throw new TypeError(`${k.name}: ${o.name} must be an array, got ${String(a)}`);
+      } else if (o.type === 'f32' && !(a instanceof Float32Array)) {
+        this.stats.fallbacks++;
+        return (jsBackend[k.name] as (...p: unknown[]) => unknown)(...params);
       }
     }
-    if (written > 0 ? nonEmptyWritten === 0 : nonEmpty === 0) {
-      this.dropReferences(n);
-      return 0;
-    }
-    this.bind(n);
-    const args = k.args;
-    for (let j = 0; j < args.length; j++) {
-      const from = k.argFrom[j];
-      const s = k.argSlot[j] as number;
-      args[j] = from === FROM_NUMBER ? (x[s] as number) : from === FROM_OPERAND ? (this.opPtr[s] as number) : this.work;
-    }
+    if (lengthOf(k, operands[k.guard] as CompiledOperand, x) <= 0) return 0; // nothing to compute
+    for (let s = 0; s < x.length; s++) args[k.numberArg[s] as number] = x[s] as number;
+    if (k.scratchArg >= 0) args[k.scratchArg] = this.work;
+    const staged = this.bind(k, params);
     const split = this.parallel && k.split ? k.split(x) : null;
     let result: unknown;
     if (split && this.splitCall(k, fn, split)) this.stats.parallel++;
-    else result = fn(...args);
-    this.finish(n);
+    else result = invoke(fn, args);
+    if (staged) this.finish(n);
     return result;
   }
 
-  /** Hands the call to the threads, with each address's stride per unit of the split. */
-  private splitCall(k: CompiledKernel, fn: KernelExport, split: Split): boolean {
-    const strides = k.strides;
-    for (let j = 0; j < k.args.length; j++) {
-      const s = k.argSlot[j] as number;
-      strides[j] = k.argFrom[j] === FROM_OPERAND && this.opArr[s] ? (k.operands[s] as CompiledOperand).stride(k.x, split.index) : 0;
-    }
-    return (this.parallel as ParallelRunner)(k.index, fn, k.args, k.argOfNumber[split.index] as number, strides, split.align, k.scratchArg);
-  }
-
   /**
-   * Resolves the operands' addresses: in place for arrays in the memory,
-   * else in the scratch block (inputs copied in).
+   * Writes each operand's address into the export's arguments: its own
+   * place for an array in the memory, else a place in the scratch block,
+   * with inputs copied in. Returns whether any operand was copied.
    */
-  private bind(n: number): void {
+  private bind(k: CompiledKernel, params: readonly unknown[]): boolean {
+    const { x, args, operands } = k;
     const heap = this.heap;
     let need = 0;
-    for (let i = 0; i < n; i++) {
-      const a = this.opArr[i];
-      this.opStaged[i] = a && !this.resident(i) ? 1 : 0;
-      if (!a) this.opPtr[i] = 0;
-      else if (!this.opStaged[i]) this.opPtr[i] = a.byteOffset + (this.opOff[i] as number) * 4;
-      else need += Math.ceil((this.opLen[i] as number) / 16) * 64;
+    let staged = 0;
+    for (let i = 0; i < operands.length; i++) {
+      const o = operands[i] as CompiledOperand;
+      const a = params[k.arrayParam[i] as number] as OperandArray | null;
+      const off = k.offsetParam[i] as number >= 0 ? (params[k.offsetParam[i] as number] as number) : 0;
+      let ptr = 0;
+      this.opArr[i] = null;
+      if (a && this.resident(o, a)) ptr = a.byteOffset + off * 4;
+      else if (a) {
+        const len = Math.max(0, lengthOf(k, o, x));
+        let mode: number = o.mode;
+        if (o.readIf >= 0 && x[o.readIf] !== 0) mode |= IN;
+        if (mode === OUT && hasGaps(o, x)) mode = INOUT;
+        this.opArr[i] = a;
+        this.opOff[i] = off;
+        this.opLen[i] = len;
+        this.opMode[i] = mode;
+        need += Math.ceil(len / 16) * 64;
+        staged++;
+      }
+      args[k.operandArg[i] as number] = ptr;
     }
+    this.stats.calls++;
+    if (this.f32.buffer !== heap.buf) {
+      this.f32 = new Float32Array(heap.buf);
+      this.i32 = new Int32Array(heap.buf);
+    }
+    if (staged === 0) return false;
     if (need > this.scratchBytes) {
       if (this.scratch >= 0) heap.freeBlock(this.scratch);
       this.scratchBytes = 0;
       this.scratch = heap.mustAlloc(Math.max(need, 1 << 16));
       this.scratchBytes = Math.max(need, 1 << 16);
-    }
-    if (this.f32.buffer !== heap.buf) {
-      this.f32 = new Float32Array(heap.buf);
-      this.i32 = new Int32Array(heap.buf);
-    }
-    if (need > 0) {
-      let p = this.scratch;
-      for (let i = 0; i < n; i++) {
-        if (!this.opStaged[i]) continue;
-        this.opPtr[i] = p;
-        p += Math.ceil((this.opLen[i] as number) / 16) * 64;
-        if ((this.opMode[i] as number) & IN) this.put(i);
+      if (this.f32.buffer !== heap.buf) {
+        this.f32 = new Float32Array(heap.buf);
+        this.i32 = new Int32Array(heap.buf);
       }
     }
-    this.stats.calls++;
+    let p = this.scratch;
+    for (let i = 0; i < operands.length; i++) {
+      if (!this.opArr[i]) continue;
+      this.opPtr[i] = p;
+      args[k.operandArg[i] as number] = p;
+      p += Math.ceil((this.opLen[i] as number) / 16) * 64;
+      if ((this.opMode[i] as number) & IN) this.put(i);
+    }
+    return true;
   }
 
-  /** Whether operand `i` can be used where it is: in the memory, and of the element type the kernel reads. */
-  private resident(i: number): boolean {
-    const a = this.opArr[i] as OperandArray;
-    const type = (this.ops[i] as CompiledOperand).type;
-    return (type === 'f32' ? a instanceof Float32Array : type === 'i32' && a instanceof Int32Array) && this.heap.owns(a);
+  /** Whether `a` can be used where it is: in the memory, and of the element type the kernel reads. */
+  private resident(o: CompiledOperand, a: OperandArray): boolean {
+    return (o.type === 'f32' ? a instanceof Float32Array : o.type === 'i32' && a instanceof Int32Array) && this.heap.owns(a);
+  }
+
+  /** Hands the call to the threads, with each address's stride per unit of the split. */
+  private splitCall(k: CompiledKernel, fn: KernelExport, split: Split): boolean {
+    const strides = k.strides;
+    strides.fill(0);
+    for (let i = 0; i < k.operands.length; i++) {
+      // address 0: an absent operand, the same for every block
+      if (k.args[k.operandArg[i] as number] !== 0) strides[k.operandArg[i] as number] = strideOf(k, k.operands[i] as CompiledOperand, k.x, split.index);
+    }
+    return (this.parallel as ParallelRunner)(k.index, fn, k.args, k.numberArg[split.index] as number, strides, split.align, k.scratchArg);
   }
 
   /** Copies operand `i` (its length from its offset) to its address. */
@@ -395,12 +441,12 @@ export class KernelCaller {
     this.stats.floatsIn += len;
   }
 
-  /** Copies written operands that live outside the memory back, and drops the references. */
+  /** Copies the outputs that were copied in back out, and drops the references. */
   private finish(n: number): void {
     for (let i = 0; i < n; i++) {
-      if (this.opStaged[i] && (this.opMode[i] as number) & OUT) this.take(i);
+      if (this.opArr[i] && (this.opMode[i] as number) & OUT) this.take(i);
+      this.opArr[i] = null;
     }
-    this.dropReferences(n);
   }
 
   /** Copies operand `i` back from its address (float32 only: the int32 and float64 operands are inputs). */
@@ -416,10 +462,5 @@ export class KernelCaller {
       dst.set(heap.subarray(src, src + len), off);
     }
     this.stats.floatsOut += len;
-  }
-
-  /** Drops the references to the current call's arrays. */
-  private dropReferences(n: number): void {
-    for (let i = 0; i < n; i++) this.opArr[i] = null;
   }
 }
