@@ -2,9 +2,9 @@
  * The kernels of the WebAssembly backend, declared once in {@link KERNELS}:
  * for each Backend method, its parameters in order — numbers by name, and
  * operands with what the kernel does to them (reads, writes or both) and
- * how many elements they span — and how threads may split a call. Nothing
- * per kernel is written anywhere else: ./wasm-calls.ts turns each entry
- * into the Backend method (operand addresses, copies, thread strides).
+ * how many elements they span — and how threads may split a call. No other
+ * TypeScript is written per kernel: ./wasm-calls.ts turns each entry into
+ * the Backend method (operand addresses, copies, thread strides, fallback).
  */
 import type { AdamStepOptions, Backend, SgdStepOptions } from './backend.js';
 import { THREAD_LIMITS } from './threads.js';
@@ -134,9 +134,10 @@ export type KernelName = Exclude<keyof Backend, 'name' | 'allocate' | 'release'>
 
 /**
  * The kernels: each Backend method's parameters in order. The first names
- * the shape `count×unit` that `rows(k)` (`count × k·unit` elements) and
- * `row(k)` (`k·unit`) refer to; an operand is `(array, offset)` in the
- * Backend method unless WHOLE, and one byte address in the export.
+ * the shape `count×unit` (or a count alone) that extents refer to:
+ * `rows(k)` (the default) is `count × k·unit` elements, `row(k)` one row of
+ * `k·unit`, `perRow` one element per row. An operand is `(array, offset)`
+ * in the Backend method unless WHOLE, and one byte address in the export.
  */
 export const KERNELS: Record<KernelName, KernelSpec> = {
   gemm: {
