@@ -80,7 +80,7 @@ function compile(name: KernelName, index: number, spec: KernelSpec): CompiledKer
   const arrayParam: number[] = [];
   const offsetParam: number[] = [];
   const operandArg: number[] = [];
-  let derived: Derived | null = null;
+  let derive: Derived['derive'] | null = null;
   let derivedParam = -1;
   let derivedSlot = -1;
   let scratchArg = -1;
@@ -105,7 +105,7 @@ function compile(name: KernelName, index: number, spec: KernelSpec): CompiledKer
         if (u !== undefined) unit = addNumber(u, param++);
       }
     } else if ('derive' in p) {
-      derived = p;
+      derive = p.derive;
       derivedParam = param++;
       derivedSlot = numbers.length;
       for (const n of p.names.split(' ')) addNumber(n, -1);
@@ -125,7 +125,7 @@ function compile(name: KernelName, index: number, spec: KernelSpec): CompiledKer
   return {
     name, index, operands: operands.map((o) => compileOperand(o, slot)), count, unit,
     numberParam: Int32Array.from(numberParam), numberArg: Int32Array.from(numberArg),
-    derivedParam, derivedSlot, derive: derived ? (derived as Derived).derive : null,
+    derivedParam, derivedSlot, derive,
     arrayParam: Int32Array.from(arrayParam), offsetParam: Int32Array.from(offsetParam), operandArg: Int32Array.from(operandArg),
     scratchArg, guard: written >= 0 ? written : 0,
     x: new Float64Array(numbers.length), args: new Array<number>(arg).fill(0), strides: new Float64Array(arg),
