@@ -1,6 +1,6 @@
 /**
  * Entry point of the WebAssembly kernels of `recurrent` (see
- * src/backend/wasm.ts for the loader). All buffers are float32 (targets of
+ * src/backend/wasm-loader.ts for the loader). All buffers are float32 (targets of
  * the loss: i32), addressed by byte offset into the memory. The memory is
  * imported (`env.memory`, declared shared so that worker threads can run
  * instances of this module on it; the loader clears the shared flag when

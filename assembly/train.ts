@@ -122,7 +122,8 @@ export function adamStep(
  * SGD over `n` f32 parameters, PyTorch's order: `d = g (+ λθ)`; with
  * momentum μ ≠ 0, `b ← d` on the first step (`first`), else
  * `b ← μb + (1 − τ)d`, then `d = d + μb` (Nesterov) or `d = b`;
- * finally `θ ← θ − γd`. `buf` is ignored when μ = 0.
+ * finally `θ ← θ − γd`. Without momentum (μ = 0, or no buffer: `buf = 0`)
+ * `buf` is not touched.
  */
 export function sgdStep(
   n: i32, p: usize, g: usize, buf: usize, lr: f64, mu: f64, dampening: f64, nesterov: bool, wd: f64, first: bool,
@@ -133,7 +134,7 @@ export function sgdStep(
   const KEEP = f64x2.splat(keep);
   const WD = f64x2.splat(wd);
   const decay = wd != 0;
-  const momentum = mu != 0;
+  const momentum = mu != 0 && buf != 0;
   let i = 0;
   for (; i + 4 <= n; i += 4) {
     const o = <usize>i << 2;

@@ -3,7 +3,7 @@
  * Builds the WebAssembly kernels (assembly/) twice with AssemblyScript:
  *   dist/src/wasm/recurrent-simd.wasm      128-bit SIMD, separate multiply and add
  *   dist/src/wasm/recurrent-relaxed.wasm   the same with relaxed-SIMD fused multiply-add
- * next to the compiled loader (dist/src/backend/wasm.js finds them through
+ * next to the compiled loader (dist/src/backend/wasm-loader.js finds them through
  * import.meta.url, and `files` in package.json ships dist/src).
  * Skips the compile when both outputs are newer than every source; `--force` rebuilds.
  */

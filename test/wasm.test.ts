@@ -231,6 +231,13 @@ for (const be of backends) {
       assert.equal(be.stats.fallbacks, before + 2);
     });
 
+    test('a missing operand is refused, naming the kernel and the operand', () => {
+      const h = new Float32Array(2);
+      assert.throws(() => be.rnnForward(1, 2, false, null as unknown as Float32Array, 0, h, 0), /rnnForward: pre must be an array, got null/);
+      be.sgdStep(2, h, new Float32Array([1, 1]), null, { lr: 0.5, momentum: 0.9, dampening: 0, nesterov: false, weightDecay: 0, first: true });
+      assert.deepEqual(h, new Float32Array([-0.5, -0.5]), 'SGD without a momentum buffer is plain SGD, as in the reference');
+    });
+
     test('the copy counters account for every float moved', () => {
       be.resetStats();
       const a = new Float32Array(3 * 4);

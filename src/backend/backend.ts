@@ -68,7 +68,8 @@ export interface Backend {
    * General matrix product: `C = alpha · op(A) · op(B) + beta · C`, where
    * `op(A)` is `m×k` (`A` is `k×m` when `transA`) and `op(B)` is `k×n`.
    * `lda`, `ldb`, `ldc` are row strides. With `beta = 0`, `C` is overwritten
-   * (its old contents, even NaN, are ignored).
+   * (its old contents, even NaN, are ignored). Callers write products as
+   * their equations with the views of ./matmul.ts (`addMatmulNT(be, out, x, w)`).
    */
   gemm(
     transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number,

@@ -3,158 +3,147 @@
  * instantiates the same compiled kernel module on the same shared
  * `WebAssembly.Memory`, so operands are never copied between threads.
  *
- * A product `C = op(A)·op(B)` is split into column blocks of C (when
- * `n ≥ m`) or row blocks (otherwise); the elementwise kernels (gates,
- * optimiser updates, bias adds) into blocks of rows or elements. Every
- * thread runs the ordinary single-thread kernel on its block, and each
- * output element is computed exactly as without threads, so the results
- * are bit for bit the single-thread ones.
+ * A kernel call is split along one of its size arguments: a product
+ * `C = op(A)·op(B)` into blocks of columns of C (when `n ≥ m`) or of rows,
+ * the elementwise kernels (gates, optimiser updates, bias adds) into blocks
+ * of rows or elements. Every thread runs the ordinary single-thread kernel
+ * on its block — the size argument set to the block's length, each operand's
+ * address advanced by its stride per unit — so each output element is
+ * computed exactly as without threads, and the results are bit for bit the
+ * single-thread ones.
  *
- * Synchronisation is one 512-byte control block in the shared memory:
- * the calling thread writes the job and its blocks, bumps `SEQ` and wakes
- * the workers (`Atomics.notify`), runs block 0 itself, then waits for
- * `PENDING` to reach zero. Workers spin briefly on `SEQ`, then sleep in
- * `Atomics.wait`. One round trip costs a few microseconds, which is why
- * only products of at least {@link PARALLEL_MIN_WORK} multiply-adds with
- * at least {@link PARALLEL_MIN_ROWS} rows are split (batch-1 steps stay on
- * the calling thread), and elementwise kernels only from
- * {@link PARALLEL_MIN_ELEMENTS} elements.
+ * Synchronisation is one {@link CONTROL_BYTES}-byte control block in the
+ * shared memory: the calling thread writes the job and its blocks, bumps
+ * `SEQ` and wakes the workers (`Atomics.notify`), runs block 0 itself, then
+ * waits for `PENDING` to reach zero. Workers spin briefly on `SEQ`, then
+ * sleep in `Atomics.wait`. One round trip costs a few microseconds, which
+ * is why only work past the {@link THREAD_LIMITS} is split.
  *
- * Lifetime: workers are started on the first product large enough (or by
+ * Lifetime: workers are started on the first call large enough (or by
  * {@link ThreadPool.start}), are `unref`'d so they never keep the process
  * alive, and are used only once all of them have instantiated the module
  * (until then everything runs on the calling thread). {@link ThreadPool.close}
  * stops them.
  */
 
-/** Products with fewer multiply-adds (m·n·k) than this run on one thread. */
-export const PARALLEL_MIN_WORK = 1 << 20;
-/** Products with fewer rows than this (batch-1 steps) run on one thread. */
-export const PARALLEL_MIN_ROWS = 4;
-/** Elementwise kernels over fewer elements than this run on one thread. */
-export const PARALLEL_MIN_ELEMENTS = 1 << 13;
+/** When and how kernels are split across threads: every limit, named once. */
+export const THREAD_LIMITS = {
+  /** Most threads, the calling one included (the control block has room for this many blocks). */
+  maxThreads: 24,
+  /** Products with fewer multiply-adds (m·n·k) than this run on one thread. */
+  minProductWork: 1 << 20,
+  /** Products with fewer rows than this (batch-1 steps) run on one thread. */
+  minProductRows: 4,
+  /** Elementwise kernels over fewer elements than this run on one thread. */
+  minElements: 1 << 13,
+  /** Products are cut into blocks of rows of C in multiples of this (the micro-tile's rows)… */
+  productRowBlock: 4,
+  /** …or of columns of C in multiples of this (the micro-tile's columns). */
+  productColumnBlock: 8,
+  /** Vector kernels (optimiser steps, scaling) are cut in multiples of this many elements (64 bytes). */
+  vectorBlock: 16,
+  /** Spins before sleeping, for the workers and for the waiting caller. */
+  spin: 2000,
+  /** Workers not all up after this long are given up on (everything stays on the calling thread). */
+  startTimeoutMs: 30_000,
+  /** A worker that has not finished its block this long after the caller finished its own is taken for dead. */
+  jobTimeoutMs: 60_000,
+} as const;
 
-// Control block layout (i32 slots).
-const SEQ = 0;
-const PENDING = 1;
-const READY = 2;
-const OP = 3;
-const ERROR = 4;
-// gemm arguments
-const TRANS_A = 5;
-const TRANS_B = 6;
-const K = 7;
-const LDA = 8;
-const LDB = 9;
-const LDC = 10;
-const ALPHA = 11; // f32 bits
-const BETA = 12; // f32 bits
-const SPLIT_N = 13; // gemm: 1 for blocks of columns, 0 for rows; other kernels: the split argument
-const A_PTR = 14;
-const B_PTR = 15;
-const C_PTR = 16;
-const M = 17;
-const N = 18; // other kernels: the number of arguments
-// other kernels
-const CALL_KERNEL = 19; // index into the kernel names
-/** First slot of the per-thread block bounds: [start, end) pairs. */
-const BOUNDS = 20;
-const MAX_THREADS = 22; // (64 - BOUNDS) / 2
-/** Kernel arguments (f64 slots from byte 256) and, from f64 slot 16, their byte strides per unit split. */
-const ARGS_F64 = 32;
-const MAX_ARGS = 16;
+/** Slots of the control block: i32 slots, then from byte {@link ARGS_BYTE} the f64 arguments and their strides. */
+const LAYOUT = {
+  SEQ: 0,
+  PENDING: 1,
+  READY: 2,
+  OP: 3,
+  ERROR: 4,
+  /** Index of the kernel in the pool's kernel names. */
+  KERNEL: 5,
+  NARGS: 6,
+  /** The argument cut into blocks. */
+  SPLIT: 7,
+  /** The argument each thread replaces with its own scratch address (−1: none). */
+  SCRATCH: 8,
+  /** First i32 slot of the per-thread block bounds: [start, end) pairs. */
+  BOUNDS: 16,
+  /** First f64 slot (from {@link ARGS_BYTE}) of the arguments, and of their byte strides per unit of the split. */
+  ARGS: 0,
+  STRIDES: 16,
+} as const;
+const I32_SLOTS = LAYOUT.BOUNDS + 2 * THREAD_LIMITS.maxThreads;
+const ARGS_BYTE = 4 * I32_SLOTS;
+/** Most arguments of a kernel. */
+const MAX_ARGS = LAYOUT.STRIDES;
 /** Bytes of the control block. */
-export const CONTROL_BYTES = 512;
+export const CONTROL_BYTES = ARGS_BYTE + 8 * 2 * MAX_ARGS;
 
-const OP_GEMM = 1;
-const OP_EXIT = 2;
-const OP_CALL = 3;
+/** Jobs (the `OP` slot). */
+const OPS = { CALL: 1, EXIT: 2 } as const;
 
-/** The kernels {@link ThreadPool.tryCall} can split (exports of the module). */
-export const SPLIT_KERNELS = [
-  'lstmForward', 'lstmBackward', 'gruForward', 'gruBackward', 'rnnForward', 'rnnBackward',
-  'addRowVector', 'adamStep', 'sgdStep', 'scale',
-] as const;
-export type SplitKernel = (typeof SPLIT_KERNELS)[number];
+/** A kernel export: numbers in (byte addresses, sizes, scalars), a number or nothing out. */
+export type KernelExport = (...args: number[]) => unknown;
 
-/** Spins before sleeping, for the workers and for the waiting caller. */
-const SPIN = 2000;
+/** What a worker is started with. */
+interface WorkerData {
+  module: unknown;
+  memory: { readonly buffer: ArrayBufferLike };
+  /** Byte address of the control block. */
+  ctl: number;
+  /** This worker's index (block `index` is its own). */
+  index: number;
+  /** Byte address of this worker's scratch. */
+  work: number;
+  spin: number;
+  names: readonly string[];
+  layout: typeof LAYOUT;
+  ops: typeof OPS;
+  argsByte: number;
+  i32Slots: number;
+}
 
 /**
  * The worker's program, run from source (`eval: true`, as a script or, when
  * the parent runs with `--input-type=module`, as a module: hence the
- * dynamic import), so the package needs no separate worker file.
- * `workerData` carries the compiled module, the shared memory, the control
- * block's address, this worker's index and its gemm scratch. The slots of
- * the control block are spelled out as numbers here (the function runs
- * detached from this file); see the constants above.
+ * dynamic import), so the package needs no separate worker file. Everything
+ * it needs arrives in `workerData`: it runs detached from this file.
  */
 async function workerMain(): Promise<void> {
-  const { workerData } = await import('node:worker_threads');
-  const { module, memory, ctl, index, work, spin, names } = workerData;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  const inst = new (globalThis as any).WebAssembly.Instance(module, { env: { memory } });
-  const kx = inst.exports;
-  const I = new Int32Array(memory.buffer, ctl, 64);
-  const F = new Float32Array(memory.buffer, ctl, 64);
-  const D = new Float64Array(memory.buffer, ctl + 256, 32);
-  let seq = Atomics.load(I, 0);
-  Atomics.add(I, 2, 1); // READY
+  const threads = await import('node:worker_threads');
+  const { module, memory, ctl, index, work, spin, names, layout: L, ops, argsByte, i32Slots } = threads.workerData as WorkerData;
+  const api = (globalThis as unknown as { WebAssembly: { Instance: new (m: unknown, imports: object) => { exports: Record<string, KernelExport> } } }).WebAssembly;
+  const kernels = new api.Instance(module, { env: { memory } }).exports;
+  const I = new Int32Array(memory.buffer, ctl, i32Slots);
+  const D = new Float64Array(memory.buffer, ctl + argsByte, 2 * L.STRIDES);
+  let seq = Atomics.load(I, L.SEQ);
+  Atomics.add(I, L.READY, 1);
   for (;;) {
     let spins = 0;
-    while (Atomics.load(I, 0) === seq) {
+    while (Atomics.load(I, L.SEQ) === seq) {
       if (++spins > spin) {
-        Atomics.wait(I, 0, seq);
+        Atomics.wait(I, L.SEQ, seq);
         spins = 0;
       }
     }
-    seq = Atomics.load(I, 0);
-    const op = I[3];
-    if (op === 2) break; // OP_EXIT
+    seq = Atomics.load(I, L.SEQ);
+    if (I[L.OP] === ops.EXIT) break;
     try {
-      const lo = I[20 + 2 * index] as number;
-      const hi = I[21 + 2 * index] as number;
-      if (op === 1 && hi > lo) {
-        const tA = I[5] as number, tB = I[6] as number, k = I[7] as number;
-        const lda = I[8] as number, ldb = I[9] as number, ldc = I[10] as number;
-        const alpha = F[11] as number, beta = F[12] as number;
-        let a = I[14] as number, b = I[15] as number, c = I[16] as number;
-        let m = I[17] as number, n = I[18] as number;
-        if (I[13]) {
-          // columns [lo, hi): op(B)[:, lo:hi] and C[:, lo:hi]
-          b += tB ? lo * ldb * 4 : lo * 4;
-          c += lo * 4;
-          n = hi - lo;
-        } else {
-          // rows [lo, hi): op(A)[lo:hi, :] and C[lo:hi, :]
-          a += tA ? lo * 4 : lo * lda * 4;
-          c += lo * ldc * 4;
-          m = hi - lo;
-        }
-        kx.gemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, work);
-      } else if (op === 3 && hi > lo) {
-        // OP_CALL: units [lo, hi) of the split argument; pointers advance by their strides
-        const nargs = I[18] as number;
-        const split = I[13] as number;
+      const lo = I[L.BOUNDS + 2 * index] as number;
+      const hi = I[L.BOUNDS + 2 * index + 1] as number;
+      if (hi > lo) {
+        // units [lo, hi) of the split argument; addresses advance by their strides
         const args: number[] = [];
-        for (let i = 0; i < nargs; i++) args.push((D[i] as number) + lo * (D[16 + i] as number));
-        args[split] = hi - lo;
-        kx[names[I[19] as number]](...args);
+        for (let i = 0; i < (I[L.NARGS] as number); i++) args.push((D[L.ARGS + i] as number) + lo * (D[L.STRIDES + i] as number));
+        args[I[L.SPLIT] as number] = hi - lo;
+        const scratch = I[L.SCRATCH] as number;
+        if (scratch >= 0) args[scratch] = work;
+        (kernels[names[I[L.KERNEL] as number] as string] as KernelExport)(...args);
       }
     } catch {
-      Atomics.store(I, 4, 1); // ERROR
+      Atomics.store(I, L.ERROR, 1);
     }
-    if (Atomics.sub(I, 1, 1) === 1) Atomics.notify(I, 1);
+    if (Atomics.sub(I, L.PENDING, 1) === 1) Atomics.notify(I, L.PENDING);
   }
 }
-
-/** The module's exports used here: gemm (byte addresses) and the kernels that can be split. */
-type KernelExports = {
-  gemm(
-    transA: number, transB: number, m: number, n: number, k: number, alpha: number,
-    a: number, lda: number, b: number, ldb: number, beta: number, c: number, ldc: number, work: number,
-  ): void;
-} & Record<SplitKernel, (...args: number[]) => unknown>;
 
 interface NodeWorker {
   unref(): void;
@@ -162,19 +151,29 @@ interface NodeWorker {
   on(event: string, fn: (...args: unknown[]) => void): void;
 }
 
+/** Threads this process may run on (Node), else 1. */
+export async function availableThreads(): Promise<number> {
+  try {
+    const os = await import('node:os');
+    return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+  } catch {
+    return 1;
+  }
+}
+
 /** A pool of `threads − 1` workers plus the calling thread. */
 export class ThreadPool {
   private readonly I: Int32Array;
-  private readonly F: Float32Array;
   private readonly D: Float64Array;
   private workers: NodeWorker[] = [];
   private starting: Promise<number> | null = null;
   private failed = false;
 
   /**
-   * @param threads total threads, the caller included (2 … 23).
+   * @param threads total threads, the caller included (2 … {@link THREAD_LIMITS.maxThreads}).
    * @param ctl byte address of {@link CONTROL_BYTES} of zeroed shared memory.
-   * @param works byte addresses of gemm scratch, one per worker (`threads − 1`).
+   * @param works byte addresses of scratch, one per worker (`threads − 1`).
+   * @param names the kernels {@link tryCall} may run, by index (exports of the module).
    */
   constructor(
     readonly threads: number,
@@ -182,18 +181,17 @@ export class ThreadPool {
     private readonly memory: { readonly buffer: ArrayBufferLike },
     private readonly ctl: number,
     private readonly works: readonly number[],
-    private readonly kernels: KernelExports,
-    private readonly mainWork: number,
+    private readonly names: readonly string[],
   ) {
-    if (!(threads >= 2 && threads <= MAX_THREADS + 1)) throw new Error(`ThreadPool: threads must be in [2, ${MAX_THREADS + 1}], got ${threads}`);
-    this.I = new Int32Array(memory.buffer, ctl, 64);
-    this.F = new Float32Array(memory.buffer, ctl, 64);
-    this.D = new Float64Array(memory.buffer, ctl + 256, ARGS_F64);
+    const max = THREAD_LIMITS.maxThreads;
+    if (!(Number.isInteger(threads) && threads >= 2 && threads <= max)) throw new Error(`ThreadPool: threads must be an integer in [2, ${max}], got ${threads}`);
+    this.I = new Int32Array(memory.buffer, ctl, I32_SLOTS);
+    this.D = new Float64Array(memory.buffer, ctl + ARGS_BYTE, 2 * MAX_ARGS);
   }
 
-  /** Whether every worker is up (products are split only then). */
+  /** Whether every worker is up (calls are split only then). */
   get ready(): boolean {
-    return !this.failed && this.workers.length === this.threads - 1 && Atomics.load(this.I, READY) === this.threads - 1;
+    return !this.failed && this.workers.length === this.threads - 1 && Atomics.load(this.I, LAYOUT.READY) === this.threads - 1;
   }
 
   /**
@@ -207,10 +205,11 @@ export class ThreadPool {
         const { Worker } = await import('node:worker_threads');
         const source = `(${workerMain.toString()})();`;
         for (let i = 1; i < this.threads; i++) {
-          const w = new Worker(source, {
-            eval: true,
-            workerData: { module: this.module, memory: this.memory, ctl: this.ctl, index: i, work: this.works[i - 1], spin: SPIN, names: SPLIT_KERNELS },
-          }) as unknown as NodeWorker;
+          const workerData: WorkerData = {
+            module: this.module, memory: this.memory, ctl: this.ctl, index: i, work: this.works[i - 1] as number,
+            spin: THREAD_LIMITS.spin, names: this.names, layout: LAYOUT, ops: OPS, argsByte: ARGS_BYTE, i32Slots: I32_SLOTS,
+          };
+          const w = new Worker(source, { eval: true, workerData }) as unknown as NodeWorker;
           w.unref();
           w.on('error', () => {
             this.failed = true;
@@ -218,11 +217,11 @@ export class ThreadPool {
           this.workers.push(w);
         }
         // Wait (asynchronously) for every worker to report in.
-        const deadline = Date.now() + 30_000;
-        while (Atomics.load(this.I, READY) < this.threads - 1 && !this.failed && Date.now() < deadline) {
+        const deadline = Date.now() + THREAD_LIMITS.startTimeoutMs;
+        while (Atomics.load(this.I, LAYOUT.READY) < this.threads - 1 && !this.failed && Date.now() < deadline) {
           await new Promise((r) => setTimeout(r, 2));
         }
-        if (Atomics.load(this.I, READY) < this.threads - 1) this.failed = true;
+        if (Atomics.load(this.I, LAYOUT.READY) < this.threads - 1) this.failed = true;
       } catch {
         this.failed = true;
       }
@@ -238,44 +237,10 @@ export class ThreadPool {
     const blocks = Math.ceil(units / align);
     if (blocks < T) return false;
     for (let t = 0; t < T; t++) {
-      I[BOUNDS + 2 * t] = Math.min(units, Math.floor((blocks * t) / T) * align);
-      I[BOUNDS + 2 * t + 1] = Math.min(units, Math.floor((blocks * (t + 1)) / T) * align);
+      I[LAYOUT.BOUNDS + 2 * t] = Math.min(units, Math.floor((blocks * t) / T) * align);
+      I[LAYOUT.BOUNDS + 2 * t + 1] = Math.min(units, Math.floor((blocks * (t + 1)) / T) * align);
     }
     return true;
-  }
-
-  /**
-   * Wakes the workers on the job now in the control block, runs block 0 on
-   * this thread (`own(hi)`, the block being [0, hi)), and waits for the rest.
-   */
-  private run(op: number, own: (hi: number) => void): void {
-    const I = this.I;
-    I[OP] = op;
-    Atomics.store(I, PENDING, this.threads - 1);
-    Atomics.add(I, SEQ, 1);
-    Atomics.notify(I, SEQ);
-    const hi = I[BOUNDS + 1] as number;
-    if (hi > 0) own(hi);
-    // Wait for the workers' blocks. A worker that does not finish within a minute
-    // of this thread's block is taken for dead: the pool is shut off and the call fails.
-    const deadline = Date.now() + 60_000;
-    let spins = 0;
-    for (;;) {
-      const left = Atomics.load(I, PENDING);
-      if (left === 0) break;
-      if (++spins > SPIN) {
-        Atomics.wait(I, PENDING, left, 100);
-        spins = 0;
-        if (Date.now() > deadline) {
-          this.failed = true;
-          throw new Error('wasm backend: a worker thread did not finish its part of a kernel within 60 s; threads are now off');
-        }
-      }
-    }
-    if (Atomics.load(I, ERROR)) {
-      Atomics.store(I, ERROR, 0);
-      throw new Error('wasm backend: a kernel failed in a worker thread');
-    }
   }
 
   /** Whether the pool can take a job now (starting the workers on first demand). */
@@ -286,77 +251,81 @@ export class ThreadPool {
   }
 
   /**
-   * Runs `C = alpha·op(A)·op(B) + beta·C` (byte addresses in the shared
-   * memory) split across the threads, if the pool is ready and the product
-   * large enough; returns false (having done nothing) otherwise.
+   * Runs kernel `names[kernel]` on `args` split across the threads:
+   * argument `split` is a count of units (rows, columns, elements), cut into
+   * blocks of multiples of `align`; every argument `i` with a nonzero
+   * `strides[i]` is a byte address advanced by `strides[i]` per unit, and
+   * argument `scratch` (unless −1) is replaced by each worker's own scratch.
+   * The calling thread runs block 0 with `args` as given. Returns false,
+   * having done nothing, when the pool is not ready or the units are too few
+   * for every thread.
    */
-  tryGemm(
-    transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number,
-    a: number, lda: number, b: number, ldb: number, beta: number, c: number, ldc: number,
-  ): boolean {
-    if (m < PARALLEL_MIN_ROWS || m * n * k < PARALLEL_MIN_WORK || !this.available()) return false;
-    const splitN = n >= m;
-    if (!this.split(splitN ? n : m, splitN ? 8 : 4)) return false;
+  tryCall(kernel: number, fn: KernelExport, args: number[], split: number, strides: ArrayLike<number>, align: number, scratch: number): boolean {
+    if (args.length > MAX_ARGS || !this.available()) return false;
+    const units = args[split] as number;
+    if (!this.split(units, align)) return false;
     const I = this.I;
-    I[TRANS_A] = transA ? 1 : 0;
-    I[TRANS_B] = transB ? 1 : 0;
-    I[K] = k;
-    I[LDA] = lda;
-    I[LDB] = ldb;
-    I[LDC] = ldc;
-    this.F[ALPHA] = alpha;
-    this.F[BETA] = beta;
-    I[SPLIT_N] = splitN ? 1 : 0;
-    I[A_PTR] = a;
-    I[B_PTR] = b;
-    I[C_PTR] = c;
-    I[M] = m;
-    I[N] = n;
-    const tA = transA ? 1 : 0;
-    const tB = transB ? 1 : 0;
-    this.run(OP_GEMM, (hi) => {
-      if (splitN) this.kernels.gemm(tA, tB, m, hi, k, alpha, a, lda, b, ldb, beta, c, ldc, this.mainWork);
-      else this.kernels.gemm(tA, tB, hi, n, k, alpha, a, lda, b, ldb, beta, c, ldc, this.mainWork);
-    });
+    const D = this.D;
+    for (let i = 0; i < args.length; i++) {
+      D[LAYOUT.ARGS + i] = args[i] as number;
+      D[LAYOUT.STRIDES + i] = strides[i] ?? 0;
+    }
+    I[LAYOUT.KERNEL] = kernel;
+    I[LAYOUT.NARGS] = args.length;
+    I[LAYOUT.SPLIT] = split;
+    I[LAYOUT.SCRATCH] = scratch;
+    I[LAYOUT.OP] = OPS.CALL;
+    Atomics.store(I, LAYOUT.PENDING, this.threads - 1);
+    Atomics.add(I, LAYOUT.SEQ, 1);
+    Atomics.notify(I, LAYOUT.SEQ);
+    const own = I[LAYOUT.BOUNDS + 1] as number;
+    try {
+      if (own > 0) {
+        args[split] = own;
+        fn(...args);
+      }
+    } finally {
+      args[split] = units;
+      this.wait();
+    }
     return true;
   }
 
   /**
-   * Runs the kernel `name` on `args` split across the threads: argument
-   * `split` is a count of units (rows, elements), cut into blocks of
-   * multiples of `align`; every argument `i` with a nonzero `strides[i]`
-   * is a byte address advanced by `strides[i]` per unit. Only when the pool
-   * is ready and `elements` (the work, in elements) reaches
-   * {@link PARALLEL_MIN_ELEMENTS}; returns false (having done nothing) otherwise.
+   * Waits for the workers' blocks. A worker that does not finish within
+   * {@link THREAD_LIMITS.jobTimeoutMs} of this thread's block is taken for
+   * dead: the pool is shut off and the call fails.
    */
-  tryCall(name: SplitKernel, args: readonly number[], split: number, strides: readonly number[], align: number, elements: number): boolean {
-    if (elements < PARALLEL_MIN_ELEMENTS || args.length > MAX_ARGS || !this.available()) return false;
-    if (!this.split(args[split] as number, align)) return false;
+  private wait(): void {
     const I = this.I;
-    const D = this.D;
-    for (let i = 0; i < args.length; i++) {
-      D[i] = args[i] as number;
-      D[MAX_ARGS + i] = strides[i] ?? 0;
+    const deadline = Date.now() + THREAD_LIMITS.jobTimeoutMs;
+    let spins = 0;
+    for (;;) {
+      const left = Atomics.load(I, LAYOUT.PENDING);
+      if (left === 0) break;
+      if (++spins > THREAD_LIMITS.spin) {
+        Atomics.wait(I, LAYOUT.PENDING, left, 100);
+        spins = 0;
+        if (Date.now() > deadline) {
+          this.failed = true;
+          throw new Error(`wasm backend: a worker thread did not finish its part of a kernel within ${THREAD_LIMITS.jobTimeoutMs / 1000} s; threads are now off`);
+        }
+      }
     }
-    I[N] = args.length;
-    I[SPLIT_N] = split;
-    I[CALL_KERNEL] = SPLIT_KERNELS.indexOf(name);
-    this.run(OP_CALL, (hi) => {
-      const own = args.slice();
-      own[split] = hi;
-      this.kernels[name](...own);
-    });
-    return true;
+    if (Atomics.load(I, LAYOUT.ERROR)) {
+      Atomics.store(I, LAYOUT.ERROR, 0);
+      throw new Error('wasm backend: a kernel failed in a worker thread');
+    }
   }
 
-  /** Stops the workers; later products run on the calling thread. */
+  /** Stops the workers; later calls run on the calling thread. */
   async close(): Promise<void> {
     this.failed = true;
     if (this.starting) await this.starting;
     const I = this.I;
-    I[OP] = OP_EXIT;
-    Atomics.add(I, SEQ, 1);
-    Atomics.notify(I, SEQ);
+    I[LAYOUT.OP] = OPS.EXIT;
+    Atomics.add(I, LAYOUT.SEQ, 1);
+    Atomics.notify(I, LAYOUT.SEQ);
     await Promise.all(this.workers.map((w) => w.terminate()));
     this.workers = [];
   }

@@ -5,7 +5,37 @@
  * pre-activations of one step into the next state and back.
  */
 import type { Backend } from '../backend/backend.js';
+import type { Mat } from '../backend/matmul.js';
 import type { FloatArray } from '../tensor.js';
+
+/**
+ * Matrix views of one scan's buffers for the products of a step: made with
+ * the buffers, re-pointed by each step ({@link ../backend/matmul.ts `at`}).
+ */
+export interface StepViews {
+  /** `W_hh` `(G, P)`, G = gates·H. */
+  readonly W_hh: Mat;
+  /** `W_hr` `(P, H)` (LSTM with projection), else null. */
+  readonly W_hr: Mat | null;
+  /** A step's `(B, G)` block of `hw`: what `h₋ W_hhᵀ` adds to (the input-side `xw` itself unless GRU). */
+  readonly hw: Mat;
+  /** A slot's `(B, P)` block of `hs`: the state a step reads, and the one it writes. */
+  readonly hPrev: Mat;
+  readonly h: Mat;
+  /** A step's `(B, H)` block of `ms` (LSTM with projection), else null. */
+  readonly m: Mat | null;
+}
+
+/** Matrix views of the backward workspaces (fixed, except `dhw`, re-pointed per step). */
+export interface StepGradViews {
+  /** `(B, P)` gradients of the step's state and of the state before it. */
+  readonly dh: Mat;
+  readonly dhPrev: Mat;
+  /** `(B, H)` gradient of `m` (LSTM with projection), else null. */
+  readonly dm: Mat | null;
+  /** A step's `(B, G)` block of `dhw`. */
+  readonly dhw: Mat;
+}
 
 /** Buffers of one scan (one layer, one direction), indexed by time. */
 export interface ScanBuffers {
@@ -14,11 +44,9 @@ export interface ScanBuffers {
   readonly B: number;
   readonly H: number;
   readonly P: number;
-  /** Parameter values; offsets below index into it (−1 when absent). */
+  /** Parameter values, and the offset of `b_hh` in them (−1 when absent). */
   readonly w: FloatArray;
-  readonly whh: number;
   readonly bhh: number;
-  readonly whr: number;
   /** `(T, B, gates·H)`: input-side pre-activations, overwritten with the gate cache. */
   readonly xw: FloatArray;
   /** `(T, B, 3H)` hidden-side pre-activations (GRU only; otherwise the same array as `xw`). */
@@ -32,6 +60,7 @@ export interface ScanBuffers {
   readonly cs: FloatArray | null;
   /** `(T, B, H)` pre-projection outputs `o ⊙ tanh(c)` (LSTM with projection only). */
   readonly ms: FloatArray | null;
+  readonly views: StepViews;
 }
 
 /** Workspaces of the backward pass of one scan. */
@@ -52,6 +81,7 @@ export interface ScanGradBuffers {
   readonly dm: FloatArray | null;
   /** `(T, B, P)` the step gradients kept for the projection's weight gradient. */
   readonly dhAll: FloatArray | null;
+  readonly views: StepGradViews;
 }
 
 /**

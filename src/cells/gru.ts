@@ -14,6 +14,7 @@
  * Example: `const cell = new GRUCell({ inputSize: 3, hiddenSize: 5 });
  * const { h } = cell.forward(x);`
  */
+import { addMatmulNT, at } from '../backend/matmul.js';
 import type { CellKind, ScanBuffers, ScanGradBuffers } from './cell.js';
 
 export const gruKind: CellKind = {
@@ -25,7 +26,7 @@ export const gruKind: CellKind = {
   separateHiddenPreactivations: true,
 
   stepForward(s: ScanBuffers, t: number, before: number, after: number): void {
-    const { be, B, H } = s;
+    const { be, B, H, views: v } = s;
     const off = t * B * 3 * H;
     // hw[t] = b_hh + h₋ W_hhᵀ
     if (s.bhh >= 0) {
@@ -33,7 +34,7 @@ export const gruKind: CellKind = {
     } else {
       s.hw.fill(0, off, off + B * 3 * H);
     }
-    be.gemm(false, true, B, 3 * H, H, 1, s.hs, before * B * H, H, s.w, s.whh, H, 1, s.hw, off, 3 * H);
+    addMatmulNT(be, at(v.hw, t), at(v.hPrev, before), v.W_hh);
     be.gruForward(B, H, s.xw, off, s.hw, off, s.hs, before * B * H, s.hs, after * B * H);
   },
 

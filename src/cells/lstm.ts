@@ -15,6 +15,7 @@
  * Example: `const cell = new LSTMCell({ inputSize: 3, hiddenSize: 5 });
  * const { h, c } = cell.forward(x);`
  */
+import { addMatmulNT, at, matmulNN, matmulNT } from '../backend/matmul.js';
 import type { CellKind, ScanBuffers, ScanGradBuffers } from './cell.js';
 
 export const lstmKind: CellKind = {
@@ -26,15 +27,13 @@ export const lstmKind: CellKind = {
   separateHiddenPreactivations: false,
 
   stepForward(s: ScanBuffers, t: number, before: number, after: number): void {
-    const { be, B, H, P } = s;
+    const { be, B, H, views: v } = s;
     const cs = s.cs!;
     const gOff = t * B * 4 * H;
-    // gates = xw[t] + h₋ W_hhᵀ
-    be.gemm(false, true, B, 4 * H, P, 1, s.hs, before * B * P, P, s.w, s.whh, P, 1, s.xw, gOff, 4 * H);
+    addMatmulNT(be, at(v.hw, t), at(v.hPrev, before), v.W_hh); // gates = xw[t] + h₋ W_hhᵀ
     if (s.ms) {
       be.lstmForward(B, H, s.xw, gOff, cs, before * B * H, cs, after * B * H, s.ms, t * B * H);
-      // h = m W_hrᵀ
-      be.gemm(false, true, B, P, H, 1, s.ms, t * B * H, H, s.w, s.whr, H, 0, s.hs, after * B * P, P);
+      matmulNT(be, at(v.h, after), at(v.m!, t), v.W_hr!); // h = m W_hrᵀ
     } else {
       be.lstmForward(B, H, s.xw, gOff, cs, before * B * H, cs, after * B * H, s.hs, after * B * H);
     }
@@ -45,8 +44,8 @@ export const lstmKind: CellKind = {
     const cs = s.cs!;
     let dm = d.dh;
     if (s.ms && d.dm && d.dhAll) {
-      // through h = m W_hrᵀ: dm = dh W_hr (W_hr's own gradient is taken after the loop)
-      be.gemm(false, false, B, H, P, 1, d.dh, 0, P, s.w, s.whr, H, 0, d.dm, 0, H);
+      // through h = m W_hrᵀ (W_hr's own gradient is taken after the loop)
+      matmulNN(be, d.views.dm!, d.views.dh, s.views.W_hr!); // dm = dh W_hr
       d.dhAll.set(d.dh.subarray(0, B * P), t * B * P);
       dm = d.dm;
     }

@@ -10,6 +10,7 @@
  * Example: `const cell = new RNNCell({ inputSize: 3, hiddenSize: 5, nonlinearity: 'relu' });
  * const { h } = cell.forward(x);`
  */
+import { addMatmulNT, at } from '../backend/matmul.js';
 import type { CellKind, ScanBuffers, ScanGradBuffers } from './cell.js';
 
 function elmanKind(relu: boolean): CellKind {
@@ -22,11 +23,9 @@ function elmanKind(relu: boolean): CellKind {
     separateHiddenPreactivations: false,
 
     stepForward(s: ScanBuffers, t: number, before: number, after: number): void {
-      const { be, B, H } = s;
-      const off = t * B * H;
-      // pre = xw[t] + h₋ W_hhᵀ, then h = act(pre)
-      be.gemm(false, true, B, H, H, 1, s.hs, before * B * H, H, s.w, s.whh, H, 1, s.xw, off, H);
-      be.rnnForward(B, H, relu, s.xw, off, s.hs, after * B * H);
+      const { be, B, H, views: v } = s;
+      addMatmulNT(be, at(v.hw, t), at(v.hPrev, before), v.W_hh); // pre = xw[t] + h₋ W_hhᵀ
+      be.rnnForward(B, H, relu, s.xw, t * B * H, s.hs, after * B * H); // h = act(pre)
     },
 
     stepBackward(s: ScanBuffers, d: ScanGradBuffers, t: number, _before: number, after: number): void {

@@ -10,6 +10,7 @@
  * const logits = head.apply(h);   // h: (…, 256) → (…, 65)`
  */
 import { record, type Variable } from '../autograd/variable.js';
+import { addMatmulTN, mat, matmulNN, matmulNT } from '../backend/matmul.js';
 import { uniformInit } from '../init.js';
 import { Module, type ModuleOptions } from '../module.js';
 import { allocate, formatShape } from '../tensor.js';
@@ -54,16 +55,18 @@ export class Linear extends Module {
     const be = this.backend;
     const w = this.params.data;
     const y = allocate(this.dtype, rows * O);
-    be.gemm(false, true, rows, O, I, 1, x.data, 0, I, w, this.weight, I, 0, y, 0, O); // y = x Wᵀ
+    const X = mat(x.data, 0, rows, I);
+    matmulNT(be, mat(y, 0, rows, O), X, mat(w, this.weight, O, I)); // y = x Wᵀ
     if (this.biasOffset >= 0) be.addRowVector(rows, O, w, this.biasOffset, y, 0); // + b
     const [out] = record('Linear', [x], [{ data: y, shape: [...x.shape.slice(0, -1), O] }], ([dy]) => {
       if (!dy) return;
       const g = this.params.grad;
-      be.gemm(true, false, O, I, rows, 1, dy, 0, O, x.data, 0, I, 1, g, this.weight, I); // dW += dyᵀ x
+      const dY = mat(dy, 0, rows, O);
+      addMatmulTN(be, mat(g, this.weight, O, I), dY, X); // dW += dyᵀ x
       if (this.biasOffset >= 0) be.sumRows(rows, O, dy, 0, g, this.biasOffset); // db += Σ dy
       if (x.tracked) {
         const dx = allocate(this.dtype, rows * I);
-        be.gemm(false, false, rows, I, O, 1, dy, 0, O, this.params.data, this.weight, I, 0, dx, 0, I); // dx = dy W
+        matmulNN(be, mat(dx, 0, rows, I), dY, mat(this.params.data, this.weight, O, I)); // dx = dy W
         x.accumulateGrad(dx);
       }
     }, true);

@@ -26,6 +26,7 @@
  * to the next instead.
  */
 import type { Backend } from '../backend/backend.js';
+import { addMatmulNN, addMatmulNT, addMatmulTN, at, mat, matmulNT } from '../backend/matmul.js';
 import type { CellKind, ScanBuffers, ScanGradBuffers } from '../cells/cell.js';
 import { dtypeOf, type DType, type FloatArray } from '../tensor.js';
 
@@ -46,12 +47,6 @@ export class Workspace {
     const fresh = this.be.allocate(dtype, n);
     this.bufs[slot] = fresh;
     return fresh;
-  }
-
-  /** Releases every buffer. */
-  clear(): void {
-    for (const b of this.bufs) if (b) this.be.release(b);
-    this.bufs.length = 0;
   }
 }
 
@@ -119,7 +114,7 @@ export function scanForward(
   const get = (slot: number, n: number): FloatArray => (ws ? ws.get(slot, dtype, n) : be.allocate(dtype, n));
   const xw = get(0, T * B * G);
   // Hoisted input projection for all steps: XW = X W_ihᵀ + b_ih (+ b_hh).
-  be.gemm(false, true, T * B, G, I, 1, x, 0, I, w, weights.wih, I, 0, xw, 0, G);
+  matmulNT(be, mat(xw, 0, T * B, G), mat(x, 0, T * B, I), mat(w, weights.wih, G, I));
   if (weights.bih >= 0) be.addRowVector(T * B, G, w, weights.bih, xw, 0);
   if (kind.foldsHiddenBias && weights.bhh >= 0) be.addRowVector(T * B, G, w, weights.bhh, xw, 0);
 
@@ -131,13 +126,19 @@ export function scanForward(
   if (cs && c0) cs.set(c0.subarray(c0Off, c0Off + B * H), first * B * H);
   else if (cs && ws) cs.fill(0, first * B * H, (first + 1) * B * H);
 
+  const hw = kind.separateHiddenPreactivations ? get(3, T * B * G) : xw;
+  const ms = weights.whr >= 0 ? get(4, T * B * H) : null;
   const cache: ScanCache = {
     kind, be, B, H, P, T, I, reverse, lengths, x, weights, w,
-    whh: weights.whh, bhh: weights.bhh, whr: weights.whr,
-    xw,
-    hw: kind.separateHiddenPreactivations ? get(3, T * B * G) : xw,
-    hs, cs,
-    ms: weights.whr >= 0 ? get(4, T * B * H) : null,
+    bhh: weights.bhh, xw, hw, hs, cs, ms,
+    views: {
+      W_hh: mat(w, weights.whh, G, P),
+      W_hr: ms ? mat(w, weights.whr, P, H) : null,
+      hw: mat(hw, 0, B, G),
+      hPrev: mat(hs, 0, B, P),
+      h: mat(hs, 0, B, P),
+      m: ms ? mat(ms, 0, B, H) : null,
+    },
   };
   for (let s = 0; s < T; s++) {
     const t = reverse ? T - 1 - s : s;
@@ -208,15 +209,15 @@ export function scanBackward(
   const dtype = dtypeOf(w);
   const G = kind.gates * H;
   const dxw = be.allocate(dtype, T * B * G);
+  const dhw = kind.separateHiddenPreactivations ? be.allocate(dtype, T * B * G) : dxw;
+  const dh = be.allocate(dtype, B * P);
+  const dhPrev = be.allocate(dtype, B * P);
+  const dm = cache.ms ? be.allocate(dtype, B * H) : null;
   const d: ScanGradBuffers = {
-    g,
-    dxw,
-    dhw: kind.separateHiddenPreactivations ? be.allocate(dtype, T * B * G) : dxw,
-    dh: be.allocate(dtype, B * P),
-    dhPrev: be.allocate(dtype, B * P),
+    g, dxw, dhw, dh, dhPrev, dm,
     dc: kind.hasCellState ? be.allocate(dtype, B * H) : null,
-    dm: cache.ms ? be.allocate(dtype, B * H) : null,
     dhAll: cache.ms ? be.allocate(dtype, T * B * P) : null,
+    views: { dh: mat(dh, 0, B, P), dhPrev: mat(dhPrev, 0, B, P), dm: dm ? mat(dm, 0, B, H) : null, dhw: mat(dhw, 0, B, G) },
   };
   // The gradient carried into the last step processed: that of the final state.
   const carry = d.dhPrev;
@@ -226,6 +227,7 @@ export function scanBackward(
   // With many rows, W_hh transposed once makes each step's dHW[t] W_hh a product with
   // both operands read along k (A·Bᵀ), which the fast kernels prefer; same sums, same order.
   const whhT = B >= 4 && T * B >= 128 ? transposeInto(be.allocate(dtype, G * P), w, weights.whh, G, P) : null;
+  const W_hhT = whhT ? mat(whhT, 0, P, G) : null;
 
   for (let s = T - 1; s >= 0; s--) {
     const t = reverse ? T - 1 - s : s;
@@ -258,21 +260,20 @@ export function scanBackward(
       }
     }
     // dh_{t−1} += dHW[t] W_hh
-    if (whhT) be.gemm(false, true, B, P, G, 1, d.dhw, t * B * G, G, whhT, 0, G, 1, d.dhPrev, 0, P);
-    else be.gemm(false, false, B, P, G, 1, d.dhw, t * B * G, G, w, weights.whh, P, 1, d.dhPrev, 0, P);
+    if (W_hhT) addMatmulNT(be, d.views.dhPrev, at(d.views.dhw, t), W_hhT);
+    else addMatmulNN(be, d.views.dhPrev, at(d.views.dhw, t), cache.views.W_hh);
   }
 
   // Weight gradients for the whole sequence, one product each.
+  const TB = T * B;
   const prevOff = (reverse ? 1 : 0) * B * P; // slots before(t) for t = 0..T−1 are contiguous
-  be.gemm(true, false, G, I, T * B, 1, d.dxw, 0, G, cache.x, 0, I, 1, g, weights.wih, I);
-  be.gemm(true, false, G, P, T * B, 1, d.dhw, 0, G, cache.hs, prevOff, P, 1, g, weights.whh, P);
-  if (weights.bih >= 0) be.sumRows(T * B, G, d.dxw, 0, g, weights.bih);
-  if (weights.bhh >= 0) be.sumRows(T * B, G, d.dhw, 0, g, weights.bhh);
-  if (cache.ms && d.dhAll) {
-    be.gemm(true, false, P, H, T * B, 1, d.dhAll, 0, P, cache.ms, 0, H, 1, g, weights.whr, H);
-  }
-  // dX += dXW W_ih
-  if (dx) be.gemm(false, false, T * B, I, G, 1, d.dxw, 0, G, w, weights.wih, I, 1, dx, 0, I);
+  const dXW = mat(d.dxw, 0, TB, G);
+  addMatmulTN(be, mat(g, weights.wih, G, I), dXW, mat(cache.x, 0, TB, I)); // dW_ih += dXWᵀ X
+  addMatmulTN(be, mat(g, weights.whh, G, P), mat(d.dhw, 0, TB, G), mat(cache.hs, prevOff, TB, P)); // dW_hh += dHWᵀ H₋
+  if (weights.bih >= 0) be.sumRows(TB, G, d.dxw, 0, g, weights.bih); // db_ih += Σ dXW
+  if (weights.bhh >= 0) be.sumRows(TB, G, d.dhw, 0, g, weights.bhh); // db_hh += Σ dHW
+  if (cache.ms && d.dhAll) addMatmulTN(be, mat(g, weights.whr, P, H), mat(d.dhAll, 0, TB, P), mat(cache.ms, 0, TB, H)); // dW_hr += dHᵀ M
+  if (dx) addMatmulNN(be, mat(dx, 0, TB, I), dXW, mat(w, weights.wih, G, I)); // dX += dXW W_ih
 
   dh0.set(carry.subarray(0, B * P), dh0Off);
   if (dc0 && d.dc) dc0.set(d.dc.subarray(0, B * H), dc0Off);

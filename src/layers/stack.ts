@@ -335,12 +335,6 @@ export class RecurrentLayer<S extends LayerSignature = AnyCellSignature> extends
     for (const b of ctx.owned) this.backend.release(b);
   }
 
-  /** Frees the buffers kept for forward calls under noGrad (they are reallocated when needed). */
-  releaseWorkspaces(): void {
-    this.inference?.clear();
-    for (const w of this.scanInference) w?.clear();
-  }
-
   /**
    * Backpropagation through time for a forward call: accumulates every
    * parameter's gradient into `params.grad` and returns the gradients of the
