@@ -11,7 +11,8 @@
  *   addMatmulNT(be, out, x, w)   out += x · wᵀ
  *   matmulNN(be, out, a, b)      out  = a · b       (a: m×k, b: k×n)
  *   addMatmulNN(be, out, a, b)   out += a · b
- *   addMatmulTN(be, out, a, b)   out += aᵀ · b      (a: k×m, b: k×n)
+ *   matmulTN(be, out, a, b)      out  = aᵀ · b      (a: k×m, b: k×n)
+ *   addMatmulTN(be, out, a, b)   out += aᵀ · b
  *
  * Each is one {@link Backend.gemm} (the kernel keeps its positional form);
  * shapes are checked first, and a mismatch names every shape involved.
@@ -78,6 +79,11 @@ export function matmulNN(be: Backend, out: Mat, a: Mat, b: Mat): void {
 /** `out += a · b`. */
 export function addMatmulNN(be: Backend, out: Mat, a: Mat, b: Mat): void {
   product(be, 'addMatmulNN', false, false, 1, out, a, b);
+}
+
+/** `out = aᵀ · b` (a: k×m, b: k×n; with k = 1, the outer product of two rows). */
+export function matmulTN(be: Backend, out: Mat, a: Mat, b: Mat): void {
+  product(be, 'matmulTN', true, false, 0, out, a, b);
 }
 
 /** `out += aᵀ · b` (a: k×m, b: k×n; weight gradients: `dW += dYᵀ X`). */

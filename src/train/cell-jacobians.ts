@@ -48,6 +48,7 @@
  * constructor; a step allocates nothing.
  */
 import { jsBackend } from '../backend/js.js';
+import { type Mat, mat, matmulNN, matmulNT, matmulTN } from '../backend/matmul.js';
 import type { CellKind, CellType, ScanBuffers, ScanGradBuffers } from '../cells/cell.js';
 import { cellKinds } from '../cells/index.js';
 import { GRU } from '../layers/gru.js';
@@ -124,6 +125,15 @@ export class CellJacobians {
   private readonly vjp: CellBackward;
   /** `(G·H, C)` W_hh V for up to `columns` columns. */
   private readonly hiddenTangent: Float64Array;
+  /** Matrix views of the step's products, made once. */
+  private readonly W_ih: Mat;
+  private readonly W_hh: Mat;
+  private readonly xRows: Mat;
+  private readonly xwRows: Mat;
+  /** Views of `propagate`'s products for C columns, made at the first call with each C. */
+  private readonly tangentViews = new Map<number, { A: Mat; tangentIn: Mat | null; lastIn: Float64Array | null }>();
+  /** Views of `parameterVjp`'s outer products: one row of dxw, dhw, x and h₋, and the blocks of `out` they fill. */
+  private readonly vjpViews: { dxwRow: Mat; dhwRow: Mat; xRow: Mat; hPrevRow: Mat; out: Float64Array | null; dWih: Mat | null; dWhh: Mat | null };
 
   /** `columns`: the most tangent columns propagated at once, 'N' for one per parameter (RTRL). */
   constructor(readonly owner: string, readonly layer: ForwardModeLayer, batchSize: number, columns: number | 'N') {
@@ -169,9 +179,14 @@ export class CellJacobians {
     const xw = new Float64Array(B * GH);
     const hs = new Float64Array(2 * B * H);
     const cs = kind.hasCellState ? new Float64Array(2 * B * H) : null;
+    const hw = kind.separateHiddenPreactivations ? new Float64Array(B * GH) : xw;
+    this.W_ih = mat(this.theta, this.oWih, GH, I);
+    this.W_hh = mat(this.theta, this.oWhh, GH, H);
+    this.xRows = mat(this.x, 0, B, I);
+    this.xwRows = mat(xw, 0, B, GH);
     this.scan = {
-      be, B, H, P: H, w: this.theta, whh: this.oWhh, bhh: this.oBhh, whr: -1,
-      xw, hw: kind.separateHiddenPreactivations ? new Float64Array(B * GH) : xw, hs, cs, ms: null,
+      be, B, H, P: H, w: this.theta, bhh: this.oBhh, xw, hw, hs, cs, ms: null,
+      views: { W_hh: this.W_hh, W_hr: null, hw: mat(hw, 0, B, GH), hPrev: mat(hs, 0, B, H), h: mat(hs, 0, B, H), m: null },
     };
     this.hSlots = [hs.subarray(0, B * H), hs.subarray(B * H)];
     const c = cs ?? new Float64Array(B * H); // zeros for cells without c
@@ -186,12 +201,20 @@ export class CellJacobians {
       return {
         dh, dc, dcSeed: dc && new Float64Array(B * H).fill(1 - dhSeed), dxw, dhw, dhPrev,
         // (the weight gradients are formed here, not by the cell: `g` stays unused)
-        grads: { g: new Float64Array(0), dxw, dhw, dh, dhPrev, dc, dm: null, dhAll: null },
+        grads: {
+          g: new Float64Array(0), dxw, dhw, dh, dhPrev, dc, dm: null, dhAll: null,
+          views: { dh: mat(dh, 0, B, H), dhPrev: mat(dhPrev, 0, B, H), dm: null, dhw: mat(dhw, 0, B, GH) },
+        },
       };
     };
     this.coefficients = kind.hasCellState ? [backward(1), backward(0)] : [backward(1)];
     this.vjp = backward(0);
     this.hiddenTangent = new Float64Array(GH * (columns === 'N' ? this.N : columns));
+    const vjp = this.vjp;
+    this.vjpViews = {
+      dxwRow: mat(vjp.dxw, 0, 1, GH), dhwRow: mat(vjp.dhw, 0, 1, GH), xRow: mat(this.x, 0, 1, I),
+      hPrevRow: mat(hs, 0, 1, H), out: null, dWih: null, dWhh: null,
+    };
   }
 
   /** The current hidden state (B, H); a live buffer, overwritten by the step after next. */
@@ -232,7 +255,7 @@ export class CellJacobians {
     const before = this.slot;
     const after = 1 - before;
     // a^x = x W_ihᵀ + b_ih (+ b_hh where the cell sums them), then the cell's step
-    be.gemm(false, true, B, GH, I, 1, this.x, 0, I, theta, this.oWih, I, 0, scan.xw, 0, GH);
+    matmulNT(be, this.xwRows, this.xRows, this.W_ih);
     if (this.oBih >= 0) be.addRowVector(B, GH, theta, this.oBih, scan.xw, 0);
     if (kind.foldsHiddenBias && this.oBhh >= 0) be.addRowVector(B, GH, theta, this.oBhh, scan.xw, 0);
     kind.stepForward(scan, 0, before, after);
@@ -255,8 +278,15 @@ export class CellJacobians {
     const { I, H, G } = this;
     const GH = G * H;
     const A = this.hiddenTangent;
+    let views = this.tangentViews.get(C);
+    if (!views) this.tangentViews.set(C, (views = { A: mat(A, 0, GH, C), tangentIn: null, lastIn: null }));
+    if (views.lastIn !== tanIn) {
+      views.tangentIn = mat(tanIn, inOff, H, C);
+      views.lastIn = tanIn;
+    }
+    (views.tangentIn as Mat).offset = inOff;
     // A = W_hh · in^h   (G·H × C): for RTRL the O(n⁴) part
-    be.gemm(false, false, GH, C, H, 1, this.theta, this.oWhh, H, tanIn, inOff, C, 0, A, 0, C);
+    matmulNN(be, views.A, this.W_hh, views.tangentIn as Mat);
     const x = this.x;
     const hPrev = this.hSlot(1 - this.slot);
     const G4 = G === 4;
@@ -324,12 +354,23 @@ export class CellJacobians {
     }
     const before = 1 - this.slot;
     kind.stepBackward(this.scan, grads, 0, before, this.slot);
-    const hPrev = this.hSlot(before);
+    const v = this.vjpViews;
+    if (v.out !== out) {
+      v.out = out;
+      v.dWih = mat(out, 0, GH, I);
+      v.dWhh = mat(out, 0, GH, H);
+    }
+    const hPrevRow = v.hPrevRow;
     for (let b = 0; b < B; b++) {
       const o = b * N;
       // dW_ih = da^xᵀ x,  dW_hh = da^hᵀ h₋  (outer products of one row)
-      be.gemm(true, false, GH, I, 1, 1, dxw, b * GH, GH, this.x, b * I, I, 0, out, o + this.oWih, I);
-      be.gemm(true, false, GH, H, 1, 1, dhw, b * GH, GH, hPrev, b * H, H, 0, out, o + this.oWhh, H);
+      v.dxwRow.offset = v.dhwRow.offset = b * GH;
+      v.xRow.offset = b * I;
+      hPrevRow.offset = before * B * H + b * H;
+      (v.dWih as Mat).offset = o + this.oWih;
+      (v.dWhh as Mat).offset = o + this.oWhh;
+      matmulTN(be, v.dWih as Mat, v.dxwRow, v.xRow);
+      matmulTN(be, v.dWhh as Mat, v.dhwRow, hPrevRow);
       if (this.oBih < 0) continue;
       for (let r = 0; r < GH; r++) {
         out[o + this.oBih + r] = dxw[b * GH + r] as number;

@@ -27,6 +27,7 @@
  *   // gru.params.grad now holds Σ_t (∂ℓ_t/∂h_t) ∂h_t/∂θ
  */
 import { jsBackend } from '../backend/js.js';
+import { type Mat, mat, matmulNN } from '../backend/matmul.js';
 import type { FloatArray } from '../tensor.js';
 import { checkMatrix, ForwardModeLearner, type ForwardModeLayer, type ForwardModeOptions } from './cell-jacobians.js';
 
@@ -37,6 +38,8 @@ export class RTRL extends ForwardModeLearner {
   /** (B, S) the gradient of the state, and (N) its product with the sensitivities. */
   private readonly stateGrad: Float64Array;
   private readonly paramGrad: Float64Array;
+  /** Views for `paramGrad = u · S_t` (1 × B·S times B·S × N), one per sensitivity buffer. */
+  private readonly products: { u: Mat; gradient: Mat; sens: Mat; sensNext: Mat };
 
   constructor(layer: ForwardModeLayer, options: ForwardModeOptions = {}) {
     super('RTRL', layer, options, 'N');
@@ -45,6 +48,10 @@ export class RTRL extends ForwardModeLearner {
     this.sensNext = new Float64Array(B * S * N);
     this.stateGrad = new Float64Array(B * S);
     this.paramGrad = new Float64Array(N);
+    this.products = {
+      u: mat(this.stateGrad, 0, 1, B * S), gradient: mat(this.paramGrad, 0, 1, N),
+      sens: mat(this.sens, 0, B * S, N), sensNext: mat(this.sensNext, 0, B * S, N),
+    };
   }
 
   /**
@@ -81,6 +88,9 @@ export class RTRL extends ForwardModeLearner {
     const sens = this.sens;
     this.sens = this.sensNext;
     this.sensNext = sens;
+    const view = this.products.sens;
+    this.products.sens = this.products.sensNext;
+    this.products.sensNext = view;
     this.steps++;
     return j.h;
   }
@@ -91,7 +101,7 @@ export class RTRL extends ForwardModeLearner {
    */
   accumulate(dh: ArrayLike<number> | null, dc: ArrayLike<number> | null = null, into: FloatArray = this.layer.params.grad): void {
     this.checkStateGradients('RTRL.accumulate', dh, dc);
-    const { B, H, S, N } = this.jacobians;
+    const { B, H, S } = this.jacobians;
     const u = this.stateGrad;
     for (let b = 0; b < B; b++) {
       for (let i = 0; i < H; i++) {
@@ -100,7 +110,7 @@ export class RTRL extends ForwardModeLearner {
       }
     }
     // (1 × B·S) · (B·S × N): every sequence's row of S_t at once
-    jsBackend.gemm(false, false, 1, N, B * S, 1, u, 0, B * S, this.sens, 0, N, 0, this.paramGrad, 0, N);
+    matmulNN(jsBackend, this.products.gradient, this.products.u, this.products.sens);
     this.scatterAdd(this.paramGrad, into);
   }
 }
