@@ -11,6 +11,7 @@
  * when `B` is shared). Products run on the reference backend's gemm.
  */
 import { jsBackend } from '../backend/js.js';
+import { addMatmulTN, type Mat, mat, matmulNN, matmulNT } from '../backend/matmul.js';
 import { allocate, dtypeOf, formatShape, numel } from '../tensor.js';
 import { record, type Variable } from './variable.js';
 
@@ -33,22 +34,38 @@ export function matmul(a: Variable, b: Variable): Variable {
   const sb = shared ? 0 : K * N; // b's stride per batch (0: the same matrix)
   const be = jsBackend;
   const c = allocate(dtype, batches * M * N);
+  // One view per operand, moved from batch to batch.
+  const A = mat(a.data, 0, M, K);
+  const B = mat(b.data, 0, K, N);
+  const C = mat(c, 0, M, N);
+  const toBatch = (p: number, ...views: Mat[]): void => {
+    for (const v of views) v.offset = p * v.rows * v.cols;
+    B.offset = p * sb;
+  };
   for (let p = 0; p < batches; p++) {
-    be.gemm(false, false, M, N, K, 1, a.data, p * M * K, K, b.data, p * sb, N, 0, c, p * M * N, N); // C = A B
+    toBatch(p, A, C);
+    matmulNN(be, C, A, B); // C = A B
   }
   const [out] = record('matmul', [a, b], [{ data: c, shape: [...batchShape, M, N] }], ([dc]) => {
     if (!dc) return;
     if (a.tracked) {
       const da = allocate(dtype, a.data.length);
+      const dA = mat(da, 0, M, K);
+      const dC = mat(dc, 0, M, N);
       for (let p = 0; p < batches; p++) {
-        be.gemm(false, true, M, K, N, 1, dc, p * M * N, N, b.data, p * sb, N, 0, da, p * M * K, K); // dA = dC Bᵀ
+        toBatch(p, dA, dC);
+        matmulNT(be, dA, dC, B); // dA = dC Bᵀ
       }
       a.accumulateGrad(da);
     }
     if (b.tracked) {
       const db = allocate(dtype, b.data.length);
+      const dB = mat(db, 0, K, N);
+      const dC = mat(dc, 0, M, N);
       for (let p = 0; p < batches; p++) {
-        be.gemm(true, false, K, N, M, 1, a.data, p * M * K, K, dc, p * M * N, N, 1, db, p * sb, N); // dB += Aᵀ dC
+        toBatch(p, A, dC);
+        dB.offset = p * sb;
+        addMatmulTN(be, dB, A, dC); // dB += Aᵀ dC
       }
       b.accumulateGrad(db);
     }
