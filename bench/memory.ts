@@ -17,7 +17,7 @@ import { Adam } from '../src/train/optim.js';
 
 const steps = Number(process.argv[2] ?? 200);
 const every = Number(process.argv[3] ?? 20);
-const backend = await loadWasmBackend({ threads: 1 });
+const backend = await loadWasmBackend({ threads: 1, setV8Flags: true });
 if (!backend) throw new Error('no WebAssembly SIMD here');
 const [T, B, I, H, V] = [64, 32, 64, 256, 65];
 const params = new ParameterStore('float32', 'memory');

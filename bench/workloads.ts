@@ -159,7 +159,7 @@ async function main(): Promise<void> {
   const n = Number(args.find((a, i) => i > 0 && /^\d+$/.test(a)) ?? 7);
   const backendName = args.includes('--backend') ? args[args.indexOf('--backend') + 1] : 'wasm';
   const threads = args.includes('--threads') ? Number(args[args.indexOf('--threads') + 1]) : 1;
-  const wasm = backendName === 'js' ? null : await loadWasmBackend({ threads });
+  const wasm = backendName === 'js' ? null : await loadWasmBackend({ threads, setV8Flags: true });
   const backend: Backend = wasm ?? jsBackend;
   const usedThreads = wasm ? await wasm.startThreads() : 1;
   const cpu0 = process.cpuUsage();

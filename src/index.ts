@@ -4,7 +4,7 @@ export { Random, manualSeed, type RandomState } from './random.js';
 export { ParameterStore, type ParamRef, type TensorLike } from './params.js';
 export type { Backend } from './backend/backend.js';
 export { jsBackend } from './backend/js.js';
-export { loadWasmBackend, type WasmBackend, type LoadWasmOptions } from './backend/wasm.js';
+export { loadWasmBackend, availableThreads, type WasmBackend, type LoadWasmOptions } from './backend/wasm.js';
 export {
   uniformInit, defaultRecurrentInit, calculateGain, fans, xavierUniform, xavierNormal, kaimingUniform, kaimingNormal,
   orthogonal, identity, forgetGateBias, constantInit, zerosInit,

@@ -12,6 +12,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Backend } from '../src/backend/backend.js';
+import { execFileSync } from 'node:child_process';
 import { jsBackend } from '../src/backend/js.js';
 import { instantiateWasmKernels, loadWasmBackend, type WasmBackend, type WasmKernels, type WasmVariant } from '../src/backend/wasm.js';
 import { Random } from '../src/random.js';
@@ -24,7 +25,7 @@ for (const variant of VARIANTS) {
   const be = await loadWasmBackend({ variant });
   if (be) backends.push(be);
 }
-const preferred = await loadWasmBackend();
+const preferred = await loadWasmBackend({ setV8Flags: true });
 
 /** Float32 values uniform in [−scale, scale). */
 function randomF32(rng: Random, n: number, scale = 1): Float32Array {
@@ -56,6 +57,24 @@ if (backends.length === 0) {
     const names = backends.map((b) => b.name);
     if (names.includes('wasm-relaxed-simd')) assert.equal(preferred.name, 'wasm-relaxed-simd');
     for (const b of backends) assert.equal(b.name, `wasm-${b.variant}`);
+  });
+
+  test('by default the loader sets no V8 flag and starts no worker (a library leaves the process alone)', () => {
+    // A fresh process: whether relaxed SIMD validates must be the same before and after a default load.
+    const script = `
+      const { readFileSync } = await import('node:fs');
+      const { loadWasmBackend } = await import(${JSON.stringify(new URL('../src/backend/wasm.js', import.meta.url).href)});
+      const relaxed = readFileSync(new URL(${JSON.stringify(new URL('../src/wasm/recurrent-relaxed.wasm', import.meta.url).href)}));
+      const before = WebAssembly.validate(relaxed);
+      const be = await loadWasmBackend();
+      const after = WebAssembly.validate(relaxed);
+      const threads = await be.startThreads();
+      console.log(JSON.stringify({ before, after, name: be.name, threads }));
+      await be.close();`;
+    const out = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' })) as { before: boolean; after: boolean; name: string; threads: number };
+    assert.equal(out.after, out.before, 'the default load changed whether relaxed SIMD validates: it set a V8 flag');
+    assert.equal(out.name, out.before ? 'wasm-relaxed-simd' : 'wasm-simd');
+    assert.equal(out.threads, 1, 'no worker threads unless asked');
   });
 
   test('a build that does not validate falls back to plain SIMD, then to null', async () => {

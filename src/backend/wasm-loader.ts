@@ -65,8 +65,19 @@ export interface WasmKernels {
 export type WasmBytes = ArrayBuffer | ArrayBufferView;
 
 export interface LoadWasmOptions {
-  /** Build to load: `'auto'` (default) prefers relaxed SIMD and falls back to plain SIMD. */
+  /**
+   * Build to load: `'auto'` (default) prefers relaxed SIMD and falls back to
+   * plain SIMD. Asking for `'relaxed-simd'` by name allows {@link setV8Flags}.
+   */
   variant?: 'auto' | WasmVariant;
+  /**
+   * Whether the loader may turn on V8's `--experimental-wasm-relaxed-simd`
+   * where the runtime needs it for relaxed SIMD (Node 20; newer runtimes and
+   * browsers need nothing). The flag is process-wide, so a library leaves it
+   * alone unless asked (default false: plain SIMD on Node 20); the `recurrent`
+   * command line sets it.
+   */
+  setV8Flags?: boolean;
   /**
    * Module bytes to use instead of reading `dist/src/wasm/*.wasm` (for
    * bundlers or hosts without file or fetch access).
@@ -74,9 +85,9 @@ export interface LoadWasmOptions {
   bytes?: Partial<Record<WasmVariant, WasmBytes>>;
   /**
    * Threads for large matrix products and elementwise kernels, the calling
-   * one included (Node's worker_threads; needs shared memory). Default: the
-   * cores this process may run on (`os.availableParallelism()`); 1 = no
-   * workers. Results do not depend on it.
+   * one included (Node's worker_threads; needs shared memory). Default 1: no
+   * workers unless asked; the `recurrent` command line uses every core this
+   * process may run on (see `availableThreads`). Results do not depend on it.
    */
   threads?: number;
   /** Use a shared memory: `'auto'` (default) when the host supports it, or force it on or off. */
@@ -242,7 +253,7 @@ export async function instantiateWasmKernels(options: LoadWasmOptions = {}): Pro
   if (!api) return null;
   const want = options.variant ?? 'auto';
   const order: WasmVariant[] = want === 'auto' ? ['relaxed-simd', 'simd'] : [want];
-  if (order.includes('relaxed-simd')) await enableRelaxedSimdOnNode();
+  if (want === 'relaxed-simd' || (want === 'auto' && options.setV8Flags === true)) await enableRelaxedSimdOnNode();
   const pages = Math.max(1, Math.min(MAX_PAGES, Math.floor(options.initialPages ?? DEFAULT_PAGES)));
   const sharing = options.sharedMemory ?? 'auto';
   for (const variant of order) {

@@ -43,7 +43,7 @@
 import type { DType, FloatArray } from '../tensor.js';
 import type { Backend } from './backend.js';
 import { jsBackend } from './js.js';
-import { availableThreads, CONTROL_BYTES, type KernelExport, THREAD_LIMITS, ThreadPool } from './threads.js';
+import { CONTROL_BYTES, type KernelExport, THREAD_LIMITS, ThreadPool } from './threads.js';
 import { type BackendKernels, KernelCaller, type WasmCopyStats } from './wasm-calls.js';
 import { Heap, type WasmMemoryStats } from './wasm-heap.js';
 import { KERNEL_NAMES, type KernelName } from './wasm-kernels.js';
@@ -52,6 +52,7 @@ import { instantiateWasmKernels, isNode, type LoadedKernels, type LoadWasmOption
 export type { WasmCopyStats } from './wasm-calls.js';
 export type { WasmMemoryStats } from './wasm-heap.js';
 export { instantiateWasmKernels, unsharedMemoryBytes, type LoadWasmOptions, type WasmKernels, type WasmVariant } from './wasm-loader.js';
+export { availableThreads } from './threads.js';
 
 /** The backend returned by {@link loadWasmBackend}. */
 export interface WasmBackend extends Backend {
@@ -83,7 +84,7 @@ export interface WasmBackend extends Backend {
 export async function loadWasmBackend(options: LoadWasmOptions = {}): Promise<WasmBackend | null> {
   const loaded = await instantiateWasmKernels(options);
   if (!loaded) return null;
-  const requested = options.threads ?? (isNode() ? await availableThreads() : 1);
+  const requested = options.threads ?? 1;
   if (!(Number.isInteger(requested) && requested >= 1)) throw new Error(`loadWasmBackend: threads must be an integer ≥ 1, got ${String(requested)}`);
   const threads = loaded.shared && isNode() ? Math.min(requested, THREAD_LIMITS.maxThreads) : 1;
   return new WasmSimdBackend(loaded, threads);

@@ -1,14 +1,18 @@
 /** Choosing the kernels for a command: the WebAssembly backend when it loads, else the reference one. */
 import type { Backend } from '../backend/backend.js';
 import { jsBackend } from '../backend/js.js';
-import { loadWasmBackend, type WasmBackend } from '../backend/wasm.js';
+import { availableThreads, loadWasmBackend, type WasmBackend } from '../backend/wasm.js';
 
 export type BackendChoice = 'auto' | 'wasm' | 'js';
 
-/** The backend to run on; `threads` (default: the cores) is what the WebAssembly backend may use for large kernels. */
+/**
+ * The backend to run on; `threads` (default: the cores) is what the WebAssembly
+ * backend may use for large kernels. The command line owns its process, so it
+ * lets the loader set V8's relaxed-SIMD flag where Node needs it.
+ */
 export async function chooseBackend(choice: BackendChoice, threads?: number): Promise<Backend> {
   if (choice === 'js') return jsBackend;
-  const wasm = await loadWasmBackend(threads !== undefined ? { threads } : {});
+  const wasm = await loadWasmBackend({ threads: threads ?? (await availableThreads()), setV8Flags: true });
   if (wasm) return wasm;
   if (choice === 'wasm') throw new Error('backend: the WebAssembly backend could not be loaded (SIMD unsupported, or the .wasm files were not built: run npm run build)');
   return jsBackend;
