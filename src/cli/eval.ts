@@ -1,4 +1,4 @@
-/** `recurrent eval`: bits/char and perplexity of a checkpoint on a text file. */
+/** `recurrent eval`: bits/char and perplexity of a checkpoint on a text file, as text or one JSON object. */
 import { loadCharLM } from '../charlm/checkpoint.js';
 import { readTextFile } from '../charlm/corpus.js';
 import { bits } from '../charlm/run.js';
@@ -10,6 +10,7 @@ export interface EvalCommandOptions {
   data: string;
   window: number;
   backend: BackendChoice;
+  json: boolean;
 }
 
 export async function evalCommand(o: EvalCommandOptions): Promise<number> {
@@ -17,7 +18,13 @@ export async function evalCommand(o: EvalCommandOptions): Promise<number> {
   const ids = vocab.encode(readTextFile(o.data), `eval: ${o.data}`);
   const nats = evaluateCharLM(model, ids, { window: o.window });
   const windows = Math.floor((ids.length - 1) / o.window);
-  console.log(`${o.data}: ${windows * o.window} characters in ${windows} windows of ${o.window}`);
+  const characters = windows * o.window;
+  if (o.json) {
+    const event = { data: o.data, checkpoint: o.checkpoint, characters, windows, window: o.window, loss: nats, bitsPerChar: bits(nats), perplexity: Math.exp(nats) };
+    process.stdout.write(`${JSON.stringify(event)}\n`);
+    return 0;
+  }
+  console.log(`${o.data}: ${characters} characters in ${windows} windows of ${o.window}`);
   console.log(`loss ${nats.toFixed(4)} nats/char = ${bits(nats).toFixed(4)} bits/char, perplexity ${Math.exp(nats).toFixed(3)}`);
   return 0;
 }

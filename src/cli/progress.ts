@@ -1,83 +1,150 @@
 /**
- * Training progress on the terminal: a live bar when stdout is a terminal,
- * plain log lines (one every few seconds) when it is not.
+ * Training progress for people, on stderr, so that stdout carries only the
+ * run's record (header, validations, samples, result):
+ *
+ *   stderr is a terminal → one live status line, redrawn at most 5 times a
+ *                          second and fitted to the terminal's width;
+ *   otherwise            → a plain status line every 10 seconds.
+ *
+ * Lines of the record go through {@link ProgressDisplay.log}, which writes
+ * them to stdout at once (clearing the live line first; the next step draws
+ * it again), so none is held back or lost, whatever the streams are.
  */
-import { MultiBar, Presets, type SingleBar } from 'cli-progress';
 import { bits, type Progress } from '../charlm/run.js';
 import { formatSeconds } from './options.js';
 
-export interface ProgressReporter {
+export interface ProgressDisplay {
   update(p: Progress): void;
-  /** Prints a message above the bar (or as a line). */
-  log(text: string): void;
+  /** Writes a line of the run's record to stdout. */
+  log(line: string): void;
+  /** Draws the last state and ends the live line (idempotent). */
   stop(): void;
 }
 
-const SCALE = 1000;
-
-export function createProgress(budgetLabel: string, interactive = Boolean(process.stdout.isTTY), lineEvery = 10): ProgressReporter {
-  if (!interactive) return new LineProgress(budgetLabel, lineEvery);
-  return new BarProgress(budgetLabel);
+/** A part of the status line. */
+interface StatusPart {
+  text: string;
+  /** Position in the line (parts are shown in this order). */
+  order: number;
 }
 
-function describe(p: Progress): { tok: string; loss: string; val: string; eta: string } {
+/** Live redraws per second at most. */
+const REDRAWS_PER_SECOND = 5;
+/** Seconds between status lines when stderr is not a terminal. */
+const LINE_EVERY = 10;
+const MIN_BAR = 10;
+const MAX_BAR = 30;
+const SEPARATOR = ' · ';
+
+export function createProgress(budgetLabel: string, stderr: NodeJS.WriteStream = process.stderr): ProgressDisplay {
+  return stderr.isTTY ? new LiveStatus(budgetLabel, stderr) : new PeriodicStatus(budgetLabel, stderr);
+}
+
+/** The parts of a status line, most important first; the train loss is an average over recent steps. */
+function statusParts(p: Progress, budgetLabel: string): StatusPart[] {
   const remaining = p.fraction > 0 ? (p.seconds * (1 - p.fraction)) / p.fraction : Number.NaN;
-  return {
-    tok: Math.round(p.tokensPerSecond).toLocaleString('en-US'),
-    loss: Number.isFinite(p.trainLoss) ? p.trainLoss.toFixed(3) : '–',
-    val: p.lastValidation ? bits(p.lastValidation.validationLoss).toFixed(3) : '–',
-    eta: formatSeconds(remaining),
-  };
+  const train = Number.isFinite(p.trainLoss) ? bits(p.trainLoss).toFixed(3) : '–';
+  const val = p.lastValidation && Number.isFinite(p.lastValidation.validationLoss) ? bits(p.lastValidation.validationLoss).toFixed(3) : '–';
+  return [
+    { order: 0, text: `step ${p.step}` },
+    { order: 3, text: `ETA ${formatSeconds(remaining)}` },
+    { order: 1, text: `train ${train} · val ${val} bits/char` },
+    { order: 2, text: `${Math.round(p.tokensPerSecond).toLocaleString('en-US')} tok/s` },
+    { order: 4, text: `budget ${budgetLabel}` },
+  ];
 }
 
-class BarProgress implements ProgressReporter {
-  private readonly multibar: MultiBar;
-  private readonly bar: SingleBar;
+/** `[ 42%] step 1,234 · train 1.781 · val 1.851 bits/char · …`: the plain status line. */
+export function statusText(p: Progress, budgetLabel: string): string {
+  return `[${(p.fraction * 100).toFixed(0).padStart(3)}%] ${joinParts(statusParts(p, budgetLabel))}`;
+}
 
-  constructor(budgetLabel: string) {
-    this.multibar = new MultiBar(
-      {
-        format: `{bar} {percentage}% | step {step} | {tok} tok/s | loss {loss} nats | val {val} bits/char | ETA {etaText} (${budgetLabel})`,
-        hideCursor: true,
-        clearOnComplete: false,
-        stopOnComplete: false,
-        barsize: 24,
-        fps: 5,
-      },
-      Presets.shades_classic,
-    );
-    this.bar = this.multibar.create(SCALE, 0, { step: 0, tok: '–', loss: '–', val: '–', etaText: '–' });
+/**
+ * The live status line in at most `columns` columns: a bar of 10–30 cells,
+ * the percentage, then as many parts as fit (the least important dropped
+ * first); in fewer than 15 columns, the percentage alone.
+ *
+ *   ████████░░░░░░░░░░░░  42% step 1,234 · train 1.781 · val 1.851 bits/char · ETA 2m03s
+ */
+export function statusLine(p: Progress, budgetLabel: string, columns: number): string {
+  const percent = `${(p.fraction * 100).toFixed(0).padStart(3)}%`;
+  const parts = statusParts(p, budgetLabel);
+  let text = '';
+  while (parts.length > 0) {
+    text = joinParts(parts);
+    if (MIN_BAR + 1 + percent.length + 1 + text.length <= columns) break;
+    parts.pop();
+    text = '';
   }
+  const used = percent.length + (text ? 1 + text.length : 0);
+  const barCells = Math.min(MAX_BAR, columns - used - 1);
+  if (barCells < MIN_BAR) return percent.slice(0, Math.max(0, columns));
+  const full = Math.round(Math.min(1, Math.max(0, p.fraction)) * barCells);
+  return `${'█'.repeat(full)}${'░'.repeat(barCells - full)} ${percent}${text ? ` ${text}` : ''}`;
+}
+
+function joinParts(parts: readonly StatusPart[]): string {
+  return [...parts].sort((a, b) => a.order - b.order).map((s) => s.text).join(SEPARATOR);
+}
+
+/** The live line on a terminal: `\r`, the line, erase to its end. */
+class LiveStatus implements ProgressDisplay {
+  private last: Progress | null = null;
+  private lastDraw = 0;
+  /** Whether the line has been drawn (the cursor is hidden until {@link stop}). */
+  private started = false;
+  /** Whether the line is on the screen now (a logged line clears it until the next draw). */
+  private onScreen = false;
+
+  constructor(private readonly budgetLabel: string, private readonly stream: NodeJS.WriteStream) {}
 
   update(p: Progress): void {
-    const d = describe(p);
-    this.bar.update(Math.round(p.fraction * SCALE), { step: p.step, tok: d.tok, loss: d.loss, val: d.val, etaText: d.eta });
+    this.last = p;
+    if (this.onScreen && performance.now() - this.lastDraw < 1000 / REDRAWS_PER_SECOND && p.fraction < 1) return;
+    this.draw();
   }
 
-  log(text: string): void {
-    this.multibar.log(text.endsWith('\n') ? text : `${text}\n`);
+  log(line: string): void {
+    if (this.onScreen) this.stream.write('\r\x1b[K');
+    this.onScreen = false;
+    process.stdout.write(`${line}\n`);
   }
 
   stop(): void {
-    this.multibar.stop();
+    if (!this.started) return;
+    this.draw();
+    this.started = false;
+    this.onScreen = false;
+    this.stream.write('\n\x1b[?25h'); // end the line, show the cursor again
+  }
+
+  private draw(): void {
+    if (!this.last) return;
+    if (!this.started) this.stream.write('\x1b[?25l'); // hide the cursor while the line is live
+    // One column spare: writing the last column makes some terminals wrap.
+    const columns = (this.stream.columns || 80) - 1;
+    this.stream.write(`\r${statusLine(this.last, this.budgetLabel, columns)}\x1b[K`);
+    this.started = true;
+    this.onScreen = true;
+    this.lastDraw = performance.now();
   }
 }
 
-class LineProgress implements ProgressReporter {
-  private last = 0;
+/** A status line every few seconds, and at the end. */
+class PeriodicStatus implements ProgressDisplay {
+  private lastLine = performance.now();
 
-  constructor(private readonly budgetLabel: string, private readonly every: number) {}
+  constructor(private readonly budgetLabel: string, private readonly stream: NodeJS.WritableStream) {}
 
   update(p: Progress): void {
     const now = performance.now();
-    if (now - this.last < this.every * 1000 && p.fraction < 1) return;
-    this.last = now;
-    const d = describe(p);
-    console.log(`[${(p.fraction * 100).toFixed(0).padStart(3)}%] step ${p.step} | ${d.tok} tok/s | loss ${d.loss} nats | val ${d.val} bits/char | ETA ${d.eta} (${this.budgetLabel})`);
+    if (now - this.lastLine < LINE_EVERY * 1000 && p.fraction < 1) return;
+    this.lastLine = now;
+    this.stream.write(`${statusText(p, this.budgetLabel)}\n`);
   }
 
-  log(text: string): void {
-    console.log(text.replace(/\n$/, ''));
+  log(line: string): void {
+    process.stdout.write(`${line}\n`);
   }
 
   stop(): void {}

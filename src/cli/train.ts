@@ -9,16 +9,16 @@ import { totalmem } from 'node:os';
 import type { CellType } from '../cells/index.js';
 import { type CharLMCheckpoint, loadCharLM } from '../charlm/checkpoint.js';
 import { type Corpus, loadCorpus, splitText } from '../charlm/corpus.js';
-import { resolveBudget } from '../charlm/budget.js';
+import { type Budget, resolveBudget } from '../charlm/budget.js';
 import { checkTrainingMemory } from '../charlm/memory.js';
-import { CharLM, type CharLMConfig, cellLabel, checkConfig } from '../charlm/model.js';
+import { CharLM, type CharLMConfig, checkConfig } from '../charlm/model.js';
 import { ResumeError } from '../charlm/resume.js';
-import { bits, runTrainingAsync } from '../charlm/run.js';
+import { runTrainingAsync } from '../charlm/run.js';
 import type { OptimizerName, TrainConfig } from '../charlm/trainer.js';
 import { Vocabulary } from '../charlm/vocabulary.js';
 import { type BackendChoice, chooseBackend, startThreads } from './backend.js';
 import { formatSeconds } from './options.js';
-import { createProgress } from './progress.js';
+import { createTrainReport } from './train-report.js';
 
 export interface TrainCommandOptions {
   data?: string;
@@ -46,6 +46,7 @@ export interface TrainCommandOptions {
   sampleLength: number;
   backend: BackendChoice;
   force: boolean;
+  json: boolean;
 }
 
 /** The option that sets each setting a resume must keep (see src/charlm/resume.ts). */
@@ -96,27 +97,28 @@ export async function trainCommand(o: TrainCommandOptions, explicit: ReadonlySet
   const threads = await startThreads(backend);
   const model = new CharLM(config, backend);
 
-  const params = model.params.size.toLocaleString('en-US');
-  console.log(`data: ${corpus.source} — ${trainIds.length.toLocaleString('en-US')} training and ${validationIds.length.toLocaleString('en-US')} validation characters, vocabulary ${vocab.size}`);
-  console.log(`model: ${cellLabel(config.cell)} ${config.numLayers}×${config.hiddenSize}, embedding ${config.embeddingSize}, ${params} parameters, ${backend.name} kernels, ${threads} thread${threads === 1 ? '' : 's'}`);
-  console.log(`training: batch ${trainConfig.batchSize} × ${trainConfig.seqLength} characters, ${trainConfig.optimizer} lr ${trainConfig.lr}, clip ${trainConfig.clip}, budget ${budgetLabel}`);
-  if (!saved && isFile(o.checkpoint)) console.log(`note: ${o.checkpoint} exists and will be replaced by this new model (use --resume to continue it instead)`);
-  if (saved) {
-    console.log(`resuming from ${o.checkpoint} at step ${saved.trainer.step} (${formatSeconds(saved.trainer.seconds)} trained)`);
-    if (!saved.data.fingerprint) console.log('note: this checkpoint records no fingerprint of its text, so only its vocabulary can be checked');
-  }
+  for (const w of budgetWarnings(o, budget)) warn(w);
+  if (!saved && isFile(o.checkpoint)) warn(`${o.checkpoint} exists and will be replaced by this new model (use --resume to continue it instead)`);
+  if (saved && !saved.data.fingerprint) warn('this checkpoint records no fingerprint of its text, so only its vocabulary can be checked');
+  const report = createTrainReport(o.json);
+  report.start({
+    config, train: trainConfig, budget, budgetLabel,
+    data: { source: corpus.source, trainCharacters: trainIds.length, validationCharacters: validationIds.length, vocabulary: vocab.size },
+    parameters: model.params.size, backend: backend.name, threads, checkpoint: o.checkpoint,
+    resumedFrom: saved ? { step: saved.trainer.step, elapsedSeconds: saved.trainer.seconds } : null,
+  });
 
   let stopSignal: NodeJS.Signals | null = null;
   const onSignal = (signal: NodeJS.Signals): void => {
     if (stopSignal) {
-      console.error('\nInterrupted twice: exiting without a new checkpoint (the last one is intact).');
+      report.close();
+      console.error('Interrupted twice: exiting without a new checkpoint (the last one is intact).');
       process.exit(SIGNAL_EXIT[signal] ?? 1);
     }
     stopSignal = signal;
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  const progress = createProgress(budgetLabel);
   try {
     const result = await runTrainingAsync(
       {
@@ -130,32 +132,45 @@ export async function trainCommand(o: TrainCommandOptions, explicit: ReadonlySet
         backend,
       },
       {
-        onStep: (p) => progress.update(p),
-        onValidation: (e, sample) => {
-          progress.log(`step ${e.step} (${formatSeconds(e.seconds)}): train ${e.trainLoss.toFixed(3)} nats, validation ${e.validationLoss.toFixed(3)} nats = ${bits(e.validationLoss).toFixed(3)} bits/char`);
-          if (sample) progress.log(`  sample: ${JSON.stringify(sample).slice(1, -1).slice(0, 300)}`);
-        },
+        onStep: (p) => report.step(p),
+        onValidation: (e, sample) => report.validation(e, sample),
+        onCheckpoint: (path, step) => report.checkpoint(path, step),
       },
     );
-    progress.stop();
     const t = result.trainer;
-    if (result.stoppedEarly) {
-      const signal = stopSignal as NodeJS.Signals | null;
-      console.log(`Interrupted at step ${t.step} (${signal}): checkpoint saved to ${o.checkpoint}. Continue with: recurrent train --resume --checkpoint ${o.checkpoint}`);
-      return SIGNAL_EXIT[signal ?? 'SIGINT'] ?? 130;
-    }
-    console.log(`done: ${t.step} steps, ${formatSeconds(t.seconds)} of training, ${Math.round(t.tokens / t.seconds).toLocaleString('en-US')} tokens/s`);
-    console.log(`validation: ${result.validationLoss.toFixed(4)} nats/char = ${bits(result.validationLoss).toFixed(4)} bits/char (perplexity ${Math.exp(result.validationLoss).toFixed(2)})`);
-    console.log(`checkpoint: ${o.checkpoint}`);
-    return 0;
+    const interrupted = result.stoppedEarly ? (stopSignal as NodeJS.Signals | null) ?? 'SIGINT' : null;
+    report.end({ step: t.step, elapsedSeconds: t.seconds, tokens: t.tokens, valLoss: result.validationLoss, checkpoint: o.checkpoint, interrupted });
+    return interrupted ? SIGNAL_EXIT[interrupted] ?? 130 : 0;
   } catch (e) {
-    progress.stop();
+    report.close();
     if (e instanceof ResumeError) throw new Error(`train --resume: ${resumeMessage(e)}`, { cause: e });
     throw e;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+}
+
+/** A warning on stderr, apart from the run's record on stdout. */
+function warn(message: string): void {
+  console.error(`recurrent: warning: ${message}`);
+}
+
+/**
+ * Which budget option ends the run when several are given (the rule of
+ * resolveBudget in src/charlm/budget.ts): --steps overrides --epochs; a step
+ * budget and --time both hold, and the first one reached ends the run.
+ */
+function budgetWarnings(o: Pick<TrainCommandOptions, 'time' | 'steps' | 'epochs'>, budget: Budget): string[] {
+  const warnings: string[] = [];
+  if (o.steps !== undefined && o.epochs !== undefined) {
+    warnings.push(`--steps ${o.steps} and --epochs ${o.epochs} both given: --steps wins, --epochs is ignored`);
+  }
+  if (o.time !== undefined && budget.steps !== undefined) {
+    const steps = o.steps !== undefined ? '--steps' : '--epochs';
+    warnings.push(`--time ${formatSeconds(o.time)} and ${steps} both given: the run stops at whichever is reached first, ${budget.steps} steps or ${formatSeconds(o.time)} of training`);
+  }
+  return warnings;
 }
 
 function isFile(path: string): boolean {
