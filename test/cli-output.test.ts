@@ -89,8 +89,9 @@ function inTerminal(args: string[], columns: number): Promise<Result> | null {
 
 /**
  * The screen a terminal would show after `output`: text overwrites from the
- * cursor, `\r` returns to column 0, `\n` starts a new line, `ESC[K` erases to
- * the end of the line; other escape sequences draw nothing. Also the widest
+ * cursor, `\r` and `ESC[nG` move it to a column, `\n` starts a new line,
+ * `ESC[K` / `ESC[0K` erase to the end of the line and `ESC[2K` the whole line;
+ * other escape sequences draw nothing. Also the widest
  * column any line reached (a line wider than the terminal would have wrapped).
  */
 function replay(output: string): { lines: string[]; widest: number } {
@@ -99,7 +100,11 @@ function replay(output: string): { lines: string[]; widest: number } {
   let widest = 0;
   for (const token of output.match(/\x1b\[[?\d;]*[A-Za-z]|[\s\S]/gu) ?? []) {
     const line = lines[lines.length - 1]!;
+    const to = /^\x1b\[(\d*)G$/.exec(token);
     if (token === '\r') column = 0;
+    else if (to) column = Math.max(0, Number(to[1] || 1) - 1);
+    else if (token === '\x1b[2K') line.length = 0;
+    else if (token === '\x1b[0K') line.length = Math.min(line.length, column);
     else if (token === '\n') {
       lines.push([]);
       column = 0;
@@ -212,7 +217,7 @@ describe('train: every line reaches stdout, piped and in a terminal', () => {
       const { columns, ck } = runs[i]!;
       ok(r, `${columns} columns`);
       const output = r.stdout.replace(/\r\n/g, '\n');
-      const draws = [...output.matchAll(/\r([^\r\n\x1b]+)\x1b\[K/g)].map((m) => m[1]!);
+      const draws = [...output.matchAll(/\x1b\[1G([^\r\n\x1b]+)\x1b\[0K/g)].map((m) => m[1]!);
       assert.ok(draws.length >= 2 && draws.every((d) => /^[█░]+ +\d+% step [\d,]+/.test(d)), 'the live status line was drawn');
       for (const d of draws) assert.ok(displayWidth(d) < columns, `${columns} columns: a status line of ${displayWidth(d)}: ${d}`);
       const screen = replay(output);

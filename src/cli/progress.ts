@@ -2,14 +2,16 @@
  * Training progress for people, on stderr, so that stdout carries only the
  * run's record (header, validations, samples, result):
  *
- *   stderr is a terminal → one live status line, redrawn at most 5 times a
- *                          second and fitted to the terminal's width;
+ *   stderr is a terminal → one live status line (cli-progress), redrawn at
+ *                          most 5 times a second and fitted to the terminal's width;
  *   otherwise            → a plain status line every 10 seconds.
  *
  * Lines of the record go through {@link ProgressDisplay.log}, which writes
- * them to stdout at once (clearing the live line first; the next step draws
- * it again), so none is held back or lost, whatever the streams are.
+ * them to stdout at once (clearing the live line first; the bar draws it
+ * again at its next tick), so none is held back or lost, whatever the streams are.
  */
+import { clearLine, cursorTo } from 'node:readline';
+import cliProgress from 'cli-progress';
 import { bits, type Progress } from '../charlm/run.js';
 import { formatSeconds } from './options.js';
 
@@ -87,46 +89,50 @@ function joinParts(parts: readonly StatusPart[]): string {
   return [...parts].sort((a, b) => a.order - b.order).map((s) => s.text).join(SEPARATOR);
 }
 
-/** The live line on a terminal: `\r`, the line, erase to its end. */
+/**
+ * The live line on a terminal, drawn by cli-progress with {@link statusLine}
+ * as its format. A record line clears it (stdout and stderr share the
+ * screen); the bar redraws it at its next tick (`forceRedraw`).
+ */
 class LiveStatus implements ProgressDisplay {
-  private last: Progress | null = null;
-  private lastDraw = 0;
-  /** Whether the line has been drawn (the cursor is hidden until {@link stop}). */
+  private readonly bar: cliProgress.SingleBar;
   private started = false;
-  /** Whether the line is on the screen now (a logged line clears it until the next draw). */
-  private onScreen = false;
 
-  constructor(private readonly budgetLabel: string, private readonly stream: NodeJS.WriteStream) {}
+  constructor(budgetLabel: string, private readonly stream: NodeJS.WriteStream) {
+    this.bar = new cliProgress.SingleBar({
+      stream,
+      fps: REDRAWS_PER_SECOND,
+      forceRedraw: true,
+      hideCursor: true,
+      linewrap: false,
+      clearOnComplete: false,
+      stopOnComplete: false,
+      // One column spare: writing the last column makes some terminals wrap.
+      format: (_options, _params, payload: { progress?: Progress }) =>
+        payload.progress ? statusLine(payload.progress, budgetLabel, (stream.columns || 80) - 1) : '',
+    });
+  }
 
   update(p: Progress): void {
-    this.last = p;
-    if (this.onScreen && performance.now() - this.lastDraw < 1000 / REDRAWS_PER_SECOND && p.fraction < 1) return;
-    this.draw();
+    if (!this.started) {
+      this.bar.start(1, 0, { progress: p });
+      this.started = true;
+    }
+    this.bar.update(Math.min(1, Math.max(0, p.fraction)), { progress: p });
   }
 
   log(line: string): void {
-    if (this.onScreen) this.stream.write('\r\x1b[K');
-    this.onScreen = false;
+    if (this.started) {
+      clearLine(this.stream, 0);
+      cursorTo(this.stream, 0);
+    }
     process.stdout.write(`${line}\n`);
   }
 
   stop(): void {
     if (!this.started) return;
-    this.draw();
     this.started = false;
-    this.onScreen = false;
-    this.stream.write('\n\x1b[?25h'); // end the line, show the cursor again
-  }
-
-  private draw(): void {
-    if (!this.last) return;
-    if (!this.started) this.stream.write('\x1b[?25l'); // hide the cursor while the line is live
-    // One column spare: writing the last column makes some terminals wrap.
-    const columns = (this.stream.columns || 80) - 1;
-    this.stream.write(`\r${statusLine(this.last, this.budgetLabel, columns)}\x1b[K`);
-    this.started = true;
-    this.onScreen = true;
-    this.lastDraw = performance.now();
+    this.bar.stop(); // draws the last state, ends the line, shows the cursor
   }
 }
 
