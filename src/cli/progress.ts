@@ -91,15 +91,17 @@ function joinParts(parts: readonly StatusPart[]): string {
 
 /**
  * The live line on a terminal, drawn by cli-progress with {@link statusLine}
- * as its format. A record line clears it (stdout and stderr share the
- * screen); the bar redraws it at its next tick (`forceRedraw`).
+ * as its format. (A MultiBar with one bar: it redraws in place at the
+ * cursor's line, where a SingleBar would jump back to where it started.)
+ * A record line clears it (stdout and stderr share the screen); the bar
+ * draws it again below at its next tick (`forceRedraw`).
  */
 class LiveStatus implements ProgressDisplay {
-  private readonly bar: cliProgress.SingleBar;
-  private started = false;
+  private readonly bars: cliProgress.MultiBar;
+  private bar: cliProgress.SingleBar | null = null;
 
   constructor(budgetLabel: string, private readonly stream: NodeJS.WriteStream) {
-    this.bar = new cliProgress.SingleBar({
+    this.bars = new cliProgress.MultiBar({
       stream,
       fps: REDRAWS_PER_SECOND,
       forceRedraw: true,
@@ -107,6 +109,7 @@ class LiveStatus implements ProgressDisplay {
       linewrap: false,
       clearOnComplete: false,
       stopOnComplete: false,
+      gracefulExit: false, // the command handles SIGINT and SIGTERM itself (and saves)
       // One column spare: writing the last column makes some terminals wrap.
       format: (_options, _params, payload: { progress?: Progress }) =>
         payload.progress ? statusLine(payload.progress, budgetLabel, (stream.columns || 80) - 1) : '',
@@ -114,15 +117,13 @@ class LiveStatus implements ProgressDisplay {
   }
 
   update(p: Progress): void {
-    if (!this.started) {
-      this.bar.start(1, 0, { progress: p });
-      this.started = true;
-    }
-    this.bar.update(Math.min(1, Math.max(0, p.fraction)), { progress: p });
+    const fraction = Math.min(1, Math.max(0, p.fraction));
+    if (this.bar) this.bar.update(fraction, { progress: p });
+    else this.bar = this.bars.create(1, fraction, { progress: p });
   }
 
   log(line: string): void {
-    if (this.started) {
+    if (this.bar) {
       clearLine(this.stream, 0);
       cursorTo(this.stream, 0);
     }
@@ -130,9 +131,9 @@ class LiveStatus implements ProgressDisplay {
   }
 
   stop(): void {
-    if (!this.started) return;
-    this.started = false;
-    this.bar.stop(); // draws the last state, ends the line, shows the cursor
+    if (!this.bar) return;
+    this.bar = null;
+    this.bars.stop(); // draws the last state, ends the line, shows the cursor
   }
 }
 
