@@ -129,7 +129,7 @@ describe('attention kinds', () => {
             for (let j = 0; j < a.memorySize; j++) assert.equal((h.grad as Float64Array)[(b * S + s) * a.memorySize + j], 0);
           }
         }
-        t.diagnostic(`max relative error ${Math.max(...results.map((r) => r.maxRelError)).toExponential(2)}`);
+        t.diagnostic(`max absolute error ${Math.max(...results.map((r) => r.maxAbsError)).toExponential(2)}, relative ${Math.max(...results.map((r) => r.maxRelError)).toExponential(2)}`);
       });
     }
   }
