@@ -301,10 +301,10 @@ describe('Seq2Seq configuration', () => {
     assert.throws(() => new Seq2Seq({ sourceVocabSize: 3, targetVocabSize: 8 }), /Seq2Seq: sourceVocabSize must be at least 4 \(the special tokens\), got 3/);
     const model = tinyModel('general');
     const batch = randomBatch(new Random(1), 2, [3, 2], [2, 2], 8);
-    assert.throws(() => model.loss({ ...batch, sourceLengths: Int32Array.of(3, 4) }), /Seq2Seq.forward: batch.sourceLengths: lengths\[1\] = 4 is out of range/);
-    assert.throws(() => model.loss({ ...batch, targetIn: new Int32Array(3) }), /Seq2Seq.forward: batch.targetIn has 3 entries, expected 4/);
-    assert.throws(() => model.loss(batch, { teacherForcing: 0.5 }), /Seq2Seq.forward: teacherForcing 0.5 < 1 needs a seeded generator in options.random/);
-    assert.throws(() => model.loss(batch, { teacherForcing: 2 }), /Seq2Seq.forward: teacherForcing must be a probability in \[0, 1\], got 2/);
+    assert.throws(() => model.loss({ ...batch, sourceLengths: Int32Array.of(3, 4) }), /Seq2Seq.loss: batch.sourceLengths: lengths\[1\] = 4 is out of range/);
+    assert.throws(() => model.loss({ ...batch, targetIn: new Int32Array(3) }), /Seq2Seq.loss: batch.targetIn has 3 entries, expected 4/);
+    assert.throws(() => model.loss(batch, { teacherForcing: 0.5 }), /Seq2Seq.loss: teacherForcing 0.5 < 1 needs a seeded generator in options.random/);
+    assert.throws(() => model.loss(batch, { teacherForcing: 2 }), /Seq2Seq.loss: teacherForcing must be a probability in \[0, 1\], got 2/);
     assert.throws(() => model.loss({ ...batch, source: Int32Array.of(4, 5, 9, 4, 5, 0) }), /Embedding: token id 9 at position 2 is out of range/);
     assert.throws(() => translate(model, [[4], []]), /translate: source 1 is empty/);
     assert.throws(() => translate(model, [[4]], { beam: 0 }), /translate: beam must be a positive integer, got 0/);

@@ -30,7 +30,7 @@
  */
 import { tanh } from '../autograd/activations.js';
 import { concat, reshape, slice } from '../autograd/ops.js';
-import type { Variable } from '../autograd/variable.js';
+import { noGrad, type Variable } from '../autograd/variable.js';
 import type { Backend } from '../backend/backend.js';
 import type { CellType } from '../cells/cell.js';
 import type { Attention, AttentionKind, AttentionMemory } from '../attention/attention.js';
@@ -78,6 +78,18 @@ export interface DecoderOutput {
   state: DecoderState;
 }
 
+/** What the decoder computes before the readout. */
+export interface DecoderFeatures {
+  /** (B, T, H) the top layer's states s_t. */
+  states: Variable;
+  /** (B, T, memorySize) the contexts c_t, or null without attention. */
+  context: Variable | null;
+  /** (B, T, S) attention weights, or null without attention. */
+  weights: Variable | null;
+  /** The state after the last step. */
+  state: DecoderState;
+}
+
 /** How the inputs after the first are chosen in training. */
 export interface TeacherForcing {
   /** Probability that a step's input is the reference token (1: always). */
@@ -118,35 +130,38 @@ export class Decoder {
    * `state`; `memory` is the prepared source (null without attention).
    */
   apply(inputs: TokenIds, state: DecoderState, memory: AttentionMemory | null, forcing: TeacherForcing | null = null): DecoderOutput {
+    const f = this.run(inputs, state, memory, forcing);
+    return { logits: this.readout(f.states, f.context), weights: f.weights, state: f.state };
+  }
+
+  /** {@link apply} up to the readout: the states and contexts of every step (the loss reads out only the rows it needs). */
+  run(inputs: TokenIds, state: DecoderState, memory: AttentionMemory | null, forcing: TeacherForcing | null = null): DecoderFeatures {
     const ratio = forcing?.ratio ?? 1;
     if (ratio < 1 || this.attention?.feedsInput) return this.stepwise(inputs, state, memory, forcing);
     const out = this.rnn.apply(this.embedding.apply(inputs), { h0: state.h, c0: state.c });
     const attended = this.attention ? this.attention.apply(out.output, memory as AttentionMemory) : null;
-    return {
-      logits: this.readout(out.output, attended?.context ?? null),
-      weights: attended?.weights ?? null,
-      state: { h: out.hN, c: out.cN ?? null },
-    };
+    return { states: out.output, context: attended?.context ?? null, weights: attended?.weights ?? null, state: { h: out.hN, c: out.cN ?? null } };
   }
 
   /** One step: `ids` (B) are the inputs y_{t−1}; logits (B, 1, V), weights (B, 1, S). */
   step(ids: ArrayLike<number>, state: DecoderState, memory: AttentionMemory | null): DecoderOutput {
+    const f = this.stepFeatures(ids, state, memory);
+    return { logits: this.readout(f.states, f.context), weights: f.weights, state: f.state };
+  }
+
+  /** logits = W_o tanh(W_c [c ; s] + b_c) + b_o, for states (…, H) and contexts (…, memorySize) alike shaped. */
+  readout(states: Variable, context: Variable | null): Variable {
+    return this.output.apply(tanh(this.combine.apply(context ? concat([context, states], -1) : states)));
+  }
+
+  private stepFeatures(ids: ArrayLike<number>, state: DecoderState, memory: AttentionMemory | null): DecoderFeatures {
     const x = this.embedding.apply({ data: ids, shape: [ids.length, 1] });
     const attention = this.attention;
     let attended = attention?.feedsInput ? attention.apply(this.topState(state.h), memory as AttentionMemory) : null;
     const input = attended ? concat([x, attended.context], 2) : x;
     const out = this.rnn.apply(input, { h0: state.h, c0: state.c });
     if (attention && !attention.feedsInput) attended = attention.apply(out.output, memory as AttentionMemory);
-    return {
-      logits: this.readout(out.output, attended?.context ?? null),
-      weights: attended?.weights ?? null,
-      state: { h: out.hN, c: out.cN ?? null },
-    };
-  }
-
-  /** logits = W_o tanh(W_c [c ; s] + b_c) + b_o. */
-  private readout(s: Variable, context: Variable | null): Variable {
-    return this.output.apply(tanh(this.combine.apply(context ? concat([context, s], 2) : s)));
+    return { states: out.output, context: attended?.context ?? null, weights: attended?.weights ?? null, state: { h: out.hN, c: out.cN ?? null } };
   }
 
   /** The top layer's state (numLayers, B, H) → (B, 1, H): Bahdanau's query. */
@@ -155,29 +170,30 @@ export class Decoder {
     return reshape(L === 1 ? h : slice(h, 0, L - 1, L), [B, 1, H]);
   }
 
-  /** Step by step, each input the reference token or (ratio < 1) possibly the previous step's argmax. */
-  private stepwise(inputs: TokenIds, state: DecoderState, memory: AttentionMemory | null, forcing: TeacherForcing | null): DecoderOutput {
+  /**
+   * Step by step, each input the reference token or (ratio < 1) possibly
+   * the previous step's most likely token, read out without recording.
+   */
+  private stepwise(inputs: TokenIds, state: DecoderState, memory: AttentionMemory | null, forcing: TeacherForcing | null): DecoderFeatures {
     const [B, T] = inputs.shape as [number, number];
     const ratio = forcing?.ratio ?? 1;
-    const logits: Variable[] = [];
-    const weights: Variable[] = [];
+    const steps: DecoderFeatures[] = [];
     const ids = new Int32Array(B);
     let current = state;
     for (let t = 0; t < T; t++) {
-      const previous = logits[t - 1];
+      const previous = steps[t - 1];
       const forced = !previous || ratio >= 1 || (forcing as TeacherForcing).random.next() < ratio;
       if (forced) for (let b = 0; b < B; b++) ids[b] = inputs.data[b * T + t] as number;
-      else argmaxRows(previous.data, B, this.output.outFeatures, ids);
-      const out = this.step(ids, current, memory);
-      logits.push(out.logits);
-      if (out.weights) weights.push(out.weights);
-      current = out.state;
+      else argmaxRows(noGrad(() => this.readout(previous.states, previous.context)).data, B, this.output.outFeatures, ids);
+      const f = this.stepFeatures(ids, current, memory);
+      steps.push(f);
+      current = f.state;
     }
-    return {
-      logits: T === 1 ? (logits[0] as Variable) : concat(logits, 1),
-      weights: weights.length === 0 ? null : weights.length === 1 ? (weights[0] as Variable) : concat(weights, 1),
-      state: current,
+    const joined = (pick: (f: DecoderFeatures) => Variable | null): Variable | null => {
+      const vs = steps.map(pick).filter((v): v is Variable => v !== null);
+      return vs.length === 0 ? null : vs.length === 1 ? (vs[0] as Variable) : concat(vs, 1);
     };
+    return { states: joined((f) => f.states) as Variable, context: joined((f) => f.context), weights: joined((f) => f.weights), state: current };
   }
 }
 

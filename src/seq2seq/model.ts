@@ -8,7 +8,8 @@
  * Training minimises the mean cross-entropy of the target tokens with
  * teacher forcing, padding ignored:
  *   L = −(1/N) Σ_{b,t: y_{b,t} ≠ PAD} log softmax(logits_{b,t})[y_{b,t}]
- * over `targetOut` of a {@link PairBatch} (N = its non-PAD tokens).
+ * over `targetOut` of a {@link PairBatch} (N = its non-PAD tokens); only
+ * those N positions go through the readout to the vocabulary.
  *
  * All parameters live in one store under PyTorch-style names — the state
  * dict of an `nn.Module` with submodules `encoder` (`embedding`, `rnn`),
@@ -26,6 +27,7 @@
  *   const loss = model.loss(batch);      // a scalar on the tape
  *   loss.backward();
  */
+import { selectRows } from '../autograd/ops.js';
 import type { Variable } from '../autograd/variable.js';
 import type { AttentionMemory } from '../attention/attention.js';
 import { ATTENTION_KINDS, type AttentionKind } from '../attention/index.js';
@@ -39,7 +41,7 @@ import type { DType, Tensor } from '../tensor.js';
 import { crossEntropy } from '../train/loss.js';
 import { type PairBatch, PAD, SPECIAL_TOKENS } from './batch.js';
 import { Bridge } from './bridge.js';
-import { Decoder, type DecoderOutput, type DecoderState } from './decoder.js';
+import { Decoder, type DecoderFeatures, type DecoderOutput, type DecoderState } from './decoder.js';
 import { Encoder } from './encoder.js';
 
 /** A model's complete configuration (every default written out). */
@@ -140,7 +142,29 @@ export class Seq2Seq {
 
   /** Teacher-forced decoding of a batch: logits (B, T, V) and attention weights (B, T, S). */
   forward(batch: PairBatch, options: ForwardOptions = {}): DecoderOutput {
-    const where = 'Seq2Seq.forward';
+    const f = this.decode(batch, options, 'Seq2Seq.forward');
+    return { logits: this.decoder.readout(f.states, f.context), weights: f.weights, state: f.state };
+  }
+
+  /**
+   * Mean cross-entropy over the batch's target tokens; a scalar on the tape.
+   * Only the N positions with a target (not PAD) are read out: logits (N, V).
+   */
+  loss(batch: PairBatch, options: ForwardOptions = {}): Variable {
+    const f = this.decode(batch, options, 'Seq2Seq.loss');
+    const rows: number[] = [];
+    const targets: number[] = [];
+    batch.targetOut.forEach((y, i) => {
+      if (y === PAD) return;
+      rows.push(i);
+      targets.push(y);
+    });
+    const logits = this.decoder.readout(selectRows(f.states, rows), f.context ? selectRows(f.context, rows) : null);
+    return crossEntropy(logits, { data: targets, shape: [targets.length] }, { backend: this.backend });
+  }
+
+  /** Encoder, bridge and decoder up to the readout, teacher-forced. */
+  private decode(batch: PairBatch, options: ForwardOptions, where: string): DecoderFeatures {
     checkPairBatch(where, batch);
     const ratio = options.teacherForcing ?? 1;
     if (typeof ratio !== 'number' || !(ratio >= 0 && ratio <= 1)) throw new Error(`${where}: teacherForcing must be a probability in [0, 1], got ${String(ratio)}`);
@@ -148,14 +172,7 @@ export class Seq2Seq {
     const encoded = this.encode({ data: batch.source, shape: [batch.batchSize, batch.sourceSteps] }, batch.sourceLengths);
     const inputs = { data: batch.targetIn, shape: [batch.batchSize, batch.targetSteps] };
     const forcing = ratio < 1 ? { ratio, random: options.random as Random } : null;
-    return this.decoder.apply(inputs, encoded.state, encoded.memory, forcing);
-  }
-
-  /** Mean cross-entropy over the batch's target tokens (PAD ignored); a scalar on the tape. */
-  loss(batch: PairBatch, options: ForwardOptions = {}): Variable {
-    const { logits } = this.forward(batch, options);
-    const targets = { data: batch.targetOut, shape: [batch.batchSize, batch.targetSteps] };
-    return crossEntropy(logits, targets, { ignoreIndex: PAD, backend: this.backend });
+    return this.decoder.run(inputs, encoded.state, encoded.memory, forcing);
   }
 
   /** Live views of every parameter under its PyTorch-style name. */
