@@ -4,6 +4,8 @@
  * PyTorch's parameter names `weight_ih`, `weight_hh`, `bias_ih`, `bias_hh`.
  *
  * Shapes: input (B, I) or (I) unbatched; h, c (B, H) or (H).
+ * `forward`/`backward` work on tensors; `apply` is the same step as one
+ * node of the autograd tape (for decoders built step by step).
  *
  * Memory as for the layers (see ../layers/stack.ts): the step's caches
  * live in the backend's memory until {@link CellModule.release} or garbage
