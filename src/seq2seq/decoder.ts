@@ -21,7 +21,8 @@
  * or a teacher-forcing ratio below 1, runs step by step: at every step
  * t ≥ 1 one draw of the seeded generator decides for the whole batch whether
  * the input is the reference token (probability = ratio) or the model's own
- * most likely token at step t − 1.
+ * most likely token at step t − 1. `run` stops before the readout, so the
+ * loss reads out only the positions that have a target.
  *
  * Shapes: inputs (B, T) ids; states (numLayers, B, H); logits (B, T, V);
  * weights (B, T, S). Parameters under the prefix given (`decoder.`):

@@ -37,7 +37,8 @@ import { isCellType, type CellType } from '../cells/index.js';
 import { checkLengths, checkOptionKeys } from '../checks.js';
 import { ParameterStore, type TensorLike } from '../params.js';
 import type { Random } from '../random.js';
-import type { DType, Tensor } from '../tensor.js';
+import { type DType, formatShape, type Tensor } from '../tensor.js';
+import type { TokenIds } from '../layers/embedding.js';
 import { crossEntropy } from '../train/loss.js';
 import { type PairBatch, PAD, SPECIAL_TOKENS } from './batch.js';
 import { Bridge } from './bridge.js';
@@ -58,7 +59,7 @@ export interface Seq2SeqConfig {
   /** Whether the encoder reads the source in both directions. */
   bidirectional: boolean;
   attention: AttentionKind | 'none';
-  /** Projected and Bahdanau attention: hidden size of the score. */
+  /** Projected and Bahdanau attention: size of the projected queries and keys (default hiddenSize). */
   attentionSize: number;
   /** Projected attention: divide the scores by √attentionSize. */
   scaled: boolean;
@@ -70,6 +71,7 @@ export interface Seq2SeqConfig {
 /** What the constructor takes: both vocabulary sizes, anything else defaults. */
 export type Seq2SeqOptions = Pick<Seq2SeqConfig, 'sourceVocabSize' | 'targetVocabSize'> & Partial<Seq2SeqConfig>;
 
+/** The defaults: the benchmark's reference model. */
 export const SEQ2SEQ_DEFAULTS: Omit<Seq2SeqConfig, 'sourceVocabSize' | 'targetVocabSize' | 'attentionSize'> = {
   embeddingSize: 128, hiddenSize: 256, numLayers: 1, cell: 'gru', bidirectional: true, attention: 'general', scaled: true, seed: 0, dtype: 'float32',
 };
@@ -127,10 +129,10 @@ export class Seq2Seq {
   }
 
   /** Encodes `source` (B, S) ids, row b valid for its first lengths[b] steps. */
-  encode(source: { data: ArrayLike<number>; shape: readonly number[] }, lengths: ArrayLike<number>): EncodedSource {
+  encode(source: TokenIds, lengths: ArrayLike<number>): EncodedSource {
     const where = 'Seq2Seq.encode';
     if (!source || !Array.isArray(source.shape) || source.shape.length !== 2 || source.data?.length !== (source.shape[0] as number) * (source.shape[1] as number)) {
-      throw new Error(`${where}: expected source ids of shape (B, S) with data filling it, got ${source && Array.isArray(source.shape) ? `[${source.shape.join(', ')}]` : String(source)}`);
+      throw new Error(`${where}: expected source ids of shape (B, S) with data filling it, got ${source && Array.isArray(source.shape) ? formatShape(source.shape) : String(source)}`);
     }
     const [B, S] = source.shape as [number, number];
     const checked = checkLengths(where, lengths, B, S);
