@@ -20,18 +20,25 @@ Outputs (all under test/fixtures/):
                                CLI (`recurrent train`), loaded here into nn.Embedding,
                                nn.LSTM / nn.GRU and nn.Linear with load_state_dict
   charlm_export.json           the logits PyTorch computes from those checkpoints
+  seq2seq.json                 tiny sequence-to-sequence models, one per attention kind (none,
+                               dot, general, projected, bahdanau) and cell: weights, the
+                               teacher-forced loss, logits, attention weights and every
+                               parameter's gradient, and greedy decoding (tokens, weights,
+                               log-probabilities), float64
 
 Tensors are encoded as {"shape": [...], "data": [flat row-major numbers]}.
 
 Run from the project root after `npm run build` (needs torch and numpy):
 
     /usr/bin/python3 scripts/gen_fixtures.py
+    /usr/bin/python3 scripts/gen_fixtures.py --only seq2seq    # just seq2seq.json
 
 Every case is seeded from its name, so the output is deterministic and adding or
 reordering cases does not change the others. The script re-reads and checks
 everything it wrote before exiting.
 """
 
+import argparse
 import json
 import math
 import os
@@ -667,6 +674,254 @@ def check_optim_and_clip():
 
 
 # ---------------------------------------------------------------------------
+# sequence to sequence with attention (src/seq2seq/, src/attention/)
+
+S2S_PAD, S2S_BOS, S2S_EOS = 0, 1, 2
+S2S_SPECIALS = 4
+S2S_MAX_LENGTH = 6
+# Greedy decoding in float32 must pick the same tokens: every argmax wins by at least this.
+S2S_MIN_MARGIN = 1e-3
+
+
+class S2SAttention(nn.Module):
+    """The attention kinds of src/attention/ with the same parameter names."""
+
+    def __init__(self, kind, query_size, memory_size, attention_size, scaled):
+        super().__init__()
+        self.kind, self.scale = kind, 1.0
+        if kind == "general":
+            self.weight = nn.Parameter(torch.empty(query_size, memory_size))
+        elif kind in ("projected", "bahdanau"):
+            self.query = nn.Linear(query_size, attention_size, bias=False)
+            self.key = nn.Linear(memory_size, attention_size, bias=False)
+            if kind == "projected" and scaled:
+                self.scale = 1.0 / math.sqrt(attention_size)
+        if kind == "bahdanau":
+            self.v = nn.Parameter(torch.empty(attention_size))
+
+    def keys(self, memory):
+        if self.kind == "general":
+            return memory @ self.weight.t()
+        if self.kind in ("projected", "bahdanau"):
+            return self.key(memory)
+        return memory
+
+    def forward(self, queries, memory, keys, mask):
+        if self.kind == "bahdanau":
+            q = self.query(queries)
+            scores = torch.tanh(keys[:, None, :, :] + q[:, :, None, :]) @ self.v
+        else:
+            q = self.query(queries) if self.kind == "projected" else queries
+            scores = torch.bmm(q, keys.transpose(1, 2)) * self.scale
+        weights = torch.softmax(scores.masked_fill(mask[:, None, :], float("-inf")), -1)
+        return torch.bmm(weights, memory), weights
+
+
+class S2SModel(nn.Module):
+    """The Seq2Seq of src/seq2seq/model.ts, module for module."""
+
+    def __init__(self, c):
+        super().__init__()
+        self.c = c
+        E, H, L = c["embeddingSize"], c["hiddenSize"], c["numLayers"]
+        D = 2 if c["bidirectional"] else 1
+        kind = c["attention"]
+
+        def rnn(input_size, bidirectional):
+            common = dict(num_layers=L, batch_first=True, bidirectional=bidirectional)
+            if c["cell"] == "lstm":
+                return nn.LSTM(input_size, H, **common)
+            if c["cell"] == "gru":
+                return nn.GRU(input_size, H, **common)
+            return nn.RNN(input_size, H, nonlinearity=c["cell"][4:], **common)
+
+        self.encoder = nn.Module()
+        self.encoder.embedding = nn.Embedding(c["sourceVocabSize"], E, padding_idx=S2S_PAD)
+        self.encoder.rnn = rnn(E, c["bidirectional"])
+        if c["bidirectional"]:
+            self.bridge = nn.Module()
+            self.bridge.hidden = nn.Linear(2 * H, H)
+            if c["cell"] == "lstm":
+                self.bridge.cell = nn.Linear(2 * H, H)
+        self.decoder = nn.Module()
+        self.decoder.embedding = nn.Embedding(c["targetVocabSize"], E, padding_idx=S2S_PAD)
+        self.decoder.rnn = rnn(E + (D * H if kind == "bahdanau" else 0), False)
+        if kind != "none":
+            self.decoder.attention = S2SAttention(kind, H, D * H, c["attentionSize"], c["scaled"])
+        self.decoder.combine = nn.Linear((D * H if kind != "none" else 0) + H, H)
+        self.decoder.output = nn.Linear(H, c["targetVocabSize"])
+
+    def encode(self, src, lengths):
+        S = src.shape[1]
+        packed = pack_padded_sequence(self.encoder.embedding(src), lengths, batch_first=True, enforce_sorted=False)
+        out, state = self.encoder.rnn(packed)
+        memory, _ = pad_packed_sequence(out, batch_first=True, total_length=S)
+        h, c = state if self.c["cell"] == "lstm" else (state, None)
+        if self.c["bidirectional"]:
+            h = torch.tanh(self.bridge.hidden(torch.cat([h[0::2], h[1::2]], -1)))
+            if c is not None:
+                c = torch.tanh(self.bridge.cell(torch.cat([c[0::2], c[1::2]], -1)))
+        mask = torch.arange(S)[None, :] >= lengths[:, None]
+        keys = self.decoder.attention.keys(memory) if self.c["attention"] != "none" else None
+        return memory, keys, mask, (h, c)
+
+    def run_rnn(self, x, state):
+        h, c = state
+        if self.c["cell"] == "lstm":
+            out, (h, c) = self.decoder.rnn(x, (h, c))
+        else:
+            out, h = self.decoder.rnn(x, h)
+        return out, (h, c)
+
+    def readout(self, s, context):
+        return self.decoder.output(torch.tanh(self.decoder.combine(torch.cat([context, s], -1) if context is not None else s)))
+
+    def step(self, ids, state, enc):
+        """One decoder step: ids (B, 1) -> logits (B, 1, V), weights (B, 1, S) or None, state."""
+        memory, keys, mask, _ = enc
+        x = self.decoder.embedding(ids)
+        kind = self.c["attention"]
+        context = weights = None
+        if kind == "bahdanau":
+            context, weights = self.decoder.attention(state[0][-1][:, None, :], memory, keys, mask)
+            x = torch.cat([x, context], -1)
+        out, state = self.run_rnn(x, state)
+        if kind not in ("none", "bahdanau"):
+            context, weights = self.decoder.attention(out, memory, keys, mask)
+        return self.readout(out, context), weights, state
+
+    def forward(self, src, lengths, tgt_in):
+        enc = self.encode(src, lengths)
+        memory, keys, mask, state = enc
+        kind = self.c["attention"]
+        if kind == "bahdanau":
+            logits, weights = [], []
+            for t in range(tgt_in.shape[1]):
+                lg, w, state = self.step(tgt_in[:, t:t + 1], state, enc)
+                logits.append(lg)
+                weights.append(w)
+            return torch.cat(logits, 1), torch.cat(weights, 1)
+        out, _ = self.run_rnn(self.decoder.embedding(tgt_in), state)
+        if kind == "none":
+            return self.readout(out, None), None
+        context, weights = self.decoder.attention(out, memory, keys, mask)
+        return self.readout(out, context), weights
+
+    @torch.no_grad()
+    def greedy(self, src, lengths, max_length):
+        """Every row for max_length steps: tokens, attention weights, the chosen tokens' log-probabilities, margins."""
+        enc = self.encode(src, lengths)
+        state = enc[3]
+        y = torch.full((src.shape[0], 1), S2S_BOS, dtype=torch.long)
+        tokens, weights, logprobs, margins = [], [], [], []
+        for _ in range(max_length):
+            logits, w, state = self.step(y, state, enc)
+            logp = torch.log_softmax(logits[:, 0], -1)
+            top = torch.topk(logits[:, 0], 2, -1).values
+            y = logits.argmax(-1)
+            tokens.append(y)
+            logprobs.append(logp.gather(1, y))
+            margins.append(top[:, 0] - top[:, 1])
+            if w is not None:
+                weights.append(w)
+        return (torch.cat(tokens, 1), torch.cat(weights, 1) if weights else None, torch.cat(logprobs, 1),
+                torch.stack(margins, 1))
+
+
+def s2s_batch(g, B, S, T, source_lengths, target_lengths, source_vocab, target_vocab):
+    src = torch.zeros(B, S, dtype=torch.long)
+    tgt_in = torch.zeros(B, T, dtype=torch.long)
+    tgt_out = torch.zeros(B, T, dtype=torch.long)
+    for b in range(B):
+        n = source_lengths[b]
+        src[b, :n] = torch.randint(S2S_SPECIALS, source_vocab, (n,), generator=g)
+        m = target_lengths[b] - 1
+        words = torch.randint(S2S_SPECIALS, target_vocab, (m,), generator=g)
+        tgt_in[b, 0] = S2S_BOS
+        tgt_in[b, 1:m + 1] = words
+        tgt_out[b, :m] = words
+        tgt_out[b, m] = S2S_EOS
+    return src, tgt_in, tgt_out
+
+
+def s2s_varied(rows):
+    """Some row ends with <eos> after the first step, none at the first; three distinct tokens before."""
+    ends = [r.index(S2S_EOS) + 1 if S2S_EOS in r else None for r in rows]
+    finished = [e for e in ends if e is not None]
+    distinct = {t for r, e in zip(rows, ends) for t in r[:(e or len(r)) - (1 if e else 0)]}
+    return len(finished) >= 1 and min(finished) >= 2 and len(distinct) >= 3
+
+
+def s2s_case(name, *, cell, attention, bidirectional, layers=1, scaled=True, source_lengths=(5, 2, 4),
+             target_lengths=(4, 2, 3)):
+    c = {"sourceVocabSize": 9, "targetVocabSize": 8, "embeddingSize": 3, "hiddenSize": 4, "numLayers": layers,
+         "cell": cell, "bidirectional": bidirectional, "attention": attention, "attentionSize": 5, "scaled": scaled,
+         "dtype": "float64"}
+    B, S, T = len(source_lengths), max(source_lengths), max(target_lengths)
+    g = torch.Generator().manual_seed(zlib.crc32(name.encode("utf-8")))
+    src, tgt_in, tgt_out = s2s_batch(g, B, S, T, source_lengths, target_lengths, 9, 8)
+    lengths = torch.tensor(source_lengths)
+    # The weights are drawn again (next seed) until greedy decoding is worth comparing: every
+    # choice clear enough for float32, varied tokens, and a row ending with <eos>.
+    for attempt in range(2000):
+        seed_for(f"{name}/{attempt}")
+        model = S2SModel(c)
+        with torch.no_grad():
+            for key, p in model.named_parameters():
+                if not key.endswith("embedding.weight"):
+                    p.uniform_(-1.0, 1.0)
+        tokens, greedy_weights, logprobs, margins = model.greedy(src, lengths, S2S_MAX_LENGTH)
+        if margins.min().item() >= S2S_MIN_MARGIN and s2s_varied(tokens.tolist()):
+            break
+    else:
+        raise AssertionError(f"{name}: no weights with clear and varied greedy choices")
+    model.zero_grad()
+    logits, weights = model(src, lengths, tgt_in)
+    loss = nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), tgt_out.reshape(-1), ignore_index=S2S_PAD)
+    loss.backward()
+    ids = lambda t: t.tolist()
+    return {
+        "name": name,
+        "config": c,
+        "source": ids(src), "sourceLengths": list(source_lengths),
+        "targetIn": ids(tgt_in), "targetOut": ids(tgt_out), "targetLengths": list(target_lengths),
+        "stateDict": state_dict_json(model),
+        "loss": loss.item(),
+        "logits": enc(logits),
+        "weights": enc(weights),
+        "grads": grads_json(model),
+        "greedy": {"maxLength": S2S_MAX_LENGTH, "tokens": ids(tokens), "weights": enc(greedy_weights),
+                   "logProbs": enc(logprobs), "minMargin": margins.min().item()},
+    }
+
+
+def seq2seq_cases():
+    C = s2s_case
+    return [
+        C("none_rnn_tanh_2layers", cell="rnn_tanh", attention="none", bidirectional=False, layers=2),
+        C("dot_lstm", cell="lstm", attention="dot", bidirectional=False),
+        C("general_gru_bidirectional", cell="gru", attention="general", bidirectional=True),
+        C("projected_lstm_bidirectional_2layers", cell="lstm", attention="projected", bidirectional=True, layers=2),
+        C("projected_unscaled_gru", cell="gru", attention="projected", bidirectional=False, scaled=False),
+        C("bahdanau_gru_bidirectional", cell="gru", attention="bahdanau", bidirectional=True),
+        C("bahdanau_lstm_2layers", cell="lstm", attention="bahdanau", bidirectional=False, layers=2),
+    ]
+
+
+def check_seq2seq():
+    doc = json.load(open(os.path.join(FIXTURES, "seq2seq.json")))
+    for case in doc["cases"]:
+        check_tensor_tree(case, case["name"])
+        assert set(case["grads"]) == set(case["stateDict"]), case["name"]
+        model = S2SModel(case["config"])
+        model.load_state_dict({k: dec(v) for k, v in case["stateDict"].items()})
+        with torch.no_grad():
+            logits, _ = model(torch.tensor(case["source"]), torch.tensor(case["sourceLengths"]), torch.tensor(case["targetIn"]))
+        assert exact(logits, dec(case["logits"])), case["name"]
+    return doc
+
+
+# ---------------------------------------------------------------------------
 # self-check
 
 
@@ -781,7 +1036,14 @@ def charlm_export_case(cell):
 
 
 def main():
+    parser = argparse.ArgumentParser(description="Write the PyTorch reference fixtures under test/fixtures/.")
+    parser.add_argument("--only", choices=["seq2seq"], help="write only this fixture (the others are left as they are)")
+    args = parser.parse_args()
     os.makedirs(FIXTURES, exist_ok=True)
+    if args.only == "seq2seq":
+        write_json("seq2seq.json", header(seq2seq_cases()))
+        print(f"seq2seq.json: {len(check_seq2seq()['cases'])} cases")
+        return
     write_json("layers.json", header(layer_cases()))
     write_json("cells.json", header(cell_cases()))
     write_json("torch_safetensors.json", safetensors_fixture())
@@ -789,12 +1051,14 @@ def main():
     write_json("optim.json", {**header(optim_cases()), "schedules": schedule_cases()})
     write_json("clip.json", header(clip_cases()))
     write_json("charlm_export.json", header([charlm_export_case("lstm"), charlm_export_case("gru")]))
+    write_json("seq2seq.json", header(seq2seq_cases()))
 
     layers, cells = self_check()
     optim, clip = check_optim_and_clip()
+    seq2seq = check_seq2seq()
     print(f"layers.json: {len(layers['cases'])} cases, cells.json: {len(cells['cases'])} cases")
     print(f"optim.json: {len(optim['cases'])} optimiser and {len(optim['schedules'])} schedule cases, "
-          f"clip.json: {len(clip['cases'])} cases")
+          f"clip.json: {len(clip['cases'])} cases, seq2seq.json: {len(seq2seq['cases'])} cases")
     for name in sorted(os.listdir(FIXTURES)):
         print(f"  {name}: {os.path.getsize(os.path.join(FIXTURES, name))} bytes")
 

@@ -12,7 +12,7 @@ export {
 } from './init.js';
 export { Module, type ModuleOptions } from './module.js';
 export { Variable, Node, constant, leaf, noGrad, isGradEnabled } from './autograd/variable.js';
-export { concat, slice, stack, reshape, dropout } from './autograd/ops.js';
+export { concat, slice, stack, reshape, selectRows, dropout } from './autograd/ops.js';
 export { Linear, type LinearOptions } from './layers/linear.js';
 export { Embedding, type EmbeddingOptions, type TokenIds } from './layers/embedding.js';
 export { crossEntropy, mse, assertFiniteLoss, type CrossEntropyOptions } from './train/loss.js';
@@ -34,6 +34,7 @@ export { GRUCell } from './layers/gru.js';
 export type {
   CellModule, CellModuleOptions, CellOutput, CellContext, CellInputGradients, CellState, CellGradients, CellSignature,
   LSTMCellOutput, LSTMCellState, LSTMCellGradients, LSTMCellInputGradients, LSTMCellSignature, AnyCellModuleSignature,
+  CellApplyState, CellApplyOutput, LSTMCellApplyState, LSTMCellApplyOutput,
 } from './layers/cell-module.js';
 export {
   RecurrentLayer, type RecurrentOptions, type RecurrentState, type RecurrentOutput, type RecurrentApplyOutput,
@@ -72,3 +73,24 @@ export {
 } from './models/fit.js';
 export { predict, evaluate, type PredictOptions, type EvaluateOptions, type Evaluation } from './models/predict.js';
 export { saveModel, loadModel } from './models/model-file.js';
+export {
+  ATTENTION_KINDS, type Attention, type AttentionKind, type AttentionMemory, type AttentionOutput,
+  type AttentionOptions, type ProjectedAttentionOptions,
+} from './attention/attention.js';
+export { createAttention } from './attention/index.js';
+export { DotAttention } from './attention/dot.js';
+export { GeneralAttention } from './attention/general.js';
+export { ProjectedDotAttention, type ProjectedDotAttentionOptions } from './attention/projected.js';
+export { BahdanauAttention } from './attention/bahdanau.js';
+export { PAD, BOS, EOS, UNK, SPECIAL_TOKENS, type PairBatch } from './seq2seq/batch.js';
+export { Encoder, type EncoderOptions, type EncoderOutput } from './seq2seq/encoder.js';
+export { Bridge, type BridgeOptions, type BridgedState } from './seq2seq/bridge.js';
+export { Decoder, type DecoderOptions, type DecoderState, type DecoderOutput, type DecoderFeatures, type TeacherForcing } from './seq2seq/decoder.js';
+export {
+  Seq2Seq, SEQ2SEQ_DEFAULTS, type Seq2SeqConfig, type Seq2SeqOptions, type EncodedSource, type ForwardOptions,
+} from './seq2seq/model.js';
+export type { Hypothesis } from './seq2seq/hypothesis.js';
+export { greedyDecode, type GreedyOptions } from './seq2seq/greedy.js';
+export { beamSearch, lengthPenalty, type BeamSearchOptions, type LengthPenalty } from './seq2seq/beam-search.js';
+export { translate, type TranslateOptions } from './seq2seq/translate.js';
+export { Seq2SeqTrainer, type Seq2SeqTrainerOptions, type Seq2SeqTrainerSnapshot } from './seq2seq/trainer.js';

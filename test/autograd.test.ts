@@ -6,7 +6,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { leaf, noGrad, constant, type Variable } from '../src/autograd/variable.js';
-import { concat, dropout, reshape, slice, stack } from '../src/autograd/ops.js';
+import { concat, dropout, reshape, selectRows, slice, stack } from '../src/autograd/ops.js';
 import { Linear } from '../src/layers/linear.js';
 import { Embedding } from '../src/layers/embedding.js';
 import { crossEntropy, mse } from '../src/train/loss.js';
@@ -91,6 +91,21 @@ describe('autograd ops: gradients by central differences (float64)', () => {
     f().backward();
     gradcheck('a', a.data, a.grad as Float64Array, () => f().item());
     gradcheck('b', b.data, b.grad as Float64Array, () => f().item());
+  });
+
+  test('selectRows: picks rows of the last dimension, repeats accumulate in backward', () => {
+    const rng = new Random(8);
+    const x = leaf(randn(rng, [2, 3, 2]));
+    const rows = [4, 0, 4, 5];
+    const y = selectRows(x, rows);
+    assert.deepEqual(y.shape, [4, 2]);
+    assert.deepEqual([...y.data.subarray(0, 2)], [...x.data.subarray(8, 10)]);
+    const target = randn(rng, [4, 2]);
+    const f = (): Variable => project(selectRows(x, rows), target);
+    f().backward();
+    gradcheck('x', x.data, x.grad as Float64Array, () => f().item());
+    assert.deepEqual([...(x.grad as Float64Array).subarray(2, 8)], [0, 0, 0, 0, 0, 0], 'rows not selected get no gradient');
+    assert.throws(() => selectRows(x, [6]), /selectRows: row 6 at position 0 is out of range for 6 rows of shape \[2, 3, 2\]/);
   });
 
   test('dropout: gradient flows through the kept elements only', () => {

@@ -1,12 +1,17 @@
 /**
  * Float64 central-difference gradient checks of every cell and of layer
  * configurations combining layers, directions, lengths, projection, no-bias
- * and batch-first: gradients of all parameters, the input and the initial states.
+ * and batch-first: gradients of all parameters, the input and the initial states;
+ * and the cells' single step on the tape (`apply`), chained over two steps.
  */
 import { test, describe } from 'node:test';
 import { GRU, GRUCell, LSTM, LSTMCell, RNN, RNNCell, Random, type RecurrentLayer } from '../src/index.js';
 import type { CellModule } from '../src/layers/cell-module.js';
 import { allocate, type Tensor } from '../src/tensor.js';
+import { leaf, type Variable } from '../src/autograd/variable.js';
+import { add, mul } from '../src/autograd/elementwise.js';
+import { sum } from '../src/autograd/reduce.js';
+import { mse } from '../src/train/loss.js';
 import { dot, gradcheck } from './gradcheck.js';
 
 function randomTensor(rng: Random, shape: number[], scale = 1): Tensor {
@@ -113,6 +118,46 @@ describe('gradient check (float64 central differences), cells', () => {
         gradcheck('h0', h0.data, g.dh0.data, loss),
       ];
       if (c0 && g.dc0) results.push(gradcheck('c0', c0.data, g.dc0.data, loss));
+      t.diagnostic(`max relative error ${Math.max(...results.map((r) => r.maxRelError)).toExponential(2)}`);
+    });
+  }
+});
+
+describe('gradient check (float64 central differences), cells on the tape (apply)', () => {
+  const cells: { name: string; make: () => CellModule }[] = [
+    { name: 'RNNCell.apply', make: () => new RNNCell({ inputSize: 3, hiddenSize: 4, ...common }) },
+    { name: 'LSTMCell.apply', make: () => new LSTMCell({ inputSize: 3, hiddenSize: 4, ...common }) },
+    { name: 'GRUCell.apply', make: () => new GRUCell({ inputSize: 3, hiddenSize: 4, ...common }) },
+  ];
+  for (const c of cells) {
+    test(`${c.name}: two steps chained, gradients of parameters, input and initial states`, (t) => {
+      const rng = new Random(8);
+      const cell = c.make();
+      randomiseParams(cell, rng);
+      const B = 2;
+      const x1 = leaf(randomTensor(rng, [B, cell.inputSize]));
+      const x2 = leaf(randomTensor(rng, [B, cell.inputSize]));
+      const h0 = leaf(randomTensor(rng, [B, cell.hiddenSize], 0.5));
+      const lstm = cell instanceof LSTMCell;
+      const c0 = lstm ? leaf(randomTensor(rng, [B, cell.hiddenSize], 0.5)) : null;
+      const w = randomTensor(rng, [B, cell.hiddenSize]);
+      // L = Σ (h₂ − w)² (+ Σ c₂²): nonlinear in the state, through both steps.
+      const objective = (): Variable => {
+        const s1 = cell.apply(x1, { h0, c0 });
+        const s2 = cell.apply(x2, { h0: s1.h, c0: s1.c ?? null });
+        const l = mse(s2.h, w, 'sum');
+        return s2.c ? add(l, sum(mul(s2.c, s2.c))) : l;
+      };
+      cell.zeroGrad();
+      objective().backward();
+      const loss = (): number => objective().item();
+      const results = [
+        gradcheck('params', cell.params.data, cell.params.grad, loss),
+        gradcheck('x1', x1.data, x1.grad as Float64Array, loss),
+        gradcheck('x2', x2.data, x2.grad as Float64Array, loss),
+        gradcheck('h0', h0.data, h0.grad as Float64Array, loss),
+      ];
+      if (c0) results.push(gradcheck('c0', c0.data, c0.grad as Float64Array, loss));
       t.diagnostic(`max relative error ${Math.max(...results.map((r) => r.maxRelError)).toExponential(2)}`);
     });
   }

@@ -1,8 +1,8 @@
 /**
  * Shape operations and dropout on variables, each with its backward beside it:
- * reshape, concat, slice, stack, dropout. Enough plumbing to wire an
+ * reshape, concat, slice, stack, selectRows, dropout. Enough plumbing to wire an
  * encoder–decoder (concatenate directions, slice time steps, stack decoder
- * outputs).
+ * outputs, keep only the positions that have a target).
  */
 import type { Random } from '../random.js';
 import { allocate, dtypeOf, type FloatArray, formatShape, numel } from '../tensor.js';
@@ -111,6 +111,37 @@ export function stack(xs: readonly Variable[], axis = 0): Variable {
   const a = normaliseAxis('stack', axis, first.shape.length + 1);
   const expanded = xs.map((v) => reshape(v, [...v.shape.slice(0, a), 1, ...v.shape.slice(a)]));
   return concat(expanded, a);
+}
+
+/**
+ * Rows of `x` viewed as (R, F), F its last dimension: y[i, :] = x[rows[i], :]
+ * → (N, F) for N indices (repeats allowed). Backward scatters: dx[rows[i], :] += dy[i, :].
+ */
+export function selectRows(x: Variable, rows: ArrayLike<number>): Variable {
+  if (x.shape.length < 1) throw new Error('selectRows: expected a tensor with a last dimension, got a scalar');
+  const F = x.shape[x.shape.length - 1] as number;
+  const R = F === 0 ? 0 : x.data.length / F;
+  const index = Int32Array.from(rows);
+  const N = index.length;
+  for (let i = 0; i < N; i++) {
+    const r = index[i] as number;
+    if (!Number.isInteger(r) || r < 0 || r >= R) throw new Error(`selectRows: row ${r} at position ${i} is out of range for ${R} rows of shape ${formatShape(x.shape)}`);
+  }
+  const out = allocate(dtypeOf(x.data), N * F);
+  for (let i = 0; i < N; i++) {
+    const r = index[i] as number;
+    out.set(x.data.subarray(r * F, (r + 1) * F), i * F);
+  }
+  const [y] = record('selectRows', [x], [{ data: out, shape: [N, F] }], ([dy]) => {
+    if (!dy) return;
+    const g = allocate(dtypeOf(dy), x.data.length);
+    for (let i = 0; i < N; i++) {
+      const o = (index[i] as number) * F;
+      for (let j = 0; j < F; j++) g[o + j] = (g[o + j] as number) + (dy[i * F + j] as number); // back to the row it came from
+    }
+    x.accumulateGrad(g);
+  });
+  return y as Variable;
 }
 
 /**

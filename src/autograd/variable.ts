@@ -89,7 +89,14 @@ export class Variable {
 
   /** Adds `g` (same length as the value) to this variable's gradient. */
   accumulateGrad(g: ArrayLike<number>): void {
-    if (!this.grad) this.grad = allocate(dtypeOf(this.value.data), this.value.data.length);
+    if (!this.grad) {
+      // The first gradient is copied (0 + g = g).
+      this.grad = allocate(dtypeOf(this.value.data), this.value.data.length);
+      if (g instanceof Float32Array || g instanceof Float64Array) {
+        this.grad.set(g.length === this.grad.length ? g : g.subarray(0, this.grad.length));
+        return;
+      }
+    }
     const out = this.grad;
     for (let i = 0; i < out.length; i++) out[i] = (out[i] as number) + (g[i] as number);
   }

@@ -4,12 +4,14 @@
  * PyTorch's parameter names `weight_ih`, `weight_hh`, `bias_ih`, `bias_hh`.
  *
  * Shapes: input (B, I) or (I) unbatched; h, c (B, H) or (H).
+ * `forward`/`backward` work on tensors; `apply` is the same step as one
+ * node of the autograd tape (for decoders built step by step).
  *
  * Memory as for the layers (see ../layers/stack.ts): the step's caches
  * live in the backend's memory until {@link CellModule.release} or garbage
  * collection; under `noGrad` nothing is kept and buffers are reused.
  */
-import { isGradEnabled } from '../autograd/variable.js';
+import { isGradEnabled, record, type Variable } from '../autograd/variable.js';
 import { defaultRecurrentInit } from '../init.js';
 import { checkFinite, checkShape, checkTensor } from '../checks.js';
 import {
@@ -73,12 +75,32 @@ export interface LSTMCellInputGradients extends CellInputGradients {
   dc0: Tensor;
 }
 
+/** Optional inputs of {@link CellModule.apply}: states as variables on the tape. */
+export interface CellApplyState {
+  h0?: Variable | null;
+}
+
+export interface LSTMCellApplyState extends CellApplyState {
+  c0?: Variable | null;
+}
+
+/** Outputs of {@link CellModule.apply} as variables on the tape. */
+export interface CellApplyOutput {
+  h: Variable;
+}
+
+export interface LSTMCellApplyOutput extends CellApplyOutput {
+  c: Variable;
+}
+
 /** The types of a cell module's inputs and results: an LSTM cell's carry `c`, the others' none. */
 export interface CellSignature {
   state: CellState;
   output: CellOutput;
   gradients: CellGradients;
   inputGradients: CellInputGradients;
+  applyState: CellApplyState;
+  applyOutput: CellApplyOutput;
 }
 
 export interface LSTMCellSignature extends CellSignature {
@@ -86,6 +108,8 @@ export interface LSTMCellSignature extends CellSignature {
   output: LSTMCellOutput;
   gradients: LSTMCellGradients;
   inputGradients: LSTMCellInputGradients;
+  applyState: LSTMCellApplyState;
+  applyOutput: LSTMCellApplyOutput;
 }
 
 /** A cell module whose cell is not known statically. */
@@ -94,6 +118,8 @@ export interface AnyCellModuleSignature extends CellSignature {
   output: CellOutput & Partial<Pick<LSTMCellOutput, 'c'>>;
   gradients: LSTMCellGradients;
   inputGradients: CellInputGradients & Partial<Pick<LSTMCellInputGradients, 'dc0'>>;
+  applyState: LSTMCellApplyState;
+  applyOutput: CellApplyOutput & Partial<Pick<LSTMCellApplyOutput, 'c'>>;
 }
 
 export class CellModule<S extends CellSignature = AnyCellModuleSignature> extends Module {
@@ -166,6 +192,32 @@ export class CellModule<S extends CellSignature = AnyCellModuleSignature> extend
     const out: AnyCellModuleSignature['output'] = { h: { data: cache.hs.slice(slot * B * H, (slot + 1) * B * H), shape }, ctx: { cache, batched, released: !keep } };
     if (cache.cs) out.c = { data: cache.cs.slice(slot * B * H, (slot + 1) * B * H), shape };
     return out as S['output'];
+  }
+
+  /**
+   * One step as a node of the autograd tape: `forward` now, `backward` when
+   * the loss is backpropagated. Gradients reach `input`, `h0` and `c0` if
+   * they are tracked, and the parameters' `grad` buffer always; the caches
+   * are handed back right after the backward pass.
+   */
+  apply(input: Variable, state: S['applyState'] = {}): S['applyOutput'] {
+    const { h0 } = state;
+    const c0 = (state as LSTMCellApplyState).c0;
+    const out: AnyCellModuleSignature['output'] = this.forward(input.value, { h0: h0?.value ?? null, c0: c0?.value ?? null } as S['state']);
+    const inputs = [input, ...(h0 ? [h0] : []), ...(c0 ? [c0] : [])];
+    const vars = record(this.moduleName, inputs, [out.h, ...(out.c ? [out.c] : [])], ([dh, dc]) => {
+      const g: AnyCellModuleSignature['inputGradients'] = this.backward(out.ctx, {
+        dh: dh ? { data: dh, shape: out.h.shape } : null,
+        dc: dc && out.c ? { data: dc, shape: out.c.shape } : null,
+      } as S['gradients']);
+      this.release(out.ctx);
+      if (input.tracked) input.accumulateGrad(g.dInput.data);
+      if (h0?.tracked) h0.accumulateGrad(g.dh0.data);
+      if (c0?.tracked && g.dc0) c0.accumulateGrad(g.dc0.data);
+    }, true);
+    const result: AnyCellModuleSignature['applyOutput'] = { h: vars[0] as Variable };
+    if (vars[1]) result.c = vars[1];
+    return result as S['applyOutput'];
   }
 
   /** Hands a forward call's caches back to the backend now; `ctx` can no longer be backpropagated. */

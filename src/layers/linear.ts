@@ -13,7 +13,9 @@ import { record, type Variable } from '../autograd/variable.js';
 import { addMatmulTN, mat, matmulNN, matmulNT } from '../backend/matmul.js';
 import { uniformInit } from '../init.js';
 import { Module, type ModuleOptions } from '../module.js';
-import { allocate, formatShape } from '../tensor.js';
+import type { Backend } from '../backend/backend.js';
+import type { ParameterStore } from '../params.js';
+import { allocate, dtypeOf, formatShape } from '../tensor.js';
 
 export interface LinearOptions extends ModuleOptions {
   /** Size of the last dimension of the input. */
@@ -45,31 +47,44 @@ export class Linear extends Module {
 
   /** `x` (…, inFeatures) → (…, outFeatures). */
   apply(x: Variable): Variable {
-    const I = this.inFeatures;
-    const O = this.outFeatures;
-    if (x.shape.length < 1 || x.shape[x.shape.length - 1] !== I) {
-      throw new Error(`Linear: expected input of shape (…, ${I}), got ${formatShape(x.shape)}`);
-    }
-    this.checkDtype('input', x.data);
-    const rows = x.data.length / I;
-    const be = this.backend;
-    const w = this.params.data;
-    const y = allocate(this.dtype, rows * O);
-    const X = mat(x.data, 0, rows, I);
-    matmulNT(be, mat(y, 0, rows, O), X, mat(w, this.weight, O, I)); // y = x Wᵀ
-    if (this.biasOffset >= 0) be.addRowVector(rows, O, w, this.biasOffset, y, 0); // + b
-    const [out] = record('Linear', [x], [{ data: y, shape: [...x.shape.slice(0, -1), O] }], ([dy]) => {
-      if (!dy) return;
-      const g = this.params.grad;
-      const dY = mat(dy, 0, rows, O);
-      addMatmulTN(be, mat(g, this.weight, O, I), dY, X); // dW += dyᵀ x
-      if (this.biasOffset >= 0) be.sumRows(rows, O, dy, 0, g, this.biasOffset); // db += Σ dy
-      if (x.tracked) {
-        const dx = allocate(this.dtype, rows * I);
-        matmulNN(be, mat(dx, 0, rows, I), dY, mat(this.params.data, this.weight, O, I)); // dx = dy W
-        x.accumulateGrad(dx);
-      }
-    }, true);
-    return out as Variable;
+    return affine('Linear', x, this.params, this.weight, this.biasOffset, this.inFeatures, this.outFeatures, this.backend);
   }
+}
+
+/**
+ * `y = x Wᵀ (+ b)` on the tape for a weight `W (out, in)` and an optional
+ * bias `b (out)` (offset −1: none) held in `params` at the given offsets;
+ * backward adds `dW`, `db` into `params.grad`. {@link Linear} is this with
+ * parameters of its own; modules that own a projection among other
+ * parameters (attention) call it directly.
+ */
+export function affine(
+  op: string, x: Variable, params: ParameterStore, weight: number, bias: number,
+  inFeatures: number, outFeatures: number, be: Backend,
+): Variable {
+  const I = inFeatures;
+  const O = outFeatures;
+  if (x.shape.length < 1 || x.shape[x.shape.length - 1] !== I) {
+    throw new Error(`${op}: expected input of shape (…, ${I}), got ${formatShape(x.shape)}`);
+  }
+  if (dtypeOf(x.data) !== params.dtype) throw new Error(`${op}: input is ${dtypeOf(x.data)} but the parameters are ${params.dtype}`);
+  const rows = x.data.length / I;
+  const y = allocate(params.dtype, rows * O);
+  const X = mat(x.data, 0, rows, I);
+  const W = mat(params.data, weight, O, I);
+  matmulNT(be, mat(y, 0, rows, O), X, W); // y = x Wᵀ
+  if (bias >= 0) be.addRowVector(rows, O, params.data, bias, y, 0); // + b
+  const [out] = record(op, [x], [{ data: y, shape: [...x.shape.slice(0, -1), O] }], ([dy]) => {
+    if (!dy) return;
+    const g = params.grad;
+    const dY = mat(dy, 0, rows, O);
+    addMatmulTN(be, mat(g, weight, O, I), dY, X); // dW += dyᵀ x
+    if (bias >= 0) be.sumRows(rows, O, dy, 0, g, bias); // db += Σ dy
+    if (x.tracked) {
+      const dx = allocate(params.dtype, rows * I);
+      matmulNN(be, mat(dx, 0, rows, I), dY, W); // dx = dy W
+      x.accumulateGrad(dx);
+    }
+  }, true);
+  return out as Variable;
 }
