@@ -44,6 +44,16 @@ const quick = args.includes('--quick');
 const timings = Number(args.includes('--timings') ? args[args.indexOf('--timings') + 1] : quick ? 3 : 5);
 const only = args.includes('--only') ? (args[args.indexOf('--only') + 1] ?? '').split(',') : ['W1', 'W2', 'W3', 'W4', 'W5'];
 
+/** The widest x86 vector extension the CPU reports (every figure says which machine it is). */
+function simdLevel(): string {
+  try {
+    const flags = readFileSync('/proc/cpuinfo', 'utf8');
+    return /\bavx512f\b/.test(flags) ? 'AVX-512' : /\bavx2\b/.test(flags) ? 'AVX2, no AVX-512' : 'no AVX2';
+  } catch {
+    return 'vector extensions unknown';
+  }
+}
+
 function hasTorch(): boolean {
   if (!existsSync('/usr/bin/python3') || !existsSync(join(peers, 'torch_rnn.py'))) return false;
   return spawnSync('/usr/bin/python3', ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
@@ -107,7 +117,7 @@ for (const w of only) {
 
 const fmt = (r: Result | null | undefined): string => (r ? `${Math.round(r.tok_per_s).toLocaleString('en-US')} (${r.gflops.toFixed(1)})` : '–');
 const ratio = (a: Result | null | undefined, b: Result | null | undefined): string => (a && b ? `${(a.tok_per_s / b.tok_per_s).toFixed(2)}×` : '–');
-const cpu = cpus()[0]?.model ?? 'unknown CPU';
+const cpu = `${cpus()[0]?.model ?? 'unknown CPU'} (${simdLevel()})`;
 const lines: string[] = [];
 lines.push(`Measured ${new Date().toISOString().slice(0, 10)} on ${cpu}, ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}; ${timings} timed steps each, median; every process pinned with taskset (1 thread: core 1).`);
 lines.push('');
