@@ -2,7 +2,7 @@
  * `npm run bench`: the workloads W1–W5 for recurrent and its peers in the
  * same run, each process pinned with taskset, and the ratios between them.
  *
- *   npm run bench -- [--only W1,W3] [--timings 5] [--quick] [--write]
+ *   npm run bench -- [--only W1,W3,S2S] [--timings 5] [--quick] [--write]
  *
  * Systems: recurrent (WebAssembly, 1 and 2 threads), PyTorch as installed and
  * with OPENBLAS_CORETYPE=SkylakeX (../shared/bench/peers/torch_rnn.py via
@@ -14,7 +14,7 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -42,7 +42,7 @@ interface System {
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const timings = Number(args.includes('--timings') ? args[args.indexOf('--timings') + 1] : quick ? 3 : 5);
-const only = args.includes('--only') ? (args[args.indexOf('--only') + 1] ?? '').split(',') : ['W1', 'W2', 'W3', 'W4', 'W5'];
+const only = args.includes('--only') ? (args[args.indexOf('--only') + 1] ?? '').split(',') : ['W1', 'W2', 'W3', 'W4', 'W5', 'S2S'];
 
 /** The widest x86 vector extension the CPU reports (every figure says which machine it is). */
 function simdLevel(): string {
@@ -90,17 +90,45 @@ const systems: System[] = [
   },
 ];
 
+/**
+ * S2S, the seq2seq training step of ../shared/BENCHMARKS.md (Tatoeba zh→en,
+ * bidirectional GRU 256 + GRU 256 + Luong general attention, batch 64):
+ * pairs/s over a short run, reported in the tokens/s column (no GFLOP/s).
+ * recurrent runs bench/seq2seq.ts for a fixed number of steps; PyTorch its
+ * reference script for half a minute of training (without the dev evaluations).
+ */
+const s2sData = join(root, '..', 'shared', 'data', 'tatoeba-cmn-eng', 'cmn.txt');
+function s2sCommand(system: System): { file: string; args: string[]; env?: NodeJS.ProcessEnv; cwd?: string } | null {
+  if (!existsSync(s2sData)) return null;
+  if (system.label.startsWith('recurrent')) {
+    return { file: process.execPath, args: [join(root, 'dist', 'bench', 'seq2seq.js'), '--steps', quick ? '20' : '60', '--threads', system.cpus === '1' ? '1' : '2'] };
+  }
+  if (system.label.startsWith('PyTorch') && torch) {
+    const base = system.command();
+    return base ? { ...base, args: [join(peers, 'torch_seq2seq.py'), '--minutes', quick ? '0.5' : '1.5', '--eval_every', '1000', '--out', tmpdir()] } : null;
+  }
+  return null;
+}
+
+/** A peer's JSON line as a {@link Result}: S2S lines carry pairs/s. */
+function asResult(line: string, w: string): Result {
+  const r = JSON.parse(line) as Partial<Result> & { pairs_per_s?: number; params?: number };
+  if (w !== 'S2S') return r as Result;
+  return { system: r.system ?? '', workload: w, tok_per_s: r.pairs_per_s ?? Number.NaN, gflops: Number.NaN, peak_rss_mb: r.peak_rss_mb ?? Number.NaN };
+}
+
 function run(system: System, w: string): Result | null {
-  const cmd = system.command();
+  const cmd = w === 'S2S' ? s2sCommand(system) : system.command();
   if (!cmd) return null;
   const argv = ['-c', system.cpus, cmd.file, ...cmd.args.map((a) => a.replace('{W}', w))];
   const p = spawnSync('taskset', argv, { cwd: cmd.cwd ?? root, env: cmd.env ?? process.env, encoding: 'utf8', maxBuffer: 1 << 24 });
-  const line = (p.stdout ?? '').trim().split('\n').filter((l) => l.startsWith('{')).pop();
+  const jsonLines = (p.stdout ?? '').trim().split('\n').filter((l) => l.startsWith('{'));
+  const line = w === 'S2S' ? jsonLines.filter((l) => l.includes('pairs_per_s')).pop() : jsonLines.pop();
   if (p.status !== 0 || !line) {
     process.stderr.write(`${system.label} ${w} failed (exit ${p.status}): ${(p.stderr ?? '').trim().split('\n').slice(-3).join(' | ')}\n`);
     return null;
   }
-  return JSON.parse(line) as Result;
+  return asResult(line, w);
 }
 
 const results = new Map<string, Map<string, Result | null>>();
@@ -115,7 +143,8 @@ for (const w of only) {
   results.set(w, row);
 }
 
-const fmt = (r: Result | null | undefined): string => (r ? `${Math.round(r.tok_per_s).toLocaleString('en-US')} (${r.gflops.toFixed(1)})` : '–');
+const fmt = (r: Result | null | undefined): string =>
+  (r ? `${Math.round(r.tok_per_s).toLocaleString('en-US')}${Number.isFinite(r.gflops) ? ` (${r.gflops.toFixed(1)})` : ''}` : '–');
 const ratio = (a: Result | null | undefined, b: Result | null | undefined): string => (a && b ? `${(a.tok_per_s / b.tok_per_s).toFixed(2)}×` : '–');
 const cpu = `${cpus()[0]?.model ?? 'unknown CPU'} (${simdLevel()})`;
 const lines: string[] = [];
@@ -123,7 +152,7 @@ lines.push(`Measured ${new Date().toISOString().slice(0, 10)} on ${cpu}, ${cpus(
 lines.push('');
 lines.push(`| workload | ${systems.map((s) => s.label).join(' | ')} |`);
 lines.push(`|---|${systems.map(() => '---').join('|')}|`);
-for (const [w, row] of results) lines.push(`| ${w} tokens/s (GFLOP/s) | ${systems.map((s) => fmt(row.get(s.label))).join(' | ')} |`);
+for (const [w, row] of results) lines.push(`| ${w} ${w === 'S2S' ? 'pairs/s' : 'tokens/s (GFLOP/s)'} | ${systems.map((s) => fmt(row.get(s.label))).join(' | ')} |`);
 lines.push('');
 lines.push('| workload | recurrent 1t / PyTorch as installed | recurrent 1t / PyTorch SkylakeX | recurrent 2t / PyTorch SkylakeX | recurrent 1t / TensorFlow.js wasm | peak RSS MB: recurrent / PyTorch / tfjs |');
 lines.push('|---|---|---|---|---|---|');
@@ -133,7 +162,7 @@ for (const [w, row] of results) {
   const pt = row.get('PyTorch as installed');
   const sk = row.get('PyTorch, OPENBLAS_CORETYPE=SkylakeX');
   const tf = row.get('TensorFlow.js wasm');
-  const rss = [r1, pt, tf].map((r) => (r ? String(Math.round(r.peak_rss_mb)) : '–')).join(' / ');
+  const rss = [r1, pt, tf].map((r) => (r && Number.isFinite(r.peak_rss_mb) ? String(Math.round(r.peak_rss_mb)) : '–')).join(' / ');
   lines.push(`| ${w} | ${ratio(r1, pt)} | ${ratio(r1, sk)} | ${ratio(r2, sk)} | ${ratio(r1, tf)} | ${rss} |`);
 }
 for (const s of systems) if (!s.command() && s.note) lines.push('', s.note);
