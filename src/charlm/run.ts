@@ -142,7 +142,7 @@ function* trainingLoop(o: RunOptions, cb: RunCallbacks): Generator<void, RunResu
 }
 
 /** Checks the checkpoint path can be written and takes its lock, before any training. */
-function lockCheckpoint(path: string): FileLock {
+export function lockCheckpoint(path: string): FileLock {
   let target: string;
   try {
     target = prepareWrite(path);
