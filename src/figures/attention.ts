@@ -69,10 +69,10 @@ export function attentionSpec(f: AttentionFigure): Record<string, unknown> {
     encoding: {
       x: { field: 'column', type: 'ordinal', title: 'source', axis: { orient: 'top', labelAngle: 0, labelExpr: labels(f.sourceTokens), ticks: false, domain: false } },
       y: { field: 'row', type: 'ordinal', title: 'output', axis: { labelExpr: labels(f.outputTokens), ticks: false, domain: false } },
-      color: { field: 'weight', type: 'quantitative', title: 'weight', scale: { scheme: 'blues', domain: [0, 1] } },
+      color: { field: 'weight', type: 'quantitative', title: 'weight', scale: { domain: [0, 1], range: ['#ffffff', '#08306b'], interpolate: 'lab' } },
       tooltip: [{ field: 'output' }, { field: 'source' }, { field: 'weight', format: '.3f' }],
     },
-    config: { font: FIGURE_FONTS, axis: { labelFontSize: 13, titleFontSize: 12, labelPadding: 4 }, view: { stroke: null } },
+    config: { font: FIGURE_FONTS, axis: { labelFontSize: 13, titleFontSize: 12, labelPadding: 4 }, view: { stroke: '#cccccc' } },
   };
 }
 
