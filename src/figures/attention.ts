@@ -83,7 +83,7 @@ export function attentionSpec(f: AttentionFigure): Record<string, unknown> {
  */
 export async function attentionSvg(f: AttentionFigure): Promise<string> {
   const spec = attentionSpec(f);
-  const [vega, vegaLite] = await Promise.all([importOptional('vega'), importOptional('vega-lite')]);
+  const { vega, vegaLite } = await figurePackages();
   const view = new vega.View(vega.parse(vegaLite.compile(spec as never).spec), { renderer: 'none' });
   try {
     return await view.toSVG();
@@ -93,6 +93,16 @@ export async function attentionSvg(f: AttentionFigure): Promise<string> {
 }
 
 type Modules = { vega: typeof import('vega'); 'vega-lite': typeof import('vega-lite') };
+
+/**
+ * Loads vega and vega-lite (once; later calls reuse them), so a program can
+ * find out before any work that figures cannot be drawn.
+ * @throws Error saying how to install them when they are missing.
+ */
+export async function figurePackages(): Promise<{ vega: Modules['vega']; vegaLite: Modules['vega-lite'] }> {
+  const [vega, vegaLite] = await Promise.all([importOptional('vega'), importOptional('vega-lite')]);
+  return { vega, vegaLite };
+}
 
 /** An optional peer dependency, or an error saying how to install it. */
 async function importOptional<K extends keyof Modules>(name: K): Promise<Modules[K]> {

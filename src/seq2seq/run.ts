@@ -29,8 +29,7 @@
  * checkpoint another process is writing (lock files, ../io/lock.ts).
  */
 import { type Budget, budgetFraction, budgetSpent } from '../charlm/budget.js';
-import { lockCheckpoint } from '../charlm/run.js';
-import type { FileLock } from '../io/lock.js';
+import { type FileLock, lockCheckpoint } from '../io/lock.js';
 import { Random, type RandomState } from '../random.js';
 import { bucketedBatches, type EncodedPair } from './batches.js';
 import type { PairBatch } from './batch.js';

@@ -12,8 +12,8 @@
  * one file per sentence (`FILE-2.svg`, … when there are several).
  */
 import { createInterface } from 'node:readline';
-import { writeFileAtomic } from '../../io/files.js';
-import { attentionSvg, type AttentionFigure } from '../../figures/attention.js';
+import { prepareWrite, writeFileAtomic } from '../../io/files.js';
+import { attentionSvg, type AttentionFigure, figurePackages } from '../../figures/attention.js';
 import { loadTranslator, type TranslatorCheckpoint } from '../../seq2seq/checkpoint.js';
 import { detokenizeTarget, tokenizeSource } from '../../seq2seq/task.js';
 import { translate } from '../../seq2seq/translate.js';
@@ -44,6 +44,14 @@ export async function translateRunCommand(sentences: readonly string[], o: Trans
   const saved = loadTranslator(o.checkpoint, await chooseBackend(o.backend));
   if (o.attention !== undefined && saved.config.attention === 'none') {
     throw new Error(`translate run: --attention ${o.attention}: this model has no attention to draw (it was trained with --attention none)`);
+  }
+  if (o.attention !== undefined) {
+    await figurePackages();
+    try {
+      prepareWrite(o.attention);
+    } catch (e) {
+      throw new Error(`translate run: cannot write the figure ${o.attention}: ${(e as Error).message}`, { cause: e });
+    }
   }
   const translator = new Translator(saved, o);
   if (sentences.length > 0) {
@@ -126,7 +134,12 @@ class Translator {
       if (figure && o.showAttention) lines.push(...attentionHeatmap(figure, process.stdout.isTTY ? process.stdout.columns || 80 : 80), '');
       if (figure && o.attention !== undefined) {
         const path = numbered ? numberedPath(o.attention, ++this.figures) : o.attention;
-        writeFileAtomic(path, new TextEncoder().encode(await attentionSvg({ ...figure, title: visibleText(input.text) })));
+        const svg = await attentionSvg({ ...figure, title: visibleText(input.text) });
+        try {
+          writeFileAtomic(path, new TextEncoder().encode(svg));
+        } catch (e) {
+          throw new Error(`translate run: cannot write the figure ${path}: ${(e as Error).message}`, { cause: e });
+        }
       }
       out.push({ input, lines });
     }
