@@ -303,5 +303,12 @@ describe('bad input', () => {
     ok(none, 'no attention');
     const svg = await run(['translate', 'run', '--checkpoint', at('none.safetensors'), '--backend', 'js', '--attention', at('none.svg'), 'May 1, 2000']);
     failsCleanly(svg, /translate run: --attention .*none\.svg: this model has no attention to draw/, 'no attention to draw');
+    const [store, memory] = await Promise.all([
+      run(['translate', 'train', '--hidden', '100000', '--force', '--steps', '1', '--checkpoint', at('huge.safetensors')]),
+      run(['translate', 'train', '--hidden', '12000', '--steps', '1', '--checkpoint', at('huge.safetensors')]),
+    ]);
+    failsCleanly(store, /train: this model has [\d,]+ parameters, more than one parameter store holds \(4,294,967,296\); choose a smaller model$/, '--hidden 100000');
+    failsCleanly(memory, /train: this model would need about [\d.]+ [GT]B of memory \([\d,]+ parameters\), more than the .* allowed; .*--force/, '--hidden 12000');
+    assert.equal(existsSync(at('huge.safetensors')), false);
   });
 });

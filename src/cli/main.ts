@@ -187,7 +187,7 @@ translate
   .option('--hidden <n>', 'hidden units of the decoder and of each encoder direction (default: 64 for dates, 256 with --data)', positiveInt)
   .option('--embedding <n>', 'token embedding size (default: 32 for dates, 128 with --data)', positiveInt)
   .option('--layers <n>', 'stacked layers of the encoder and of the decoder', positiveInt, 1)
-  .option('--bidirectional', 'the encoder reads the source in both directions (default)', true)
+  .option('--bidirectional', 'the encoder reads the source in both directions', true)
   .option('--no-bidirectional', 'the encoder reads the source left to right only')
   .option('--batch <n>', 'pairs per step', positiveInt, 64)
   .option('--lr <rate>', 'Adam learning rate', positiveNumber, 1e-3)
@@ -204,6 +204,7 @@ translate
   .option('--threads <n>', 'threads for large products with the WebAssembly kernels (default: cores)', integerIn(1, 256))
   .addOption(backendOption())
   .option('--resume', 'continue from --checkpoint exactly where it stopped (same data and configuration)', false)
+  .option('--force', 'train even when the model is estimated to need more than half of the memory', false)
   .option('--json', 'JSON lines on stdout (events below) instead of text; no progress display', false)
   .addHelpText('after', TRANSLATE_TRAIN_OUTPUT)
   .action(async (opts: TranslateTrainOptions, cmd: Command) => {

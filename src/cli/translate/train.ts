@@ -8,11 +8,13 @@
  * and prints it.
  */
 import { existsSync } from 'node:fs';
+import { totalmem } from 'node:os';
 import type { AttentionKind } from '../../attention/index.js';
 import type { CellType } from '../../cells/index.js';
 import { resolveBudget } from '../../charlm/budget.js';
 import { ResumeError } from '../../charlm/resume.js';
 import { bestCheckpointPath, loadTranslator, type TranslatorCheckpoint } from '../../seq2seq/checkpoint.js';
+import { checkSeq2SeqMemory } from '../../seq2seq/memory.js';
 import { completeConfig, Seq2Seq, type Seq2SeqConfig } from '../../seq2seq/model.js';
 import { runTranslationTraining, type TranslationTrainConfig } from '../../seq2seq/run.js';
 import { datesTask, describeTask, loadTask, taskMetric, tatoebaTask, type TranslationTask } from '../../seq2seq/task.js';
@@ -43,6 +45,7 @@ export interface TranslateTrainOptions {
   threads?: number;
   backend: BackendChoice;
   resume: boolean;
+  force: boolean;
   json: boolean;
 }
 
@@ -51,6 +54,9 @@ export const TASK_DEFAULTS = {
   dates: { hidden: 64, embedding: 32, seconds: 60, validateEvery: 10, checkpoint: 'checkpoints/translate-dates.safetensors' },
   tatoeba: { hidden: 256, embedding: 128, seconds: 1200, validateEvery: 120, checkpoint: 'checkpoints/translate-zh-en.safetensors' },
 } as const;
+
+/** Refuse a run whose estimated memory is more than this fraction of the machine's (unless --force). */
+const MEMORY_FRACTION = 0.5;
 
 /** The option that sets each setting a resume must keep (see src/seq2seq/resume.ts). */
 const OPTION_OF: Readonly<Record<string, string>> = {
@@ -87,6 +93,7 @@ export async function translateTrainCommand(o: TranslateTrainOptions, explicit: 
   const budget = resolveBudget({ seconds: o.time, steps: o.steps, epochs: o.epochs }, batchesPerEpoch, { seqLength: 1, batchSize: 1 }, saved?.budget ?? { seconds: defaults.seconds });
   const validateEvery = o.validateEvery ?? defaults.validateEvery;
 
+  checkSeq2SeqMemory(config, train, MEMORY_FRACTION * totalmem(), o.force);
   const backend = await chooseBackend(o.backend, o.threads);
   const threads = await startThreads(backend);
   const model = new Seq2Seq(config, { backend });
