@@ -110,8 +110,8 @@ describe('translate train, eval and run', () => {
   test('--json: one event per line, nothing else on stdout', async () => {
     const r = ok(await run(['translate', 'train', ...TINY, '--steps', '2', '--json', '--checkpoint', at('json.safetensors')]), 'train --json');
     const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, any>);
-    assert.deepEqual(events.map((e) => e.event), ['start', 'checkpoint', 'validation', 'checkpoint', 'done']);
-    const [start, best, validation, last, done] = events as [Record<string, any>, Record<string, any>, Record<string, any>, Record<string, any>, Record<string, any>];
+    assert.deepEqual(events.map((e) => e.event), ['start', 'validation', 'checkpoint', 'checkpoint', 'done']);
+    const [start, validation, best, last, done] = events as [Record<string, any>, Record<string, any>, Record<string, any>, Record<string, any>, Record<string, any>];
     assert.equal(start.task, 'dates');
     assert.equal(start.metric, 'accuracy');
     assert.deepEqual(start.data.pairs, { train: 20_000, dev: 1_000, test: 1_000 });

@@ -275,16 +275,14 @@ function* runSteps(o: TranslationRunOptions, cb: TranslationRunCallbacks, s: Run
     progress.lossCount = 0;
     const score = metric === 'accuracy' ? entry.accuracy : entry.bleu;
     const improved = progress.best === null || score > progress.best.score;
-    if (improved) {
-      progress.best = { step: entry.step, seconds: entry.seconds, score };
-      if (o.checkpoint) save(bestCheckpointPath(o.checkpoint), 'best');
-    }
+    if (improved) progress.best = { step: entry.step, seconds: entry.seconds, score };
     const n = scores.translations.length;
     const samples = Array.from({ length: Math.min(sampleCount, n) }, (_, k) => scores.translations[Math.floor((k * n) / sampleCount)]!).map((t) => ({
       source: t.pair.source, reference: t.pair.target, translation: detokenizeTarget(task.source, t.tokens),
       correct: t.tokens.length === t.pair.targetTokens.length && t.tokens.every((token, i) => token === t.pair.targetTokens[i]),
     }));
     cb.onValidation?.({ entry, metric, score, improved, samples });
+    if (improved && o.checkpoint) save(bestCheckpointPath(o.checkpoint), 'best');
   };
 
   let stoppedEarly = false;
