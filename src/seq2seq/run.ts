@@ -48,7 +48,7 @@ export interface TranslationTrainConfig {
   clip: number;
   /** Probability that a decoder input is the reference token. */
   teacherForcing: number;
-  /** Seed of the batch shuffler and of the teacher-forcing draws. */
+  /** Seed of the teacher-forcing draws; the batch shuffler's generator is seeded with seed + 1. */
   seed: number;
   /** Longest source and target sentence, in tokens, trained on and translated. */
   maxLength: number;

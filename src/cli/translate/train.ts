@@ -76,11 +76,12 @@ export async function translateTrainCommand(o: TranslateTrainOptions, explicit: 
   const pick = <K extends keyof TranslateTrainOptions, V>(key: K, kept: V | undefined, fallback: V): V =>
     saved && !explicit.has(key) && kept !== undefined ? kept : ((o[key] as V | undefined) ?? fallback);
 
+  const bidirectional = pick('bidirectional', saved?.config.bidirectional, o.bidirectional);
   const config: Seq2SeqConfig = completeConfig({
     sourceVocabSize: task.sourceVocabulary.size, targetVocabSize: task.targetVocabulary.size,
     embeddingSize: pick('embedding', saved?.config.embeddingSize, defaults.embedding), hiddenSize: pick('hidden', saved?.config.hiddenSize, defaults.hidden),
     numLayers: pick('layers', saved?.config.numLayers, o.layers), cell: pick('cell', saved?.config.cell, o.cell),
-    bidirectional: pick('bidirectional', saved?.config.bidirectional, o.bidirectional), attention: checkedAttention(pick('attention', saved?.config.attention, o.attention), pick('bidirectional', saved?.config.bidirectional, o.bidirectional)),
+    bidirectional, attention: checkedAttention(pick('attention', saved?.config.attention, o.attention), bidirectional),
     seed: pick('seed', saved?.config.seed, o.seed),
   });
   const train: TranslationTrainConfig = {
