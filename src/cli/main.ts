@@ -239,7 +239,7 @@ translate
   .requiredOption('--checkpoint <file>', 'checkpoint path')
   .option('--beam <k>', 'beam width (1 = greedy)', beam, 1)
   .option('--show-attention', 'print the attention weights after each translation, as a heatmap of shade blocks', false)
-  .option('--attention <file>', 'draw the attention weights as an SVG figure (FILE-2.svg, … for more sentences); needs vega and vega-lite')
+  .option('--attention <file>', 'draw the attention weights as an SVG figure (FILE-1.svg, FILE-2.svg, … for several sentences or stdin); needs vega and vega-lite')
   .addOption(backendOption())
   .action(async (sentences: string[], opts) => {
     process.exitCode = await translateRunCommand(sentences, opts);

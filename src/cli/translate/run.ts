@@ -9,7 +9,8 @@
  * command exits 1 at the end. With `--show-attention` each translation is
  * followed by its attention weights as a heatmap of shade blocks; with
  * `--attention FILE.svg` they are drawn as SVG (vega and vega-lite needed),
- * one file per sentence (`FILE-2.svg`, … when there are several).
+ * one file per sentence (`FILE-1.svg`, `FILE-2.svg`, … when there are
+ * several, and for the lines of stdin).
  */
 import { createInterface } from 'node:readline';
 import { prepareWrite, writeFileAtomic } from '../../io/files.js';
