@@ -13,6 +13,7 @@
 import type { Backend } from '../backend/backend.js';
 import { CheckpointError, readCheckpoint, writeCheckpoint } from '../io/checkpoint.js';
 import { listSome, SchemaError } from '../io/schema.js';
+import { OPTIMIZER_PREFIX, optimizerTensors, readOptimizerState } from '../io/training-state.js';
 import type { OptimizerType } from '../train/optim.js';
 import { formatShape, type Tensor } from '../tensor.js';
 import type { Budget } from './budget.js';
@@ -24,7 +25,6 @@ import { Vocabulary } from './vocabulary.js';
 
 export const CHARLM_KIND = 'recurrent.charlm';
 const VERSION = 1;
-const OPTIMIZER_PREFIX = 'optimizer.';
 
 const OPTIMIZER_TYPE: Readonly<Record<OptimizerName, OptimizerType>> = { adam: 'Adam', adamw: 'AdamW', sgd: 'SGD', rmsprop: 'RMSprop', adagrad: 'Adagrad' };
 
@@ -54,12 +54,8 @@ export interface CharLMCheckpoint {
 /** Saves model, vocabulary and trainer state atomically, with checksums. */
 export function saveCharLM(path: string, trainer: CharLMTrainer, vocab: Vocabulary, data: DataInfo): void {
   const snap = trainer.snapshot();
-  const tensors = new Map<string, Tensor>(Object.entries(trainer.model.params.stateDict()));
-  const buffers: Record<string, number[] | null> = {};
-  for (const [name, values] of Object.entries(snap.optimizer.buffers)) {
-    if (values) tensors.set(OPTIMIZER_PREFIX + name, { data: Float32Array.from(values), shape: [values.length] });
-    buffers[name] = null;
-  }
+  const optimizer = optimizerTensors(snap.optimizer);
+  const tensors = new Map<string, Tensor>([...Object.entries(trainer.model.params.stateDict()), ...optimizer.tensors]);
   writeCheckpoint(path, {
     kind: CHARLM_KIND,
     version: VERSION,
@@ -69,7 +65,7 @@ export function saveCharLM(path: string, trainer: CharLMTrainer, vocab: Vocabula
       train: trainer.config,
       vocabulary: vocab.chars,
       data,
-      trainer: { ...snap, optimizer: { ...snap.optimizer, buffers, present: Object.keys(snap.optimizer.buffers).filter((k) => snap.optimizer.buffers[k]) } },
+      trainer: { ...snap, optimizer: optimizer.document },
     },
   });
 }
@@ -99,7 +95,7 @@ export function loadCharLM(path: string, backend?: Backend): CharLMCheckpoint {
 
   const weights = new Map([...tensors].filter(([k]) => !k.startsWith(OPTIMIZER_PREFIX)));
   checkWeights(config, weights, bad);
-  const optimizer = checkOptimizer(doc, train, parameterCount(config), tensors, bad);
+  const optimizer = readOptimizerState(doc.trainer.optimizer, tensors, { type: OPTIMIZER_TYPE[train.optimizer], size: parameterCount(config), typeSource: `train.optimizer is ${train.optimizer}` }, bad);
   try {
     checkConfig(config);
   } catch (e) {
@@ -135,29 +131,4 @@ function checkWeights(config: CharLMConfig, weights: ReadonlyMap<string, Tensor>
   for (const [n, s] of misshaped.slice(0, 10)) problems.push(`'${n}' has shape ${formatShape(weights.get(n)!.shape)}, the config needs ${formatShape(s)}`);
   if (misshaped.length > 10) problems.push(`and ${misshaped.length - 10} more of the wrong shape`);
   if (problems.length) throw bad(`weights do not fit the model (config: ${config.cell} ${config.numLayers}×${config.hiddenSize}, embedding ${config.embeddingSize}, vocabulary ${config.vocabSize}): ${problems.join('; ')}`);
-}
-
-/** The optimiser state: its type matches the training config, and each buffer it names is a tensor of one value per parameter. */
-function checkOptimizer(
-  doc: CharLMDocument, train: TrainConfig, size: number, tensors: ReadonlyMap<string, Tensor>, bad: (what: string) => Error,
-): TrainerSnapshot['optimizer'] {
-  const { present = [], ...state } = doc.trainer.optimizer;
-  if (state.type !== OPTIMIZER_TYPE[train.optimizer]) throw bad(`trainer.optimizer.type is ${state.type}, but train.optimizer is ${train.optimizer}`);
-  if (state.size !== size) throw bad(`trainer.optimizer.size is ${state.size}, but the model has ${size} parameters`);
-  const buffers: Record<string, number[] | null> = {};
-  for (const name of Object.keys(state.buffers)) {
-    const t = tensors.get(OPTIMIZER_PREFIX + name);
-    if (!t) {
-      if (present.includes(name)) throw bad(`optimizer buffer '${name}' is missing (no tensor '${OPTIMIZER_PREFIX}${name}')`);
-      buffers[name] = null;
-      continue;
-    }
-    if (t.shape.length !== 1 || t.data.length !== size) throw bad(`tensor '${OPTIMIZER_PREFIX}${name}' has shape ${formatShape(t.shape)}, expected [${size}]`);
-    buffers[name] = Array.from(t.data);
-  }
-  const unknown = [...tensors.keys()].filter((k) => k.startsWith(OPTIMIZER_PREFIX) && !Object.hasOwn(state.buffers, k.slice(OPTIMIZER_PREFIX.length)));
-  if (unknown.length) throw bad(`unexpected optimizer tensors ${listSome(unknown)}`);
-  const absent = present.filter((name) => !Object.hasOwn(state.buffers, name));
-  if (absent.length) throw bad(`trainer.optimizer.present names ${listSome(absent)}, not among its buffers`);
-  return { ...state, buffers };
 }

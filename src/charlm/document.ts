@@ -9,10 +9,8 @@
  */
 import { CELL_TYPES } from '../cells/index.js';
 import type { CellType } from '../cells/cell.js';
-import {
-  arrayOf, boolean, type Check, either, integer, nullable, number, object, oneOf, optional, record, SchemaError, string,
-} from '../io/schema.js';
-import type { OptimizerType } from '../train/optim.js';
+import { arrayOf, type Check, integer, nullable, number, object, oneOf, optional, SchemaError, string } from '../io/schema.js';
+import { optimizerStateSchema, randomStateSchema } from '../io/training-state.js';
 import { MAX_SEED } from './model.js';
 import type { OptimizerName } from './trainer.js';
 
@@ -28,19 +26,10 @@ const cell: Check<CellType> = (v, path) => {
   throw new SchemaError(path, `expected one of ${CELL_TYPES.join(', ')} (or rnn), got ${JSON.stringify(v) ?? 'nothing'}`);
 };
 
-const generator = object({ s: arrayOf(uint32, { length: 4 }), spareNormal: nullable(number()) });
-
 /** A loss of the history: NaN was written as null. */
 const loss: Check<number> = (v, path) => nullable(number())(v, path) ?? Number.NaN;
 
-/** `null`: optimiser buffers are stored as tensors, the document only names them. */
-const nothing: Check<null> = (v, path) => {
-  if (v !== null) throw new SchemaError(path, `expected null (the buffer is stored as the tensor 'optimizer.…'), got ${Array.isArray(v) ? 'an array' : typeof v}`);
-  return null;
-};
-
 const OPTIMIZER_NAMES: readonly OptimizerName[] = ['adam', 'adamw', 'sgd', 'rmsprop', 'adagrad'];
-const OPTIMIZER_TYPES: readonly OptimizerType[] = ['SGD', 'Adam', 'AdamW', 'RMSprop', 'Adagrad'];
 
 export const charLMDocument = object({
   config: object({
@@ -72,16 +61,9 @@ export const charLMDocument = object({
     step: count,
     seconds: number({ min: 0 }),
     tokens: count,
-    samplerRng: generator,
-    dropoutRng: generator,
-    optimizer: object({
-      type: oneOf(OPTIMIZER_TYPES),
-      step: count,
-      size: count,
-      hyper: record(either(either(number(), boolean()), arrayOf(number(), { maxLength: 16 }))),
-      buffers: record(nothing),
-      present: optional(arrayOf(string())),
-    }),
+    samplerRng: randomStateSchema,
+    dropoutRng: randomStateSchema,
+    optimizer: optimizerStateSchema,
     history: arrayOf(object({ step: count, seconds: number({ min: 0 }), trainLoss: loss, validationLoss: loss })),
   }),
 });

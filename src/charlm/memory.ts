@@ -31,7 +31,7 @@ export function trainingMemory(config: CharLMConfig, train: Pick<TrainConfig, 's
 }
 
 /** `1.5 GB`, `320 MB`. */
-function formatBytes(bytes: number): string {
+export function formatBytes(bytes: number): string {
   const units = ['bytes', 'kB', 'MB', 'GB', 'TB', 'PB', 'EB'];
   let v = bytes;
   let u = 0;

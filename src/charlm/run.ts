@@ -14,8 +14,7 @@
  * already spent.
  */
 import type { Backend } from '../backend/backend.js';
-import { prepareWrite } from '../io/files.js';
-import { FileLock } from '../io/lock.js';
+import { type FileLock, lockCheckpoint } from '../io/lock.js';
 import { type Budget, budgetFraction, budgetSpent } from './budget.js';
 import { type CharLMCheckpoint, saveCharLM, type DataInfo } from './checkpoint.js';
 import type { CharLM } from './model.js';
@@ -138,21 +137,6 @@ function* trainingLoop(o: RunOptions, cb: RunCallbacks): Generator<void, RunResu
     return yield* runSteps(o, cb, trainer, lock);
   } finally {
     lock?.release();
-  }
-}
-
-/** Checks the checkpoint path can be written and takes its lock, before any training. */
-function lockCheckpoint(path: string): FileLock {
-  let target: string;
-  try {
-    target = prepareWrite(path);
-  } catch (e) {
-    throw new Error(`train: cannot write the checkpoint ${path}: ${(e as Error).message}`, { cause: e });
-  }
-  try {
-    return FileLock.acquire(target);
-  } catch (e) {
-    throw new Error(`train: ${(e as Error).message}`, { cause: e });
   }
 }
 

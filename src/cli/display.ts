@@ -40,6 +40,11 @@ function visible(ch: string): string {
   return ch;
 }
 
+/** Text as one printable line: every control character (newlines and tabs too) as its symbol. */
+export function visibleText(text: string): string {
+  return Array.from(text, visible).join('');
+}
+
 /**
  * A line of text (no newline) as printable pieces, tabs expanded, cut into
  * rows of at most `width` columns (no limit when `width` is Infinity).

@@ -1,11 +1,20 @@
-/** `recurrent info`: what a checkpoint holds. */
-import { loadCharLM } from '../charlm/checkpoint.js';
+/** `recurrent info`: what a checkpoint holds — a character model's, or a translation model's (./translate/info.ts). */
+import { type CharLMCheckpoint, loadCharLM } from '../charlm/checkpoint.js';
+import { CheckpointKindError } from '../io/checkpoint.js';
+import { loadTranslator, TRANSLATOR_KIND } from '../seq2seq/checkpoint.js';
 import { cellLabel } from '../charlm/model.js';
 import { bits } from '../charlm/run.js';
 import { formatSeconds } from './options.js';
+import { translateInfo } from './translate/info.js';
 
 export function infoCommand(o: { checkpoint: string; json: boolean }): number {
-  const c = loadCharLM(o.checkpoint);
+  let c: CharLMCheckpoint;
+  try {
+    c = loadCharLM(o.checkpoint);
+  } catch (e) {
+    if (e instanceof CheckpointKindError && e.found === TRANSLATOR_KIND) return translateInfo(o.checkpoint, loadTranslator(o.checkpoint), o.json);
+    throw e;
+  }
   const { config, train, trainer, data } = c;
   if (o.json) {
     console.log(JSON.stringify({ config, train, data, parameters: c.model.params.size, step: trainer.step, seconds: trainer.seconds, tokens: trainer.tokens, history: trainer.history }, null, 2));

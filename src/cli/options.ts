@@ -47,6 +47,10 @@ export function probability(value: string): number {
   return decimal(value, (n) => n >= 0 && n < 1, 'a probability in [0, 1)');
 }
 
+export function unitInterval(value: string): number {
+  return decimal(value, (n) => n >= 0 && n <= 1, 'a number from 0 to 1');
+}
+
 /** `90`, `90s`, `15m`, `1.5h` → seconds (positive and finite). */
 export function duration(value: string): number {
   const m = /^(\d+(?:\.\d+)?)(s|m|h)?$/.exec(value.trim());

@@ -6,7 +6,7 @@
  *                          most 5 times a second and fitted to the terminal's width;
  *   otherwise            → a plain status line every 10 seconds.
  *
- * Lines of the record go through {@link ProgressDisplay.log}, which writes
+ * Lines of the record go through {@link StatusDisplay.log}, which writes
  * them to stdout at once (clearing the live line first; the bar draws it
  * again at its next tick), so none is held back or lost, whatever the streams are.
  */
@@ -15,19 +15,29 @@ import cliProgress from 'cli-progress';
 import { bits, type Progress } from '../charlm/run.js';
 import { formatSeconds } from './options.js';
 
-export interface ProgressDisplay {
-  update(p: Progress): void;
+/** A status display of a run whose progress reads as `P`. */
+export interface StatusDisplay<P> {
+  update(p: P): void;
   /** Writes a line of the run's record to stdout. */
   log(line: string): void;
   /** Draws the last state and ends the live line (idempotent). */
   stop(): void;
 }
 
+/** The status display of a character-model run. */
+export type ProgressDisplay = StatusDisplay<Progress>;
+
 /** A part of the status line. */
-interface StatusPart {
+export interface StatusPart {
   text: string;
   /** Position in the line (parts are shown in this order). */
   order: number;
+}
+
+/** What a status line shows: the fraction of the budget done, and its parts, most important first. */
+export interface Status {
+  fraction: number;
+  parts: StatusPart[];
 }
 
 /** Live redraws per second at most. */
@@ -39,7 +49,12 @@ const MAX_BAR = 30;
 const SEPARATOR = ' · ';
 
 export function createProgress(budgetLabel: string, stderr: NodeJS.WriteStream = process.stderr): ProgressDisplay {
-  return stderr.isTTY ? new LiveStatus(budgetLabel, stderr) : new PeriodicStatus(budgetLabel, stderr);
+  return createStatusDisplay((p: Progress) => ({ fraction: p.fraction, parts: statusParts(p, budgetLabel) }), stderr);
+}
+
+/** A status display for any run: `describe` turns its progress into a {@link Status}. */
+export function createStatusDisplay<P>(describe: (p: P) => Status, stderr: NodeJS.WriteStream = process.stderr): StatusDisplay<P> {
+  return stderr.isTTY ? new LiveStatus(describe, stderr) : new PeriodicStatus(describe, stderr);
 }
 
 /** The parts of a status line, most important first; the train loss is an average over recent steps. */
@@ -58,7 +73,12 @@ function statusParts(p: Progress, budgetLabel: string): StatusPart[] {
 
 /** `[ 42%] step 1,234 · train 1.781 · val 1.851 bits/char · …`: the plain status line. */
 export function statusText(p: Progress, budgetLabel: string): string {
-  return `[${(p.fraction * 100).toFixed(0).padStart(3)}%] ${joinParts(statusParts(p, budgetLabel))}`;
+  return plainStatus({ fraction: p.fraction, parts: statusParts(p, budgetLabel) });
+}
+
+/** A status as a plain line: `[ 42%] part · part · …`. */
+export function plainStatus(status: Status): string {
+  return `[${(status.fraction * 100).toFixed(0).padStart(3)}%] ${joinParts(status.parts)}`;
 }
 
 /**
@@ -69,8 +89,13 @@ export function statusText(p: Progress, budgetLabel: string): string {
  *   ████████░░░░░░░░░░░░  42% step 1,234 · train 1.781 · val 1.851 bits/char · ETA 2m03s
  */
 export function statusLine(p: Progress, budgetLabel: string, columns: number): string {
-  const percent = `${(p.fraction * 100).toFixed(0).padStart(3)}%`;
-  const parts = statusParts(p, budgetLabel);
+  return fitStatus({ fraction: p.fraction, parts: statusParts(p, budgetLabel) }, columns);
+}
+
+/** A status as a live line of at most `columns` columns (see {@link statusLine}). */
+export function fitStatus(status: Status, columns: number): string {
+  const percent = `${(status.fraction * 100).toFixed(0).padStart(3)}%`;
+  const parts = [...status.parts];
   let text = '';
   while (parts.length > 0) {
     text = joinParts(parts);
@@ -81,7 +106,7 @@ export function statusLine(p: Progress, budgetLabel: string, columns: number): s
   const used = percent.length + (text ? 1 + text.length : 0);
   const barCells = Math.min(MAX_BAR, columns - used - 1);
   if (barCells < MIN_BAR) return percent.slice(0, Math.max(0, columns));
-  const full = Math.round(Math.min(1, Math.max(0, p.fraction)) * barCells);
+  const full = Math.round(Math.min(1, Math.max(0, status.fraction)) * barCells);
   return `${'█'.repeat(full)}${'░'.repeat(barCells - full)} ${percent}${text ? ` ${text}` : ''}`;
 }
 
@@ -96,11 +121,11 @@ function joinParts(parts: readonly StatusPart[]): string {
  * A record line clears it (stdout and stderr share the screen); the bar
  * draws it again below at its next tick (`forceRedraw`).
  */
-class LiveStatus implements ProgressDisplay {
+class LiveStatus<P> implements StatusDisplay<P> {
   private readonly bars: cliProgress.MultiBar;
   private bar: cliProgress.SingleBar | null = null;
 
-  constructor(budgetLabel: string, private readonly stream: NodeJS.WriteStream) {
+  constructor(private readonly describe: (p: P) => Status, private readonly stream: NodeJS.WriteStream) {
     this.bars = new cliProgress.MultiBar({
       stream,
       fps: REDRAWS_PER_SECOND,
@@ -111,15 +136,16 @@ class LiveStatus implements ProgressDisplay {
       stopOnComplete: false,
       gracefulExit: false, // the command handles SIGINT and SIGTERM itself (and saves)
       // One column spare: writing the last column makes some terminals wrap.
-      format: (_options, _params, payload: { progress?: Progress }) =>
-        payload.progress ? statusLine(payload.progress, budgetLabel, (stream.columns || 80) - 1) : '',
+      format: (_options, _params, payload: { status?: Status }) =>
+        payload.status ? fitStatus(payload.status, (stream.columns || 80) - 1) : '',
     });
   }
 
-  update(p: Progress): void {
-    const fraction = Math.min(1, Math.max(0, p.fraction));
-    if (this.bar) this.bar.update(fraction, { progress: p });
-    else this.bar = this.bars.create(1, fraction, { progress: p });
+  update(p: P): void {
+    const status = this.describe(p);
+    const fraction = Math.min(1, Math.max(0, status.fraction));
+    if (this.bar) this.bar.update(fraction, { status });
+    else this.bar = this.bars.create(1, fraction, { status });
   }
 
   log(line: string): void {
@@ -138,16 +164,17 @@ class LiveStatus implements ProgressDisplay {
 }
 
 /** A status line every few seconds, and at the end. */
-class PeriodicStatus implements ProgressDisplay {
+class PeriodicStatus<P> implements StatusDisplay<P> {
   private lastLine = performance.now();
 
-  constructor(private readonly budgetLabel: string, private readonly stream: NodeJS.WritableStream) {}
+  constructor(private readonly describe: (p: P) => Status, private readonly stream: NodeJS.WritableStream) {}
 
-  update(p: Progress): void {
+  update(p: P): void {
     const now = performance.now();
-    if (now - this.lastLine < LINE_EVERY * 1000 && p.fraction < 1) return;
+    const status = this.describe(p);
+    if (now - this.lastLine < LINE_EVERY * 1000 && status.fraction < 1) return;
     this.lastLine = now;
-    this.stream.write(`${statusText(p, this.budgetLabel)}\n`);
+    this.stream.write(`${plainStatus(status)}\n`);
   }
 
   log(line: string): void {

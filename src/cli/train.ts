@@ -4,12 +4,12 @@
  * the budget, the checkpoint's path and lock — live in the library
  * (src/charlm/); this file turns options into a run and prints it.
  */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { totalmem } from 'node:os';
 import type { CellType } from '../cells/index.js';
 import { type CharLMCheckpoint, loadCharLM } from '../charlm/checkpoint.js';
 import { type Corpus, loadCorpus, splitText } from '../charlm/corpus.js';
-import { type Budget, resolveBudget } from '../charlm/budget.js';
+import { resolveBudget } from '../charlm/budget.js';
 import { checkTrainingMemory } from '../charlm/memory.js';
 import { CharLM, type CharLMConfig, checkConfig } from '../charlm/model.js';
 import { ResumeError } from '../charlm/resume.js';
@@ -17,8 +17,8 @@ import { runTrainingAsync } from '../charlm/run.js';
 import type { OptimizerName, TrainConfig } from '../charlm/trainer.js';
 import { Vocabulary } from '../charlm/vocabulary.js';
 import { type BackendChoice, chooseBackend, startThreads } from './backend.js';
-import { formatSeconds } from './options.js';
 import { createTrainReport } from './train-report.js';
+import { budgetLabel, budgetWarnings, isFile, listenForStop, SIGNAL_EXIT, warn } from './training.js';
 
 export interface TrainCommandOptions {
   data?: string;
@@ -57,9 +57,6 @@ const OPTION_OF: Readonly<Record<string, string>> = {
   'data.validationFraction': '--val-fraction', 'data.validationWindows': '--val-windows',
 };
 
-/** Exit status after a signal: 128 + its number. */
-const SIGNAL_EXIT: Readonly<Record<string, number>> = { SIGINT: 130, SIGTERM: 143 };
-
 /** Refuse a model whose estimated memory is more than this fraction of the machine's (unless --force). */
 const MEMORY_FRACTION = 0.5;
 
@@ -88,8 +85,6 @@ export async function trainCommand(o: TrainCommandOptions, explicit: ReadonlySet
     lr: pick('lr', saved?.train.lr), clip: pick('clip', saved?.train.clip), seed: pick('seed', saved?.train.seed),
   };
   const budget = resolveBudget({ seconds: o.time, steps: o.steps, epochs: o.epochs }, trainIds.length, trainConfig, saved?.data.budget);
-  const budgetLabel = [budget.steps !== undefined ? `${budget.steps} steps` : '', budget.seconds !== undefined ? `${formatSeconds(budget.seconds)} of training` : '']
-    .filter(Boolean).join(' or ');
 
   checkConfig(config);
   if (!o.force) checkTrainingMemory(config, trainConfig, MEMORY_FRACTION * totalmem());
@@ -102,23 +97,13 @@ export async function trainCommand(o: TrainCommandOptions, explicit: ReadonlySet
   if (saved && !saved.data.fingerprint) warn('this checkpoint records no fingerprint of its text, so only its vocabulary can be checked');
   const report = createTrainReport(o.json);
   report.start({
-    config, train: trainConfig, budget, budgetLabel,
+    config, train: trainConfig, budget, budgetLabel: budgetLabel(budget),
     data: { source: corpus.source, trainCharacters: trainIds.length, validationCharacters: validationIds.length, vocabulary: vocab.size },
     parameters: model.params.size, backend: backend.name, threads, checkpoint: o.checkpoint,
     resumedFrom: saved ? { step: saved.trainer.step, elapsedSeconds: saved.trainer.seconds } : null,
   });
 
-  let stopSignal: NodeJS.Signals | null = null;
-  const onSignal = (signal: NodeJS.Signals): void => {
-    if (stopSignal) {
-      report.close();
-      console.error('Interrupted twice: exiting without a new checkpoint (the last one is intact).');
-      process.exit(SIGNAL_EXIT[signal] ?? 1);
-    }
-    stopSignal = signal;
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const stop = listenForStop(() => report.close());
   try {
     const result = await runTrainingAsync(
       {
@@ -128,7 +113,7 @@ export async function trainCommand(o: TrainCommandOptions, explicit: ReadonlySet
         ...(valWindows !== undefined ? { validationWindows: valWindows } : {}),
         sampleLength: o.sampleLength,
         ...(saved ? { resume: saved } : {}),
-        shouldStop: () => stopSignal !== null,
+        shouldStop: () => stop.received !== null,
         backend,
       },
       {
@@ -138,7 +123,7 @@ export async function trainCommand(o: TrainCommandOptions, explicit: ReadonlySet
       },
     );
     const t = result.trainer;
-    const interrupted = result.stoppedEarly ? (stopSignal as NodeJS.Signals | null) ?? 'SIGINT' : null;
+    const interrupted = result.stoppedEarly ? stop.received ?? 'SIGINT' : null;
     report.end({ step: t.step, elapsedSeconds: t.seconds, tokens: t.tokens, valLoss: result.validationLoss, checkpoint: o.checkpoint, interrupted });
     return interrupted ? SIGNAL_EXIT[interrupted] ?? 130 : 0;
   } catch (e) {
@@ -146,38 +131,7 @@ export async function trainCommand(o: TrainCommandOptions, explicit: ReadonlySet
     if (e instanceof ResumeError) throw new Error(`train --resume: ${resumeMessage(e)}`, { cause: e });
     throw e;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  }
-}
-
-/** A warning on stderr, apart from the run's record on stdout. */
-function warn(message: string): void {
-  console.error(`recurrent: warning: ${message}`);
-}
-
-/**
- * Which budget option ends the run when several are given (the rule of
- * resolveBudget in src/charlm/budget.ts): --steps overrides --epochs; a step
- * budget and --time both hold, and the first one reached ends the run.
- */
-function budgetWarnings(o: Pick<TrainCommandOptions, 'time' | 'steps' | 'epochs'>, budget: Budget): string[] {
-  const warnings: string[] = [];
-  if (o.steps !== undefined && o.epochs !== undefined) {
-    warnings.push(`--steps ${o.steps} and --epochs ${o.epochs} both given: --steps wins, --epochs is ignored`);
-  }
-  if (o.time !== undefined && budget.steps !== undefined) {
-    const steps = o.steps !== undefined ? '--steps' : '--epochs';
-    warnings.push(`--time ${formatSeconds(o.time)} and ${steps} both given: the run stops at whichever is reached first, ${budget.steps} steps or ${formatSeconds(o.time)} of training`);
-  }
-  return warnings;
-}
-
-function isFile(path: string): boolean {
-  try {
-    return statSync(path).isFile();
-  } catch {
-    return false;
+    stop.dispose();
   }
 }
 

@@ -39,6 +39,14 @@ export class CheckpointError extends Error {
   }
 }
 
+/** A checkpoint of another kind than the one asked for (a character model where a translation model was expected, …). */
+export class CheckpointKindError extends CheckpointError {
+  constructor(message: string, readonly expected: string, readonly found: string) {
+    super(message);
+    this.name = 'CheckpointKindError';
+  }
+}
+
 export interface CheckpointContents {
   /** What the checkpoint holds, e.g. `'recurrent.charlm'`. */
   kind: string;
@@ -104,7 +112,7 @@ export function readCheckpoint(path: string, kind: string, maxVersion: number): 
   const parsed = parseBoundedJson(document as string, MAX_DOCUMENT_DEPTH, (reason) => bad(`its metadata ${reason}`));
   if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) bad('its metadata is not a JSON object');
   const { kind: k, version: v, ...meta } = parsed as Record<string, unknown>;
-  if (k !== kind) bad(`holds '${String(k)}', expected '${kind}'`);
+  if (k !== kind) throw new CheckpointKindError(`checkpoint (${path}): holds '${String(k)}', expected '${kind}'`, kind, String(k));
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > maxVersion) {
     bad(`format version ${String(v)} is not supported (this version reads 1 to ${maxVersion})`);
   }

@@ -7,11 +7,12 @@
  * process no longer runs on this machine (killed, crashed) is stale and is
  * taken over. Two processes taking over the same stale lock at the same
  * moment could both succeed; {@link FileLock.check} before each write catches
- * the one that lost.
+ * the one that lost. {@link lockCheckpoint} is what a training run does before
+ * its first step: check that its checkpoint path can be written, and lock it.
  */
 import { linkSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { processAlive, removeQuietly, removeStaleTemporaries, temporaryName, writeAndSync } from './files.js';
+import { prepareWrite, processAlive, removeQuietly, removeStaleTemporaries, temporaryName, writeAndSync } from './files.js';
 import { parseBoundedJson } from './json.js';
 
 /** Another process holds the lock, or it cannot be taken. */
@@ -82,6 +83,21 @@ export class FileLock {
   release(): void {
     if (sameText(this.path, this.holder)) removeQuietly(this.path);
     held.delete(this.path);
+  }
+}
+
+/** Checks the checkpoint path can be written and takes its lock, before any training. */
+export function lockCheckpoint(path: string): FileLock {
+  let target: string;
+  try {
+    target = prepareWrite(path);
+  } catch (e) {
+    throw new Error(`train: cannot write the checkpoint ${path}: ${(e as Error).message}`, { cause: e });
+  }
+  try {
+    return FileLock.acquire(target);
+  } catch (e) {
+    throw new Error(`train: ${(e as Error).message}`, { cause: e });
   }
 }
 

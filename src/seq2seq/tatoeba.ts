@@ -32,7 +32,7 @@ export interface TatoebaRow {
  * empty file, a binary file (a NUL byte), invalid UTF-8, a file without pairs.
  */
 export function readTatoeba(path: string): TatoebaRow[] {
-  return parseTatoeba(readUtf8File(path), path);
+  return parseTatoeba(readTatoebaText(path), path);
 }
 
 /** Parses the text of a Tatoeba file; `file` names it in messages. */
@@ -74,7 +74,8 @@ export function chineseToEnglish(row: TatoebaRow): TranslationPair {
   };
 }
 
-function readUtf8File(path: string): string {
+/** The text of a Tatoeba file, refused as {@link readTatoeba} says; a byte-order mark is kept (the text is the file's bytes). */
+export function readTatoebaText(path: string): string {
   let bytes: Buffer;
   let fd: number;
   try {
