@@ -138,7 +138,7 @@ for (const w of only) {
     process.stderr.write(`${w}: ${s.label} … `);
     const r = run(s, w);
     row.set(s.label, r);
-    process.stderr.write(r ? `${r.tok_per_s} tok/s\n` : 'skipped\n');
+    process.stderr.write(r ? `${r.tok_per_s} ${w === 'S2S' ? 'pairs/s' : 'tok/s'}\n` : 'skipped\n');
   }
   results.set(w, row);
 }
