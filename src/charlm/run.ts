@@ -13,6 +13,7 @@
  * excluded), like the reference protocol; a resumed run counts the time
  * already spent.
  */
+import { driveLoop } from '../train/drive.js';
 import type { Backend } from '../backend/backend.js';
 import { type FileLock, lockCheckpoint } from '../io/lock.js';
 import { type Budget, budgetFraction, budgetSpent } from './budget.js';
@@ -100,16 +101,7 @@ export function runTraining(o: RunOptions, cb: RunCallbacks = {}): RunResult {
  * `shouldStop` reads and timers (a progress bar) fire during training.
  */
 export async function runTrainingAsync(o: RunOptions, cb: RunCallbacks = {}): Promise<RunResult> {
-  const loop = trainingLoop(o, cb);
-  let lastYield = performance.now();
-  for (;;) {
-    const r = loop.next();
-    if (r.done) return r.value;
-    if (performance.now() - lastYield >= 20) {
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      lastYield = performance.now();
-    }
-  }
+  return driveLoop(trainingLoop(o, cb));
 }
 
 /** The run, pausing (yielding) before each step; each `next()` runs one step. */

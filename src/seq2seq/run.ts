@@ -28,6 +28,7 @@
  * than `maxLength`, a checkpoint path that cannot be written, and a
  * checkpoint another process is writing (lock files, ../io/lock.ts).
  */
+import { driveLoop } from '../train/drive.js';
 import { type Budget, budgetFraction, budgetSpent } from '../charlm/budget.js';
 import { type FileLock, lockCheckpoint } from '../io/lock.js';
 import { Random, type RandomState } from '../random.js';
@@ -173,16 +174,7 @@ export interface TranslationRunResult {
  * or a progress display can run during training.
  */
 export async function runTranslationTraining(o: TranslationRunOptions, cb: TranslationRunCallbacks = {}): Promise<TranslationRunResult> {
-  const loop = trainingLoop(o, cb);
-  let lastYield = performance.now();
-  for (;;) {
-    const r = loop.next();
-    if (r.done) return r.value;
-    if (performance.now() - lastYield >= 20) {
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      lastYield = performance.now();
-    }
-  }
+  return driveLoop(trainingLoop(o, cb));
 }
 
 /** The training pairs as ids, each refused if longer than `maxLength` tokens on either side. */
