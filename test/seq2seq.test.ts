@@ -188,6 +188,36 @@ describe('beam search', () => {
     }
   });
 
+  test('short wrong endings that finish first do not end the search: a likelier longer hypothesis still wins', () => {
+    // A scripted decoder whose next-token distribution depends only on the last token
+    // (ids 3 = A, 4 = B, 5 = C): from <bos> A .6, <eos> .15, B .15, C .1; after A: C .9;
+    // after B or C: <eos> .9. With width 2, "<eos>" and "B <eos>" finish within two
+    // steps while "A C <eos>" (p = .6 · .9 · .9 = .49) is still live; stopping at two
+    // finished hypotheses would return "<eos>" (p = .15).
+    const model = tinyModel('none');
+    const V = model.config.targetVocabSize;
+    const table: Record<number, Record<number, number>> = {
+      [BOS]: { 3: 0.6, [EOS]: 0.15, 4: 0.15, 5: 0.1 },
+      3: { 5: 0.9, [EOS]: 0.04, 3: 0.03, 4: 0.03 },
+      4: { [EOS]: 0.9, 3: 0.05, 5: 0.05 },
+      5: { [EOS]: 0.9, 3: 0.05, 4: 0.05 },
+    };
+    const decoder = model.decoder as unknown as { step: (ids: ArrayLike<number>, state: unknown) => unknown };
+    decoder.step = (ids, state) => {
+      const z = new Float32Array(ids.length * V).fill(Math.log(1e-6));
+      for (let r = 0; r < ids.length; r++) {
+        for (const [v, p] of Object.entries(table[ids[r] as number] ?? { [EOS]: 1 })) z[r * V + Number(v)] = Math.log(p);
+      }
+      return { logits: { data: z, shape: [ids.length, V] }, weights: null, state };
+    };
+    for (const lengthPenalty of ['gnmt', 'none'] as const) {
+      const [h] = beamSearch(model, { data: [4, 5, 6], shape: [1, 3] }, [3], { beamWidth: 2, maxLength: 6, lengthPenalty });
+      assert.deepEqual(h?.tokens, [3, 5], lengthPenalty);
+      assert.ok(h?.finished);
+      assert.ok(Math.abs((h?.logProb ?? 0) - Math.log(0.6 * 0.9 * 0.9)) < 1e-3, `log p = ${h?.logProb}`);
+    }
+  });
+
   test('attention rows: one per step over the valid source steps, each summing to 1', () => {
     const model = tinyModel('general');
     const [h] = beamSearch(model, { data: [4, 5, 6, 0, 0], shape: [1, 5] }, [3], { beamWidth: 3, maxLength: 5 });

@@ -12,8 +12,13 @@
  * 2·beamWidth candidates in order (ties: lower beam, then lower token id),
  * and walks them: `<eos>` among the first beamWidth finishes a hypothesis,
  * any other token continues as one of the next beamWidth live beams. A row
- * stops when it has beamWidth finished hypotheses; at `maxLength` its live
- * beams stop unfinished. The result is the best finished hypothesis by
+ * stops when no live beam can still beat its best finished hypothesis: a
+ * log-probability only falls as tokens are added and lp grows with length,
+ * so a live beam can score at most logProb / lp(maxLength). (Stopping at the
+ * first beamWidth finished hypotheses instead would let short wrong endings,
+ * which finish first, end the search.) At `maxLength` the live beams stop
+ * unfinished. With beamWidth 1 a row stops at its first `<eos>`, as greedy
+ * decoding does. The result is the best finished hypothesis by
  * score, or, if none finished, the best live beam. With beamWidth 1 this is
  * exactly greedy decoding.
  *
@@ -100,6 +105,17 @@ export function beamSearch(model: Seq2Seq, source: TokenIds, lengths: ArrayLike<
     const candToken = new Int32Array(cap);
     const lse = new Float64Array(R);
 
+    /** Whether no live beam of the row (slots from..from+live) can beat its best finished hypothesis. */
+    const rowSettled = (endings: readonly Ending[], logProbs: Float64Array, from: number, live: number): boolean => {
+      if (endings.length === 0) return false;
+      if (K === 1) return true;
+      let best = -Infinity;
+      for (const e of endings) best = Math.max(best, e.score);
+      let bound = -Infinity;
+      for (let k = 0; k < live; k++) bound = Math.max(bound, (logProbs[from + k] as number) / lp(maxLength));
+      return best >= bound;
+    };
+
     for (let t = 0; t < maxLength; t++) {
       const out = model.decoder.step(ids, state, memory);
       const z = out.logits.data;
@@ -144,7 +160,7 @@ export function beamSearch(model: Seq2Seq, source: TokenIds, lengths: ArrayLike<
           token[slot] = candToken[i] as number;
           next[slot] = c;
         }
-        if ((finished[b] as Ending[]).length >= K || live === 0) done[b] = 1;
+        if (live === 0 || rowSettled(finished[b] as Ending[], next, b * K, live)) done[b] = 1;
       }
       parents.push(parent);
       tokens.push(token);
