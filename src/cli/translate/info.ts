@@ -16,7 +16,7 @@ export function translateInfo(path: string, c: TranslatorCheckpoint, json: boole
   }
   const metric = taskMetric(data);
   console.log(`checkpoint: ${path} (translation model)`);
-  console.log(`model: ${modelLabel(config)}, vocabularies ${c.sourceVocabulary.size} → ${c.targetVocabulary.size}, ${c.model.params.size.toLocaleString('en-US')} parameters`);
+  console.log(`model: ${modelLabel(config)}, vocabularies ${c.sourceVocabulary.size.toLocaleString('en-US')} → ${c.targetVocabulary.size.toLocaleString('en-US')}, ${c.model.params.size.toLocaleString('en-US')} parameters`);
   console.log(`training: batch ${train.batchSize}, adam lr ${train.lr}, clip ${train.clip}, teacher forcing ${train.teacherForcing}, seed ${train.seed}, sentences of at most ${train.maxLength} tokens`);
   const file = data.kind === 'tatoeba' ? `, ${data.fingerprint.bytes.toLocaleString('en-US')} bytes, SHA-256 ${data.fingerprint.sha256.slice(0, 12)}…` : '';
   console.log(`data: ${describeTask(data)}${file}; ${pairs.train.toLocaleString('en-US')} training, ${pairs.dev.toLocaleString('en-US')} dev, ${pairs.test.toLocaleString('en-US')} test pairs`);
