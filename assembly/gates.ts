@@ -183,39 +183,53 @@ export function gruBackward(
   }
 }
 
-/** Elman activation, forward, on `rows·H` contiguous values: `h = relu(pre)` or `tanh(pre)`. */
-export function rnnForward(rows: i32, H: i32, relu: bool, pre: usize, h: usize): void {
+/**
+ * Elman activation, forward, on `rows·H` contiguous values: `h = tanh(pre)`
+ * when `slope` < 0, else `h = pre > 0 ? pre : slope·pre` (0: relu).
+ */
+export function rnnForward(rows: i32, H: i32, slope: f32, pre: usize, h: usize): void {
   const n = rows * H;
   let i = 0;
-  if (relu) {
+  if (slope < 0) {
+    for (; i + 4 <= n; i += 4) v128.store(h + (<usize>i << 2), tanh4(v128.load(pre + (<usize>i << 2))));
+    if (i < n) storeN(h + (<usize>i << 2), tanh4(loadN(pre + (<usize>i << 2), n - i)), n - i);
+  } else if (slope == 0) {
     const zero = f32x4.splat(0);
     for (; i + 4 <= n; i += 4) v128.store(h + (<usize>i << 2), f32x4.max(zero, v128.load(pre + (<usize>i << 2))));
     if (i < n) storeN(h + (<usize>i << 2), f32x4.max(zero, loadN(pre + (<usize>i << 2), n - i)), n - i);
   } else {
-    for (; i + 4 <= n; i += 4) v128.store(h + (<usize>i << 2), tanh4(v128.load(pre + (<usize>i << 2))));
-    if (i < n) storeN(h + (<usize>i << 2), tanh4(loadN(pre + (<usize>i << 2), n - i)), n - i);
+    const s = f32x4.splat(slope);
+    for (; i + 4 <= n; i += 4) v128.store(h + (<usize>i << 2), leaky4(v128.load(pre + (<usize>i << 2)), s));
+    if (i < n) storeN(h + (<usize>i << 2), leaky4(loadN(pre + (<usize>i << 2), n - i), s), n - i);
   }
 }
 
+/** `a > 0 ? a : s·a`, lane by lane. */
 // @ts-ignore: decorator
-@inline function rnnBackwardUnits(relu: bool, h: usize, dh: usize, dpre: usize, n: i32): void {
-  const hv = loadN(h, n);
-  const d = loadN(dh, n);
-  if (relu) storeN(dpre, v128.and(d, f32x4.gt(hv, f32x4.splat(0))), n);
-  else storeN(dpre, f32x4.mul(d, dtanh(hv)), n); // through tanh
+@inline function leaky4(a: v128, s: v128): v128 {
+  return v128.bitselect(a, f32x4.mul(s, a), f32x4.gt(a, f32x4.splat(0)));
 }
 
-/** Elman activation, backward from the output: `dpre = dh ⊙ act'(h)` on `rows·H` values. */
-export function rnnBackward(rows: i32, H: i32, relu: bool, h: usize, dh: usize, dpre: usize): void {
+// @ts-ignore: decorator
+@inline function rnnBackwardUnits(slope: f32, h: usize, dh: usize, dpre: usize, n: i32): void {
+  const hv = loadN(h, n);
+  const d = loadN(dh, n);
+  if (slope < 0) storeN(dpre, f32x4.mul(d, dtanh(hv)), n); // through tanh
+  else if (slope == 0) storeN(dpre, v128.and(d, f32x4.gt(hv, f32x4.splat(0))), n);
+  else storeN(dpre, v128.bitselect(d, f32x4.mul(f32x4.splat(slope), d), f32x4.gt(hv, f32x4.splat(0))), n);
+}
+
+/** Elman activation, backward from the output: `dpre = dh ⊙ act'(h)` on `rows·H` values (`slope` as in rnnForward). */
+export function rnnBackward(rows: i32, H: i32, slope: f32, h: usize, dh: usize, dpre: usize): void {
   const n = rows * H;
   let i = 0;
   for (; i + 4 <= n; i += 4) {
     const o = <usize>i << 2;
-    rnnBackwardUnits(relu, h + o, dh + o, dpre + o, 4);
+    rnnBackwardUnits(slope, h + o, dh + o, dpre + o, 4);
   }
   if (i < n) {
     const o = <usize>i << 2;
-    rnnBackwardUnits(relu, h + o, dh + o, dpre + o, n - i);
+    rnnBackwardUnits(slope, h + o, dh + o, dpre + o, n - i);
   }
 }
 

@@ -283,7 +283,7 @@ describe('every cell type, by the library-wide name', () => {
   test('sizes a parameter store cannot hold are refused by name, before allocating', () => {
     assert.throws(() => new CharLM({ ...modelConfig('lstm', 1, 0), hiddenSize: 1e9 }), /^Error: CharLM: this configuration has [\d,]+ parameters, more than one parameter store holds/);
     assert.throws(() => new CharLM({ ...modelConfig('lstm', 1, 0), seed: 2 ** 32 }), /CharLM: seed must be an integer in \[0, 4294967295\], got 4294967296/);
-    assert.throws(() => new CharLM({ ...modelConfig('lstm', 1, 0), cell: 'rnn' as never }), /CharLM: cell must be one of rnn_tanh, rnn_relu, lstm, gru, got rnn/);
+    assert.throws(() => new CharLM({ ...modelConfig('lstm', 1, 0), cell: 'rnn' as never }), /CharLM: cell must be one of rnn_tanh, rnn_relu, rnn_leaky_relu, lstm, gru, got rnn/);
   });
 });
 
@@ -384,7 +384,7 @@ describe('loading trusts nothing before it is checked', () => {
       }, /: trainer\.samplerRng\.s: expected an array of 4, got an array of 3$/],
       ['cell', (d) => {
         d.config.cell = 'transformer';
-      }, /: config\.cell: expected one of rnn_tanh, rnn_relu, lstm, gru \(or rnn\), got "transformer"$/],
+      }, /: config\.cell: expected one of rnn_tanh, rnn_relu, rnn_leaky_relu, lstm, gru \(or rnn\), got "transformer"$/],
       ['optimizer type', (d) => {
         d.trainer.optimizer.type = 'SGD';
       }, /trainer\.optimizer\.type is SGD, but train\.optimizer is adam/],

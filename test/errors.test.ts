@@ -256,9 +256,22 @@ test('LSTM: projSize must be an integer in [0, hiddenSize)', () => {
   assert.throws(() => new LSTM({ ...BASE, projSize: 1.5 }), /^Error: LSTM: projSize must be a non-negative integer, got 1\.5/);
 });
 
-test("RNN: nonlinearity must be 'tanh' or 'relu'", () => {
+test("RNN: nonlinearity must be 'tanh', 'relu' or 'leaky_relu'", () => {
   assert.equal(new RNN({ ...BASE, nonlinearity: 'relu' }).nonlinearity, 'relu');
-  assert.throws(() => new RNN({ ...BASE, nonlinearity: 'sigmoid' as unknown as 'tanh' }), /^Error: RNN: nonlinearity must be 'tanh' or 'relu', got 'sigmoid'/);
+  assert.throws(() => new RNN({ ...BASE, nonlinearity: 'sigmoid' as unknown as 'tanh' }), /^Error: RNN: nonlinearity must be 'tanh', 'relu' or 'leaky_relu', got 'sigmoid'/);
+});
+
+test('RNN and RNNCell: negativeSlope must be a finite number in [0, 1), and only with leaky_relu', () => {
+  const cell = { inputSize: I, hiddenSize: H };
+  assert.equal(new RNN({ ...BASE, nonlinearity: 'leaky_relu' }).negativeSlope, 0.01, 'default as in torch.nn.LeakyReLU');
+  assert.equal(new RNNCell({ ...cell, nonlinearity: 'leaky_relu', negativeSlope: 0 }).negativeSlope, 0);
+  for (const [bad, shown] of [[-1, '-1'], [1, '1'], [NaN, 'NaN'], [Infinity, 'Infinity'], ['x', "'x'"]] as const) {
+    const message = (m: string): RegExp => new RegExp(`^Error: ${m}: negativeSlope must be a finite number in \\[0, 1\\), got ${shown}$`);
+    assert.throws(() => new RNN({ ...BASE, nonlinearity: 'leaky_relu', negativeSlope: bad as number }), message('RNN'));
+    assert.throws(() => new RNNCell({ ...cell, nonlinearity: 'leaky_relu', negativeSlope: bad as number }), message('RNNCell'));
+  }
+  assert.throws(() => new RNN({ ...BASE, negativeSlope: 0.1 }), /^Error: RNN: negativeSlope is only for nonlinearity 'leaky_relu', got nonlinearity 'tanh'$/);
+  assert.throws(() => new RNNCell({ ...cell, nonlinearity: 'relu', negativeSlope: 0.1 }), /^Error: RNNCell: negativeSlope is only for nonlinearity 'leaky_relu', got nonlinearity 'relu'$/);
 });
 
 // ---------------------------------------------------------------------------

@@ -38,6 +38,8 @@ const common = { dtype: 'float64' as const, seed: 3 };
 const configs: LayerConfig[] = [
   { name: 'RNN tanh, 1 layer', make: () => new RNN({ inputSize: 3, hiddenSize: 4, ...common }), T: 4, B: 2 },
   { name: 'RNN relu, 2 layers, bidirectional, lengths', make: () => new RNN({ inputSize: 3, hiddenSize: 4, numLayers: 2, bidirectional: true, nonlinearity: 'relu', ...common }), T: 4, B: 3, lengths: [2, 4, 1] },
+  { name: 'RNN leaky relu (slope 0.2), 2 layers, bidirectional, lengths', make: () => new RNN({ inputSize: 3, hiddenSize: 4, numLayers: 2, bidirectional: true, nonlinearity: 'leaky_relu', negativeSlope: 0.2, ...common }), T: 4, B: 3, lengths: [3, 4, 2] },
+  { name: 'RNN leaky relu (default slope 0.01), 1 layer', make: () => new RNN({ inputSize: 3, hiddenSize: 4, nonlinearity: 'leaky_relu', ...common }), T: 4, B: 2 },
   { name: 'LSTM, 1 layer', make: () => new LSTM({ inputSize: 3, hiddenSize: 4, ...common }), T: 4, B: 2 },
   { name: 'LSTM, 3 layers, no bias', make: () => new LSTM({ inputSize: 2, hiddenSize: 3, numLayers: 3, bias: false, ...common }), T: 3, B: 2 },
   { name: 'LSTM, 2 layers, bidirectional, lengths, batch-first', make: () => new LSTM({ inputSize: 3, hiddenSize: 3, numLayers: 2, bidirectional: true, batchFirst: true, ...common }), T: 4, B: 3, lengths: [4, 1, 3] },
@@ -87,6 +89,7 @@ describe('gradient check (float64 central differences), cells', () => {
   const cells: { name: string; make: () => CellModule; lstm: boolean; batched: boolean }[] = [
     { name: 'RNNCell tanh', make: () => new RNNCell({ inputSize: 3, hiddenSize: 4, ...common }), lstm: false, batched: true },
     { name: 'RNNCell relu, no bias', make: () => new RNNCell({ inputSize: 3, hiddenSize: 4, nonlinearity: 'relu', bias: false, ...common }), lstm: false, batched: true },
+    { name: 'RNNCell leaky relu (slope 0.3)', make: () => new RNNCell({ inputSize: 3, hiddenSize: 4, nonlinearity: 'leaky_relu', negativeSlope: 0.3, ...common }), lstm: false, batched: true },
     { name: 'LSTMCell', make: () => new LSTMCell({ inputSize: 3, hiddenSize: 4, ...common }), lstm: true, batched: true },
     { name: 'LSTMCell unbatched', make: () => new LSTMCell({ inputSize: 3, hiddenSize: 2, ...common }), lstm: true, batched: false },
     { name: 'GRUCell', make: () => new GRUCell({ inputSize: 3, hiddenSize: 4, ...common }), lstm: false, batched: true },

@@ -30,6 +30,8 @@ describe('unknown option keys', () => {
     assert.equal(lstm.outputSize, 3);
     const rnn = new RNN({ inputSize: 4, hiddenSize: 8, nonlinearity: 'relu', prefix: 'rnn.', params: new ParameterStore('float32') });
     assert.equal(rnn.nonlinearity, 'relu');
+    assert.equal(new RNN({ inputSize: 4, hiddenSize: 8, nonlinearity: 'leaky_relu', negativeSlope: 0.2 }).negativeSlope, 0.2);
+    assert.equal(new RNNCell({ inputSize: 4, hiddenSize: 8, nonlinearity: 'leaky_relu', negativeSlope: 0.2 }).negativeSlope, 0.2);
     assert.equal(new GRUCell({ inputSize: 2, hiddenSize: 3, bias: false }).bias, false);
   });
 });

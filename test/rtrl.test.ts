@@ -85,6 +85,7 @@ const common = { dtype: 'float64' as const, seed: 5 };
 const cells: { name: string; make: () => ForwardModeLayer }[] = [
   { name: 'RNN tanh', make: () => new RNN({ inputSize: 3, hiddenSize: 5, ...common }) },
   { name: 'RNN relu', make: () => new RNN({ inputSize: 3, hiddenSize: 5, nonlinearity: 'relu', ...common }) },
+  { name: 'RNN leaky relu (slope 0.25)', make: () => new RNN({ inputSize: 3, hiddenSize: 5, nonlinearity: 'leaky_relu', negativeSlope: 0.25, ...common }) },
   { name: 'LSTM', make: () => new LSTM({ inputSize: 3, hiddenSize: 5, ...common }) },
   { name: 'GRU', make: () => new GRU({ inputSize: 3, hiddenSize: 5, ...common }) },
 ];

@@ -11,7 +11,7 @@
  */
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Backend } from '../src/backend/backend.js';
+import { type Backend, ELMAN_TANH } from '../src/backend/backend.js';
 import { execFileSync } from 'node:child_process';
 import { jsBackend } from '../src/backend/js.js';
 import { instantiateWasmKernels, loadWasmBackend, type WasmBackend, type WasmKernels, type WasmVariant } from '../src/backend/wasm.js';
@@ -213,19 +213,20 @@ for (const be of backends) {
       }
     });
 
-    test('rnnForward and rnnBackward, tanh and relu', () => {
+    test('rnnForward and rnnBackward, tanh, relu and leaky relu', () => {
       const rng = new Random(19);
-      for (const relu of [false, true]) {
+      for (const slope of [ELMAN_TANH, 0, 0.01, 0.3]) {
+        const act = slope === ELMAN_TANH ? 'tanh' : `slope ${slope}`;
         for (const [rows, H] of gateSizes) {
           const n = rows * H;
           const pre = randomF32(rng, 3 + n, 4);
           const h = randomF32(rng, 2 + n);
-          const fwd = both(be, [pre, h], (x, [p, h_]) => x.rnnForward(rows, H, relu, p, 3, h_, 2));
-          close(fwd.wasm[1], fwd.js[1], 1e-5, `rnnForward ${relu ? 'relu' : 'tanh'} ${rows}×${H}`);
+          const fwd = both(be, [pre, h], (x, [p, h_]) => x.rnnForward(rows, H, slope, p, 3, h_, 2));
+          close(fwd.wasm[1], fwd.js[1], 1e-5, `rnnForward ${act} ${rows}×${H}`);
           const dh = randomF32(rng, 1 + n);
           const dpre = randomF32(rng, 4 + n);
-          const bwd = both(be, [fwd.js[1], dh, dpre], (x, [h_, dh_, dp]) => x.rnnBackward(rows, H, relu, h_, 2, dh_, 1, dp, 4));
-          close(bwd.wasm[2], bwd.js[2], 1e-5, `rnnBackward ${relu ? 'relu' : 'tanh'} ${rows}×${H}`);
+          const bwd = both(be, [fwd.js[1], dh, dpre], (x, [h_, dh_, dp]) => x.rnnBackward(rows, H, slope, h_, 2, dh_, 1, dp, 4));
+          close(bwd.wasm[2], bwd.js[2], 1e-5, `rnnBackward ${act} ${rows}×${H}`);
         }
       }
     });
@@ -244,15 +245,15 @@ for (const be of backends) {
       const g2 = g1.slice();
       const h1 = new Float64Array(4);
       const h2 = new Float64Array(4);
-      jsBackend.rnnForward(2, 4, false, g1, 0, h1, 0);
-      be.rnnForward(2, 4, false, g2, 0, h2, 0);
+      jsBackend.rnnForward(2, 4, ELMAN_TANH, g1, 0, h1, 0);
+      be.rnnForward(2, 4, ELMAN_TANH, g2, 0, h2, 0);
       assert.deepEqual(h2, h1);
       assert.equal(be.stats.fallbacks, before + 2);
     });
 
     test('a missing operand is refused, naming the kernel and the operand', () => {
       const h = new Float32Array(2);
-      assert.throws(() => be.rnnForward(1, 2, false, null as unknown as Float32Array, 0, h, 0), /rnnForward: pre must be an array, got null/);
+      assert.throws(() => be.rnnForward(1, 2, ELMAN_TANH, null as unknown as Float32Array, 0, h, 0), /rnnForward: pre must be an array, got null/);
       be.sgdStep(2, h, new Float32Array([1, 1]), null, { lr: 0.5, momentum: 0.9, dampening: 0, nesterov: false, weightDecay: 0, first: true });
       assert.deepEqual(h, new Float32Array([-0.5, -0.5]), 'SGD without a momentum buffer is plain SGD, as in the reference');
     });

@@ -19,6 +19,9 @@
  */
 import type { DType, FloatArray } from '../tensor.js';
 
+/** The `slope` that selects tanh in {@link Backend.rnnForward} and `rnnBackward` (a rectifier's slope is in [0, 1)). */
+export const ELMAN_TANH = -1;
+
 /** Hyper-parameters of one {@link Backend.adamStep}, as in `torch.optim.Adam(W)`. */
 export interface AdamStepOptions {
   /** Learning rate γ. */
@@ -131,12 +134,19 @@ export interface Backend {
     dxw: FloatArray, dxwOff: number, dhw: FloatArray, dhwOff: number, dhPrev: FloatArray, dhPrevOff: number,
   ): void;
 
-  /** Elman RNN activation, forward: `h = tanh(pre)` or `relu(pre)`. */
-  rnnForward(rows: number, H: number, relu: boolean, pre: FloatArray, preOff: number, h: FloatArray, hOff: number): void;
+  /**
+   * Elman RNN activation, forward: `h = tanh(pre)` when `slope` is
+   * {@link ELMAN_TANH}, else the rectifier `h = pre > 0 ? pre : slope·pre`
+   * (`slope` in [0, 1): 0 is relu, above 0 leaky relu).
+   */
+  rnnForward(rows: number, H: number, slope: number, pre: FloatArray, preOff: number, h: FloatArray, hOff: number): void;
 
-  /** Elman RNN activation, backward from the output: `dpre = dh ⊙ act'(h)` (overwriting). */
+  /**
+   * Elman RNN activation, backward from the output (overwriting):
+   * `dpre = dh ⊙ (1 − h²)` for tanh, `dpre = dh ⊙ (h > 0 ? 1 : slope)` for the rectifier.
+   */
   rnnBackward(
-    rows: number, H: number, relu: boolean, h: FloatArray, hOff: number,
+    rows: number, H: number, slope: number, h: FloatArray, hOff: number,
     dh: FloatArray, dhOff: number, dpre: FloatArray, dpreOff: number,
   ): void;
 

@@ -3,7 +3,7 @@
  * kernel. It stays in the tree for good; faster backends are tested against it.
  */
 import { allocate, type FloatArray } from '../tensor.js';
-import type { Backend } from './backend.js';
+import { type Backend, ELMAN_TANH } from './backend.js';
 
 const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
 
@@ -160,16 +160,27 @@ export const jsBackend: Backend = {
     }
   },
 
-  rnnForward(rows, H, relu, pre, preOff, h, hOff) {
+  rnnForward(rows, H, slope, pre, preOff, h, hOff) {
     const n = rows * H;
-    if (relu) for (let i = 0; i < n; i++) h[hOff + i] = Math.max(0, pre[preOff + i] as number);
-    else for (let i = 0; i < n; i++) h[hOff + i] = Math.tanh(pre[preOff + i] as number);
+    if (slope === ELMAN_TANH) for (let i = 0; i < n; i++) h[hOff + i] = Math.tanh(pre[preOff + i] as number);
+    else if (slope === 0) for (let i = 0; i < n; i++) h[hOff + i] = Math.max(0, pre[preOff + i] as number);
+    else {
+      for (let i = 0; i < n; i++) {
+        const a = pre[preOff + i] as number;
+        h[hOff + i] = a > 0 ? a : slope * a;
+      }
+    }
   },
 
-  rnnBackward(rows, H, relu, h, hOff, dh, dhOff, dpre, dpreOff) {
+  rnnBackward(rows, H, slope, h, hOff, dh, dhOff, dpre, dpreOff) {
     const n = rows * H;
-    if (relu) for (let i = 0; i < n; i++) dpre[dpreOff + i] = (h[hOff + i] as number) > 0 ? (dh[dhOff + i] as number) : 0;
-    else {
+    if (slope === 0) for (let i = 0; i < n; i++) dpre[dpreOff + i] = (h[hOff + i] as number) > 0 ? (dh[dhOff + i] as number) : 0;
+    else if (slope !== ELMAN_TANH) {
+      for (let i = 0; i < n; i++) {
+        const d = dh[dhOff + i] as number;
+        dpre[dpreOff + i] = (h[hOff + i] as number) > 0 ? d : slope * d; // for slope > 0, h > 0 ⟺ pre > 0
+      }
+    } else {
       for (let i = 0; i < n; i++) {
         const hv = h[hOff + i] as number;
         dpre[dpreOff + i] = (dh[dhOff + i] as number) * (1 - hv * hv); // through tanh

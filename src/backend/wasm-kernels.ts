@@ -159,8 +159,8 @@ export const KERNELS: Record<KernelName, KernelSpec> = {
     params: ['rows×H', input('xw', rows(3)), input('hw', rows(3)), input('hPrev'), input('dh'), output('dxw', rows(3)), output('dhw', rows(3)), output('dhPrev')],
     split: byRows,
   },
-  rnnForward: { params: ['rows×H relu', input('pre'), output('h')], split: byRows },
-  rnnBackward: { params: ['rows×H relu', input('h'), input('dh'), output('dpre')], split: byRows },
+  rnnForward: { params: ['rows×H slope', input('pre'), output('h')], split: byRows },
+  rnnBackward: { params: ['rows×H slope', input('h'), input('dh'), output('dpre')], split: byRows },
   adamStep: {
     params: ['n', inout('p', WHOLE), input('g', WHOLE), inout('m', WHOLE), inout('v', WHOLE), inout('vMax', WHOLE, OPTIONAL), adamNumbers],
     split: byElements,

@@ -42,8 +42,8 @@ export interface WasmKernels {
   lstmBackward(rows: number, H: number, gates: number, cPrev: number, c: number, dm: number, dc: number, dGates: number): void;
   gruForward(rows: number, H: number, xw: number, hw: number, hPrev: number, h: number): void;
   gruBackward(rows: number, H: number, xw: number, hw: number, hPrev: number, dh: number, dxw: number, dhw: number, dhPrev: number): void;
-  rnnForward(rows: number, H: number, relu: number, pre: number, h: number): void;
-  rnnBackward(rows: number, H: number, relu: number, h: number, dh: number, dpre: number): void;
+  rnnForward(rows: number, H: number, slope: number, pre: number, h: number): void;
+  rnnBackward(rows: number, H: number, slope: number, h: number, dh: number, dpre: number): void;
   /** `y = σ(x)` on `n` floats (the SIMD approximation used by the gate kernels). */
   sigmoidArray(n: number, x: number, y: number): void;
   /** `y = tanh(x)` on `n` floats (the SIMD approximation used by the gate kernels). */

@@ -87,9 +87,12 @@ export interface ScanGradBuffers {
 /**
  * The one name of a cell type, used everywhere a cell is chosen by name
  * (layers, RTRL, the character LM, the command line). PyTorch's `mode` strings
- * in lower case: an Elman RNN with tanh or relu, an LSTM or a GRU.
+ * in lower case: an Elman RNN with tanh or relu, an LSTM or a GRU; and
+ * `rnn_leaky_relu`, the Elman RNN with leaky relu (by name alone its slope is
+ * the default 0.01; `new RNN({ nonlinearity: 'leaky_relu', negativeSlope })`
+ * chooses another).
  */
-export type CellType = 'rnn_tanh' | 'rnn_relu' | 'lstm' | 'gru';
+export type CellType = 'rnn_tanh' | 'rnn_relu' | 'rnn_leaky_relu' | 'lstm' | 'gru';
 
 export interface CellKind {
   /** Which cell this is. */

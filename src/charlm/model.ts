@@ -2,7 +2,7 @@
  * A character-level language model: Embedding → recurrent stack → Linear.
  *
  *   x_t = E[id_t]                      (vocab → embeddingSize)
- *   h_t = RNN(x_t, h_{t−1})            (LSTM, GRU or Elman tanh/relu, numLayers × hiddenSize)
+ *   h_t = RNN(x_t, h_{t−1})            (LSTM, GRU or Elman tanh/relu/leaky relu, numLayers × hiddenSize)
  *   logits_t = W_o dropout(h_t) + b_o  (hiddenSize → vocab)
  *
  * All parameters live in one store under PyTorch-style names:
@@ -22,7 +22,7 @@ import { ParameterStore } from '../params.js';
 import type { Tensor } from '../tensor.js';
 
 export interface CharLMConfig {
-  /** `lstm`, `gru`, `rnn_tanh` or `rnn_relu`. */
+  /** `lstm`, `gru`, `rnn_tanh`, `rnn_relu` or `rnn_leaky_relu` (slope 0.01). */
   cell: CellType;
   vocabSize: number;
   embeddingSize: number;
@@ -144,7 +144,8 @@ export function parameterCount(c: CharLMConfig): number {
   return V * c.embeddingSize + G * c.embeddingSize + G * c.hiddenSize * (c.numLayers - 1) + perLayer * c.numLayers + V * c.hiddenSize + V;
 }
 
-/** How a cell reads in messages: `LSTM`, `GRU`, `RNN (tanh)`, `RNN (relu)`. */
+/** How a cell reads in messages: `LSTM`, `GRU`, `RNN (tanh)`, `RNN (relu)`, `RNN (leaky relu)`. */
 export function cellLabel(cell: CellType): string {
-  return cell === 'rnn_tanh' ? 'RNN (tanh)' : cell === 'rnn_relu' ? 'RNN (relu)' : cellKinds[cell].name;
+  return cell === 'rnn_tanh' ? 'RNN (tanh)' : cell === 'rnn_relu' ? 'RNN (relu)'
+    : cell === 'rnn_leaky_relu' ? 'RNN (leaky relu)' : cellKinds[cell].name;
 }

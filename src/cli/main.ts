@@ -28,7 +28,7 @@ const seed = integerIn(0, MAX_SEED);
 const sampleLength = integerIn(0, MAX_SAMPLE_LENGTH);
 const BACKENDS = ['auto', 'wasm', 'js'] as const;
 const ATTENTION_CHOICES = [...ATTENTION_KINDS, 'none'] as const;
-const CELL_CHOICES = ['gru', 'lstm', 'rnn_tanh', 'rnn_relu', 'rnn'];
+const CELL_CHOICES = ['gru', 'lstm', 'rnn_tanh', 'rnn_relu', 'rnn_leaky_relu', 'rnn'];
 const beam = integerIn(1, 100);
 /** What to use a checkpoint of the other kind with, for the message that refuses it. */
 const KIND_HINT: Readonly<Record<string, string>> = {
@@ -80,7 +80,7 @@ program
   .command('train')
   .description('train a character-level language model (default data: State of the Union addresses since 1945)')
   .option('--data <file>', 'UTF-8 text file to learn (default: the built-in corpus)')
-  .addOption(new Option('--cell <type>', 'recurrent cell (rnn = rnn_tanh)').choices(['lstm', 'gru', 'rnn_tanh', 'rnn_relu', 'rnn']).default('lstm').argParser(cellType))
+  .addOption(new Option('--cell <type>', 'recurrent cell (rnn = rnn_tanh; rnn_leaky_relu has slope 0.01)').choices(['lstm', 'gru', 'rnn_tanh', 'rnn_relu', 'rnn_leaky_relu', 'rnn']).default('lstm').argParser(cellType))
   .option('--layers <n>', 'stacked recurrent layers', positiveInt, 2)
   .option('--hidden <n>', 'hidden units per layer', positiveInt, 256)
   .option('--embedding <n>', 'character embedding size', positiveInt, 64)

@@ -138,7 +138,7 @@ function finiteOrNull(x: number): number | null {
 }
 
 /** The gate rows of a cell: r|z|n for GRU, i|f|g|o for LSTM. */
-const GATES: Readonly<Record<Seq2SeqConfig['cell'], number>> = { gru: 3, lstm: 4, rnn_tanh: 1, rnn_relu: 1 };
+const GATES: Readonly<Record<Seq2SeqConfig['cell'], number>> = { gru: 3, lstm: 4, rnn_tanh: 1, rnn_relu: 1, rnn_leaky_relu: 1 };
 
 /**
  * The configuration's sizes must be those of the tensors — checked before the

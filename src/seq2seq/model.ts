@@ -207,7 +207,7 @@ export function completeConfig(options: Seq2SeqOptions): Seq2SeqConfig {
   for (const key of ['sourceVocabSize', 'targetVocabSize'] as const) {
     if (c[key] < SPECIAL_TOKENS.length) throw new Error(`${where}: ${key} must be at least ${SPECIAL_TOKENS.length} (the special tokens), got ${c[key]}`);
   }
-  if (!isCellType(c.cell)) throw new Error(`${where}: cell must be 'rnn_tanh', 'rnn_relu', 'lstm' or 'gru', got '${String(c.cell)}'`);
+  if (!isCellType(c.cell)) throw new Error(`${where}: cell must be 'rnn_tanh', 'rnn_relu', 'rnn_leaky_relu', 'lstm' or 'gru', got '${String(c.cell)}'`);
   if (typeof c.bidirectional !== 'boolean') throw new Error(`${where}: bidirectional must be true or false, got ${String(c.bidirectional)}`);
   if (typeof c.scaled !== 'boolean') throw new Error(`${where}: scaled must be true or false, got ${String(c.scaled)}`);
   if (c.attention !== 'none' && !ATTENTION_KINDS.includes(c.attention)) {

@@ -51,6 +51,7 @@ import { jsBackend } from '../backend/js.js';
 import { type Mat, mat, matmulNN, matmulNT, matmulTN } from '../backend/matmul.js';
 import type { CellKind, CellType, ScanBuffers, ScanGradBuffers } from '../cells/cell.js';
 import { cellKinds } from '../cells/index.js';
+import { rnnLeakyReluKind } from '../cells/rnn.js';
 import { GRU } from '../layers/gru.js';
 import { LSTM } from '../layers/lstm.js';
 import { RNN } from '../layers/rnn.js';
@@ -145,8 +146,8 @@ export class CellJacobians {
     if (layer.bidirectional) throw new Error(`${m}: expected a unidirectional layer, got bidirectional`);
     if (layer.projSize !== 0) throw new Error(`${m}: LSTM projection is not supported, got projSize ${layer.projSize}`);
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`${m}: batchSize must be a positive integer, got ${String(batchSize)}`);
-    this.type = layer instanceof LSTM ? 'lstm' : layer instanceof GRU ? 'gru' : layer.nonlinearity === 'relu' ? 'rnn_relu' : 'rnn_tanh';
-    const kind = cellKinds[this.type];
+    this.type = layer instanceof LSTM ? 'lstm' : layer instanceof GRU ? 'gru' : `rnn_${layer.nonlinearity}`;
+    const kind = layer instanceof RNN && layer.nonlinearity === 'leaky_relu' ? rnnLeakyReluKind(layer.negativeSlope) : cellKinds[this.type];
     this.kind = kind;
     const B = batchSize;
     const I = layer.inputSize;

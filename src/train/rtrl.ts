@@ -1,7 +1,7 @@
 /**
  * Exact Real-Time Recurrent Learning (Williams & Zipser 1989, "A Learning
  * Algorithm for Continually Running Fully Recurrent Neural Networks", Neural
- * Computation 1(2)) for a one-layer RNN (tanh or relu), LSTM or GRU.
+ * Computation 1(2)) for a one-layer RNN (tanh, relu or leaky relu), LSTM or GRU.
  *
  * For the state map s_t = F(x_t, s_{t−1}, θ) (s = h, or [h; c] for LSTM; S
  * rows, N parameters), RTRL carries the sensitivity matrix S_t = ∂s_t/∂θ

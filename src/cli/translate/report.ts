@@ -136,7 +136,7 @@ export function metricDescription(metric: TaskMetric, maxTokens: number): string
 
 /** The model in words: `GRU 1×64, bidirectional encoder, general attention, embedding 32`. */
 export function modelLabel(c: Seq2SeqConfig): string {
-  const cell = { gru: 'GRU', lstm: 'LSTM', rnn_tanh: 'RNN (tanh)', rnn_relu: 'RNN (ReLU)' }[c.cell];
+  const cell = { gru: 'GRU', lstm: 'LSTM', rnn_tanh: 'RNN (tanh)', rnn_relu: 'RNN (ReLU)', rnn_leaky_relu: 'RNN (leaky ReLU)' }[c.cell];
   const attention = c.attention === 'none' ? 'no attention' : `${c.attention} attention`;
   return `${cell} ${c.numLayers}×${c.hiddenSize}, ${c.bidirectional ? 'bidirectional' : 'one-direction'} encoder, ${attention}, embedding ${c.embeddingSize}`;
 }
