@@ -21,9 +21,9 @@ import { loadCharLM } from '../src/charlm/checkpoint.js';
 import type { Progress } from '../src/charlm/run.js';
 import { columnsOf, displayWidth, quoteText } from '../src/cli/display.js';
 import { statusLine, statusText } from '../src/cli/progress.js';
-import { projectRoot, wordText } from './helpers.js';
+import { CLI, ok, type Result, spawnCollect } from './cli-harness.js';
+import { wordText } from './helpers.js';
 
-const CLI = join(projectRoot, 'dist/src/cli/main.js');
 const TINY = ['--layers', '1', '--hidden', '16', '--embedding', '8', '--batch', '4', '--seq-length', '16', '--backend', 'js', '--val-windows', '1'];
 /** Many validations in a short run: every 20 ms of training, each with a sample. */
 const OFTEN = ['--steps', '300', '--validate-every', '0.02', '--sample-length', '80'];
@@ -34,30 +34,11 @@ const at = (name: string): string => join(dir, name);
 /** Text with quotes and tabs, which a JSON-escaped sample would show as \" and \t. */
 const DATA = at('data.txt');
 
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 function run(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Result> {
-  const child = spawn(command, args, { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000, killSignal: 'SIGKILL' });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
-  child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
-  return new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return spawnCollect(args, { cwd: dir, env }, command);
 }
 
 const cli = (args: string[]): Promise<Result> => run(process.execPath, [CLI, ...args]);
-
-function ok(r: Result, what: string): Result {
-  assert.equal(r.code, 0, `${what}: exit ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
-  return r;
-}
 
 /** Quotes an argument for `sh -c`. */
 const sh = (arg: string): string => `'${arg.replace(/'/g, "'\\''")}'`;

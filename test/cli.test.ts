@@ -22,9 +22,9 @@ import { loadCharLM } from '../src/charlm/checkpoint.js';
 import { readSafetensors, writeSafetensors } from '../src/io/safetensors.js';
 import { Random } from '../src/random.js';
 import type { Tensor } from '../src/tensor.js';
-import { projectRoot, wordText } from './helpers.js';
+import { CLI, collect, failsCleanly, ok, type Result, spawnCollect } from './cli-harness.js';
+import { wordText } from './helpers.js';
 
-const CLI = join(projectRoot, 'dist/src/cli/main.js');
 const TINY = ['--cell', 'lstm', '--layers', '1', '--hidden', '16', '--embedding', '8', '--batch', '4', '--seq-length', '16', '--backend', 'js', '--sample-length', '0', '--val-windows', '1'];
 
 const dir = mkdtempSync(join(tmpdir(), 'recurrent-cli-'));
@@ -41,57 +41,8 @@ after(() => {
 });
 const at = (name: string): string => join(dir, name);
 
-interface Result {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-interface RunOptions {
-  uid?: number;
-  gid?: number;
-  timeout?: number;
-}
-
-function collect(child: ChildProcess, onStdout?: (text: string) => void): Promise<Result> {
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.setEncoding('utf8').on('data', (s: string) => {
-    stdout += s;
-    onStdout?.(stdout);
-  });
-  child.stderr!.setEncoding('utf8').on('data', (s: string) => {
-    stderr += s;
-  });
-  return new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
-  });
-}
-
-/** Runs the CLI to completion (killed after `timeout` ms, default 30 s, so a hang fails instead of stalling the suite). */
-function run(args: string[], o: RunOptions = {}): Promise<Result> {
-  const child = spawn(process.execPath, [CLI, ...args], {
-    cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], timeout: o.timeout ?? 30_000, killSignal: 'SIGKILL',
-    ...(o.uid !== undefined ? { uid: o.uid, gid: o.gid ?? o.uid } : {}),
-  });
-  return collect(child);
-}
-
-function ok(r: Result, what: string): Result {
-  assert.equal(r.code, 0, `${what}: exit ${r.code} (signal ${r.signal})\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
-  return r;
-}
-
-/** A failure reported as one `recurrent: …` message on stderr (after any warnings), no stack trace, exit 1. */
-function failsCleanly(r: Result, pattern: RegExp, what: string): void {
-  assert.equal(r.code, 1, `${what}: exit ${r.code} (signal ${r.signal}); stderr: ${r.stderr}`);
-  const message = r.stderr.trim().split('\n').filter((l) => !l.startsWith('recurrent: warning: ')).join('\n');
-  assert.match(message, /^recurrent: /, `${what}: stderr starts with 'recurrent: ': ${message}`);
-  assert.match(message, pattern, what);
-  assert.doesNotMatch(message, /^\s+at .*:\d+(:\d+)?\)?$/m, `${what}: no stack trace in ${message}`);
-  assert.doesNotMatch(message, /\n/, `${what}: a one-line message, got ${message}`);
+function run(args: string[], o: { uid?: number; gid?: number; timeout?: number } = {}): Promise<Result> {
+  return spawnCollect(args, { cwd: dir, timeout: o.timeout ?? 30_000, ...(o.uid !== undefined ? { uid: o.uid, gid: o.gid ?? o.uid } : {}) });
 }
 
 const makeText = (lines: number, seed: number, words: string[]): string => wordText(lines, seed, words);
@@ -384,7 +335,7 @@ describe('unwritable checkpoint paths', () => {
     const original = readFileSync(ck);
     // As root, permissions do not stop writes: run the command as 'nobody' (uid 65534) instead.
     const asRoot = process.getuid?.() === 0;
-    const user: RunOptions = asRoot ? { uid: 65534, gid: 65534 } : {};
+    const user: { uid?: number; gid?: number } = asRoot ? { uid: 65534, gid: 65534 } : {};
     if (asRoot) {
       chmodSync(dir, 0o755);
       chmodSync(ro, 0o555);

@@ -10,7 +10,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,57 +18,16 @@ import { readSafetensors } from '../src/io/safetensors.js';
 import { Random } from '../src/random.js';
 import { loadTranslator } from '../src/seq2seq/checkpoint.js';
 import { displayWidth } from '../src/cli/display.js';
-import { projectRoot } from './helpers.js';
+import { CLI, collect, failsCleanly, ok, type Result, spawnCollect } from './cli-harness.js';
 
-const CLI = join(projectRoot, 'dist/src/cli/main.js');
 const TINY = ['--hidden', '8', '--embedding', '4', '--batch', '16', '--backend', 'js'];
 
 const dir = mkdtempSync(join(tmpdir(), 'recurrent-translate-cli-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 const at = (name: string): string => join(dir, name);
 
-interface Result {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-function collect(child: ChildProcess, onStdout?: (text: string) => void): Promise<Result> {
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.setEncoding('utf8').on('data', (s: string) => {
-    stdout += s;
-    onStdout?.(stdout);
-  });
-  child.stderr!.setEncoding('utf8').on('data', (s: string) => {
-    stderr += s;
-  });
-  return new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
-  });
-}
-
-/** Runs the CLI to completion (killed after 60 s, so a hang fails instead of stalling the suite). */
 function run(args: string[], stdin?: string): Promise<Result> {
-  const child = spawn(process.execPath, [CLI, ...args], { cwd: dir, stdio: [stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'], timeout: 60_000, killSignal: 'SIGKILL' });
-  if (stdin !== undefined) child.stdin!.end(stdin);
-  return collect(child);
-}
-
-function ok(r: Result, what: string): Result {
-  assert.equal(r.code, 0, `${what}: exit ${r.code} (signal ${r.signal})\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
-  return r;
-}
-
-/** A failure reported as one `recurrent: …` line on stderr (after any warnings), no stack trace, exit 1. */
-function failsCleanly(r: Result, pattern: RegExp, what: string): void {
-  assert.equal(r.code, 1, `${what}: exit ${r.code} (signal ${r.signal}); stderr: ${r.stderr}`);
-  const message = r.stderr.trim().split('\n').filter((l) => !l.startsWith('recurrent: warning: ')).join('\n');
-  assert.match(message, /^recurrent: /, `${what}: ${message}`);
-  assert.match(message, pattern, what);
-  assert.doesNotMatch(message, /\n|^\s+at /m, `${what}: one line, no stack trace: ${message}`);
+  return spawnCollect(args, { cwd: dir, ...(stdin === undefined ? {} : { stdin }) });
 }
 
 /** A Tatoeba-format file of `n` pairs: English words TAB Chinese characters TAB attribution. */

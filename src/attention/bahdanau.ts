@@ -26,51 +26,24 @@
  */
 import { record, type Variable } from '../autograd/variable.js';
 import { uniformInit } from '../init.js';
-import { affine } from '../layers/linear.js';
-import { Module } from '../module.js';
 import { allocate } from '../tensor.js';
-import {
-  type Attention, type AttentionMemory, type AttentionOutput, checkMemory, checkQueries, positiveSize, type ProjectedAttentionOptions,
-} from './attention.js';
+import type { Attention, AttentionMemory, AttentionOutput, ProjectedAttentionOptions } from './attention.js';
+import { QueryKeyProjection } from './query-key-projection.js';
 import { maskedSoftmax, maskedSoftmaxBackward, weightedSum, weightedSumBackward } from './weights.js';
 
-export class BahdanauAttention extends Module implements Attention {
+export class BahdanauAttention extends QueryKeyProjection implements Attention {
   readonly kind = 'bahdanau' as const;
   readonly feedsInput = true;
-  readonly querySize: number;
-  readonly memorySize: number;
-  /** A: features of the hidden layer of the score network. */
-  readonly attentionSize: number;
-  private readonly queryWeight: number;
-  private readonly keyWeight: number;
   private readonly v: number;
 
   constructor(options: ProjectedAttentionOptions) {
-    super('BahdanauAttention', options, ['querySize', 'memorySize', 'attentionSize']);
-    const m = this.moduleName;
-    this.querySize = positiveSize(m, 'querySize', options.querySize);
-    this.memorySize = positiveSize(m, 'memorySize', options.memorySize);
-    this.attentionSize = positiveSize(m, 'attentionSize', options.attentionSize ?? this.querySize);
-    const A = this.attentionSize;
-    this.queryWeight = this.addParameter('query.weight', [A, this.querySize]);
-    this.keyWeight = this.addParameter('key.weight', [A, this.memorySize]);
-    this.v = this.addParameter('v', [A]);
-    uniformInit(this.params, this.rng, 1 / Math.sqrt(this.querySize), [this.prefix + 'query.weight']);
-    uniformInit(this.params, this.rng, 1 / Math.sqrt(this.memorySize), [this.prefix + 'key.weight']);
-    uniformInit(this.params, this.rng, 1 / Math.sqrt(A), [this.prefix + 'v']);
-  }
-
-  /** keys = memory W_1ᵀ (B, S, A). */
-  prepare(memory: Variable, lengths: ArrayLike<number>): AttentionMemory {
-    const checked = checkMemory(this.moduleName, memory, this.memorySize, lengths);
-    const keys = affine(this.moduleName, memory, this.params, this.keyWeight, -1, this.memorySize, this.attentionSize, this.backend);
-    return { keys, values: memory, lengths: checked.lengths };
+    super('BahdanauAttention', options);
+    this.v = this.addParameter('v', [this.attentionSize]);
+    uniformInit(this.params, this.rng, 1 / Math.sqrt(this.attentionSize), [this.prefix + 'v']);
   }
 
   apply(queries: Variable, memory: AttentionMemory): AttentionOutput {
-    checkQueries(this.moduleName, queries, this.querySize, memory);
-    const q = affine(this.moduleName, queries, this.params, this.queryWeight, -1, this.querySize, this.attentionSize, this.backend);
-    return this.additive(q, memory);
+    return this.additive(this.projectQueries(queries, memory), memory);
   }
 
   /** The fused node: scores vᵀ tanh(k + q), masked softmax, context. */

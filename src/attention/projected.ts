@@ -15,54 +15,28 @@
  * Example: `const attn = new ProjectedDotAttention({ querySize: 256, memorySize: 512, attentionSize: 128 });`
  */
 import type { Variable } from '../autograd/variable.js';
-import { uniformInit } from '../init.js';
-import { affine } from '../layers/linear.js';
-import { Module } from '../module.js';
-import {
-  type Attention, type AttentionMemory, type AttentionOutput, checkMemory, checkQueries, positiveSize, type ProjectedAttentionOptions,
-} from './attention.js';
+import type { Attention, AttentionMemory, AttentionOutput, ProjectedAttentionOptions } from './attention.js';
 import { dotProductAttention } from './dot-product.js';
+import { QueryKeyProjection } from './query-key-projection.js';
 
 export interface ProjectedDotAttentionOptions extends ProjectedAttentionOptions {
   /** Divide the scores by √d (default true). */
   scaled?: boolean;
 }
 
-export class ProjectedDotAttention extends Module implements Attention {
+export class ProjectedDotAttention extends QueryKeyProjection implements Attention {
   readonly kind = 'projected' as const;
   readonly feedsInput = false;
-  readonly querySize: number;
-  readonly memorySize: number;
-  /** d: features of the projected queries and keys. */
-  readonly attentionSize: number;
   readonly scaled: boolean;
-  private readonly queryWeight: number;
-  private readonly keyWeight: number;
 
   constructor(options: ProjectedDotAttentionOptions) {
-    super('ProjectedDotAttention', options, ['querySize', 'memorySize', 'attentionSize', 'scaled']);
-    const m = this.moduleName;
-    this.querySize = positiveSize(m, 'querySize', options.querySize);
-    this.memorySize = positiveSize(m, 'memorySize', options.memorySize);
-    this.attentionSize = positiveSize(m, 'attentionSize', options.attentionSize ?? this.querySize);
+    super('ProjectedDotAttention', options, ['scaled']);
     this.scaled = options.scaled ?? true;
-    if (typeof this.scaled !== 'boolean') throw new Error(`${m}: scaled must be true or false, got ${String(options.scaled)}`);
-    this.queryWeight = this.addParameter('query.weight', [this.attentionSize, this.querySize]);
-    this.keyWeight = this.addParameter('key.weight', [this.attentionSize, this.memorySize]);
-    uniformInit(this.params, this.rng, 1 / Math.sqrt(this.querySize), [this.prefix + 'query.weight']);
-    uniformInit(this.params, this.rng, 1 / Math.sqrt(this.memorySize), [this.prefix + 'key.weight']);
-  }
-
-  /** keys = memory W_kᵀ (B, S, d). */
-  prepare(memory: Variable, lengths: ArrayLike<number>): AttentionMemory {
-    const checked = checkMemory(this.moduleName, memory, this.memorySize, lengths);
-    const keys = affine(this.moduleName, memory, this.params, this.keyWeight, -1, this.memorySize, this.attentionSize, this.backend);
-    return { keys, values: memory, lengths: checked.lengths };
+    if (typeof this.scaled !== 'boolean') throw new Error(`${this.moduleName}: scaled must be true or false, got ${String(options.scaled)}`);
   }
 
   apply(queries: Variable, memory: AttentionMemory): AttentionOutput {
-    checkQueries(this.moduleName, queries, this.querySize, memory);
-    const q = affine(this.moduleName, queries, this.params, this.queryWeight, -1, this.querySize, this.attentionSize, this.backend);
+    const q = this.projectQueries(queries, memory);
     const scale = this.scaled ? 1 / Math.sqrt(this.attentionSize) : 1;
     return dotProductAttention(this.moduleName, q, memory.keys, memory.values, memory.lengths, scale, this.backend);
   }
