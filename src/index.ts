@@ -94,4 +94,10 @@ export { greedyDecode, type GreedyOptions } from './seq2seq/greedy.js';
 export { beamSearch, lengthPenalty, type BeamSearchOptions, type LengthPenalty } from './seq2seq/beam-search.js';
 export { translate, type TranslateOptions } from './seq2seq/translate.js';
 export { Seq2SeqTrainer, type Seq2SeqTrainerOptions, type Seq2SeqTrainerSnapshot } from './seq2seq/trainer.js';
+export {
+  watch, recurrentModulesOf, Probe, gateStatistics, SATURATION_THRESHOLD, singularValues, spectralNorm, recurrentSpectra,
+  gradientNorms, ClipStatistics, fitDecay, byDistanceFromEnd,
+  type ProbeOptions, type ScanRecord, type Watchable, type GateStatistics, type WeightSpectrum,
+  type ParameterGradientNorm, type ClipSummary, type DecayFit,
+} from './insight/index.js';
 export { attentionSpec, attentionSvg, figurePackages, tokenLabel, FIGURE_FONTS, type AttentionFigure } from './figures/attention.js';

@@ -94,6 +94,12 @@ export interface ScanGradBuffers {
  */
 export type CellType = 'rnn_tanh' | 'rnn_relu' | 'rnn_leaky_relu' | 'lstm' | 'gru';
 
+/**
+ * A gate's name, in the order of the weight blocks: LSTM `i f g o`, GRU
+ * `r z n` (g and n are tanh candidates, the others sigmoids).
+ */
+export type GateName = 'i' | 'f' | 'g' | 'o' | 'r' | 'z' | 'n';
+
 export interface CellKind {
   /** Which cell this is. */
   readonly type: CellType;
@@ -101,6 +107,12 @@ export interface CellKind {
   readonly name: string;
   /** Gates stacked in the weight matrices: 4 (i f g o), 3 (r z n) or 1. */
   readonly gates: number;
+  /**
+   * The gates whose activations a forward step leaves in `xw[t]` (block
+   * `k` of each row holds gate `gateNames[k]`); none for the Elman cell,
+   * whose single block is the pre-activation.
+   */
+  readonly gateNames: readonly GateName[];
   /** Whether the cell carries a cell state `c` (LSTM). */
   readonly hasCellState: boolean;
   /** Whether `b_hh` can be added to the hoisted input projection (false for GRU's reset-after candidate). */

@@ -21,6 +21,7 @@ export const gruKind: CellKind = {
   type: 'gru',
   name: 'GRU',
   gates: 3,
+  gateNames: ['r', 'z', 'n'],
   hasCellState: false,
   foldsHiddenBias: false,
   separateHiddenPreactivations: true,

@@ -22,6 +22,7 @@ export const lstmKind: CellKind = {
   type: 'lstm',
   name: 'LSTM',
   gates: 4,
+  gateNames: ['i', 'f', 'g', 'o'],
   hasCellState: true,
   foldsHiddenBias: true,
   separateHiddenPreactivations: false,

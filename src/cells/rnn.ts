@@ -27,6 +27,7 @@ function elmanKind(type: CellType, slope: number): CellKind {
     type,
     name: 'RNN',
     gates: 1,
+    gateNames: [],
     hasCellState: false,
     foldsHiddenBias: true,
     separateHiddenPreactivations: false,

@@ -20,6 +20,7 @@ import {
 import { Module, type ModuleOptions } from '../module.js';
 import { allocate, dtypeOf, type FloatArray, type Tensor } from '../tensor.js';
 import type { CellKind } from '../cells/cell.js';
+import type { BackwardStepObserver, LayerObserver } from './observer.js';
 
 export interface CellModuleOptions extends ModuleOptions {
   /** Features of the input `x` at one step (I). */
@@ -36,6 +37,8 @@ export interface CellContext {
   readonly batched: boolean;
   /** Set once the caches are handed back; backward is then refused. */
   released: boolean;
+  /** What the cell's observer asked to be told during backward, or null. */
+  readonly observe?: BackwardStepObserver | null;
 }
 
 export interface CellOutput {
@@ -128,6 +131,7 @@ export class CellModule<S extends CellSignature = AnyCellModuleSignature> extend
   readonly bias: boolean;
   private readonly weights: ScanWeights;
   private inference: Workspace | null = null;
+  private observer: LayerObserver | null = null;
 
   /** @param optionKeys option keys of the concrete cell besides inputSize, hiddenSize and bias. */
   constructor(protected readonly kind: CellKind, moduleName: string, options: CellModuleOptions, optionKeys: readonly string[] = []) {
@@ -150,6 +154,22 @@ export class CellModule<S extends CellSignature = AnyCellModuleSignature> extend
     };
     defaultRecurrentInit(this.params, this.rng, this.hiddenSize, this.parameterNames);
     this.params.placeIn(this.backend);
+  }
+
+  /** The cell this module steps. */
+  get cell(): CellKind {
+    return this.kind;
+  }
+
+  /**
+   * Watches this cell (`insight/probe.ts` does it for you): every forward call
+   * is then reported as a scan of one step, and its backward pass as that
+   * step's state gradient. `null` stops watching; returns the observer it replaces.
+   */
+  observe(observer: LayerObserver | null): LayerObserver | null {
+    const before = this.observer;
+    this.observer = observer;
+    return before;
   }
 
   /**
@@ -189,7 +209,7 @@ export class CellModule<S extends CellSignature = AnyCellModuleSignature> extend
     const cache = scanForward(this.kind, be, this.params.data, this.weights, 1, B, I, H, H, x, h0, 0, c0, 0, null, false, ws);
     const slot = finalSlot(cache);
     const shape = batched ? [B, H] : [H];
-    const out: AnyCellModuleSignature['output'] = { h: { data: cache.hs.slice(slot * B * H, (slot + 1) * B * H), shape }, ctx: { cache, batched, released: !keep } };
+    const out: AnyCellModuleSignature['output'] = { h: { data: cache.hs.slice(slot * B * H, (slot + 1) * B * H), shape }, ctx: { cache, batched, released: !keep, observe: this.observer?.scanned({ layer: 0, direction: 0 }, cache) ?? null } };
     if (cache.cs) out.c = { data: cache.cs.slice(slot * B * H, (slot + 1) * B * H), shape };
     return out as S['output'];
   }
@@ -266,7 +286,7 @@ export class CellModule<S extends CellSignature = AnyCellModuleSignature> extend
     const dx = allocate(this.dtype, B * I);
     const dh0 = allocate(this.dtype, B * H);
     const dc0 = this.kind.hasCellState ? allocate(this.dtype, B * H) : null;
-    scanBackward(cache, this.params.grad, null, H, 0, dh, 0, dc, 0, dx, dh0, 0, dc0, 0);
+    scanBackward(cache, this.params.grad, null, H, 0, dh, 0, dc, 0, dx, dh0, 0, dc0, 0, ctx.observe ?? null);
     const out: AnyCellModuleSignature['inputGradients'] = { dInput: { data: dx, shape: batched ? [B, I] : [I] }, dh0: { data: dh0, shape } };
     if (dc0) out.dc0 = { data: dc0, shape };
     return out as S['inputGradients'];

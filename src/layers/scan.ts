@@ -28,6 +28,7 @@
 import type { Backend } from '../backend/backend.js';
 import { addMatmulNN, addMatmulNT, addMatmulTN, at, mat, matmulNT } from '../backend/matmul.js';
 import type { CellKind, ScanBuffers, ScanGradBuffers } from '../cells/cell.js';
+import type { BackwardStepObserver } from './observer.js';
 import { dtypeOf, type DType, type FloatArray } from '../tensor.js';
 
 /**
@@ -77,7 +78,7 @@ function beforeSlot(t: number, reverse: boolean): number {
 }
 
 /** Slot written by step `t`: the state after it. */
-function afterSlot(t: number, reverse: boolean): number {
+export function afterSlot(t: number, reverse: boolean): number {
   return reverse ? t : t + 1;
 }
 
@@ -198,12 +199,14 @@ export function emitOutputs(cache: ScanCache, y: FloatArray, stride: number, col
  * @param dx accumulates the gradient of the input `(T, B, I)`, or null when it is not wanted.
  * @param dh0 receives the gradient of the initial hidden state `(B, P)` at `dh0Off`.
  * @param dc0 receives the gradient of the initial cell state `(B, H)` at `dc0Off` (LSTM).
+ * @param observe told each step's state gradient (see {@link BackwardStepObserver}), or null.
  */
 export function scanBackward(
   cache: ScanCache, g: FloatArray,
   dy: FloatArray | null, stride: number, col: number,
   dhN: FloatArray | null, dhNOff: number, dcN: FloatArray | null, dcNOff: number,
   dx: FloatArray | null, dh0: FloatArray, dh0Off: number, dc0: FloatArray | null, dc0Off: number,
+  observe: BackwardStepObserver | null = null,
 ): void {
   const { kind, be, T, B, H, P, I, lengths, reverse, weights, w } = cache;
   const dtype = dtypeOf(w);
@@ -245,6 +248,7 @@ export function scanBackward(
       if (dy && stride === P) be.addRowVector(1, B * P, dy, t * B * P, d.dh, 0);
       else if (dy) for (let b = 0; b < B; b++) be.addRowVector(1, P, dy, (t * B + b) * stride + col, d.dh, b * P);
     }
+    if (observe) observe(t, d.dh, d.dc);
     if (dcSaved && d.dc) dcSaved.set(d.dc);
     kind.stepBackward(cache, d, t, beforeSlot(t, reverse), afterSlot(t, reverse));
     if (lengths) {

@@ -29,6 +29,7 @@ import { defaultRecurrentInit } from '../init.js';
 import { Module, type ModuleOptions } from '../module.js';
 import { allocate, dtypeOf, type FloatArray, type Tensor } from '../tensor.js';
 import { checkFinite, checkLengths, checkShape, checkTensor } from '../checks.js';
+import type { BackwardStepObserver, LayerObserver } from './observer.js';
 import {
   emitOutputs, finalSlot, releaseScan, type ScanCache, type ScanWeights, scanBackward, scanForward, Workspace,
 } from './scan.js';
@@ -79,6 +80,8 @@ export interface RecurrentContext {
   readonly owned: FloatArray[];
   /** Set once the caches are handed back (see {@link RecurrentLayer.release}); backward is then refused. */
   released: boolean;
+  /** Per scan, what the layer's observer asked to be told during backward (absent when unobserved). */
+  readonly observers?: (BackwardStepObserver | null)[];
 }
 
 /** Optional inputs of {@link RecurrentLayer.apply}: states as variables on the tape. */
@@ -191,6 +194,8 @@ export class RecurrentLayer<S extends LayerSignature = AnyCellSignature> extends
   /** Buffers reused by forward calls under noGrad: the layer's own, and one set per scan. */
   private inference: Workspace | null = null;
   private readonly scanInference: Workspace[] = [];
+  /** Told about every scan of every forward call, and their backward steps (see {@link observe}). */
+  private observer: LayerObserver | null = null;
 
   constructor(
     protected readonly kind: CellKind,
@@ -244,6 +249,23 @@ export class RecurrentLayer<S extends LayerSignature = AnyCellSignature> extends
     return this.bidirectional ? 2 : 1;
   }
 
+  /** The cell this layer runs. */
+  get cell(): CellKind {
+    return this.kind;
+  }
+
+  /**
+   * Watches this layer (`insight/probe.ts` does it for you): from now on
+   * every forward call tells `observer` about each of its scans, and each
+   * backward pass about each step's state gradient. `null` stops watching.
+   * Returns the observer it replaces.
+   */
+  observe(observer: LayerObserver | null): LayerObserver | null {
+    const before = this.observer;
+    this.observer = observer;
+    return before;
+  }
+
   /**
    * Runs the whole stack over a sequence. Under `noGrad` the returned
    * `ctx` cannot be backpropagated (nothing was kept for it).
@@ -266,6 +288,8 @@ export class RecurrentLayer<S extends LayerSignature = AnyCellSignature> extends
     const lengths = state.lengths == null ? null : checkLengths(m, state.lengths, B, T);
 
     const caches: ScanCache[] = [];
+    const observer = this.observer;
+    const observers: (BackwardStepObserver | null)[] = [];
     const masks: (FloatArray | null)[] = [];
     const owned: FloatArray[] = keep ? [x] : [];
     // Buffers of the layers' outputs that feed the next layer: the backend's (kept or reused).
@@ -290,6 +314,7 @@ export class RecurrentLayer<S extends LayerSignature = AnyCellSignature> extends
         );
         emitOutputs(cache, y, D * P, d * P);
         caches.push(cache);
+        if (observer) observers.push(observer.scanned({ layer: l, direction: d === 1 ? 1 : 0 }, cache));
       }
       const mask = l < L - 1 && this.training && this.dropout > 0 ? this.dropoutMask(T * B * D * P) : null;
       masks.push(mask);
@@ -312,7 +337,7 @@ export class RecurrentLayer<S extends LayerSignature = AnyCellSignature> extends
     });
     const stateShape = (width: number): number[] => (batched ? [L * D, B, width] : [L * D, width]);
     const ctx: RecurrentContext = keep
-      ? { T, B, batched, caches, masks, owned, released: false }
+      ? { T, B, batched, caches, masks, owned, released: false, ...(observer ? { observers } : {}) }
       : { T, B, batched, caches: [], masks: [], owned: [], released: true };
     const result: AnyOutput = {
       output: this.writeSequence(y, T, B, D * P, batched),
@@ -383,7 +408,7 @@ export class RecurrentLayer<S extends LayerSignature = AnyCellSignature> extends
         const k = l * D + d;
         scanBackward(
           caches[k] as ScanCache, this.params.grad, dy, D * P, d * P,
-          dhN, k * B * P, dcN, k * B * H, dx, dh0, k * B * P, dc0, k * B * H,
+          dhN, k * B * P, dcN, k * B * H, dx, dh0, k * B * P, dc0, k * B * H, ctx.observers?.[k] ?? null,
         );
       }
       const mask = l > 0 ? masks[l - 1] : null;
