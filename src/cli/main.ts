@@ -14,6 +14,7 @@ import { CheckpointKindError } from '../io/checkpoint.js';
 import { TRANSLATOR_KIND } from '../seq2seq/checkpoint.js';
 import { evalCommand } from './eval.js';
 import { infoCommand } from './info.js';
+import { labCommand } from './lab/index.js';
 import {
   cellType, duration, fraction, integerIn, nonNegativeInt, nonNegativeNumber, oneOf, positiveInt, positiveNumber, probability, unitInterval,
 } from './options.js';
@@ -244,6 +245,8 @@ translate
   .action(async (sentences: string[], opts) => {
     process.exitCode = await translateRunCommand(sentences, opts);
   });
+
+labCommand(program);
 
 try {
   await program.parseAsync();

@@ -1,0 +1,4 @@
+/** `recurrent lab exploding` (to be written). */
+import type { Command } from 'commander';
+
+export function explodingCommand(_lab: Command): void {}
