@@ -26,7 +26,7 @@
  *   --test-size n  held-out sequences (seed 12345)         (default 1000)
  *   --target m     stop once the test MSE is ≤ m           (default 0: never)
  */
-import { ADDING_MODELS, runAdding } from './adding-experiment.js';
+import { ADDING_MODELS, runAdding } from '../src/index.js';
 import { numberOption, option } from './args.js';
 
 type ModelName = keyof typeof ADDING_MODELS;

@@ -26,9 +26,8 @@
  *   --k1 k1 --k2 k2   TBPTT / RTRL update interval and truncation (default 4, 4)
  *   --seed s       (default 1)      --eval-every n episodes between evaluations (default 50)
  */
-import { isCellType } from '../src/index.js';
+import { isCellType, type RecallMethod, type RecallRunOptions, runRecall } from '../src/index.js';
 import { numberOption, option } from './args.js';
-import { type RecallMethod, type RecallRunOptions, runRecall } from './recall-experiment.js';
 
 const method = option('method', 'METHOD') ?? 'all';
 const cellOption = option('cell', 'CELL') ?? 'rnn_tanh';

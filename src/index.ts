@@ -56,6 +56,12 @@ export { OnlineRTRL, type OnlineRTRLOptions } from './train/online-rtrl.js';
 export { UORO, type UOROOptions } from './train/uoro.js';
 export { addingProblem, constantPredictionMse, ADDING_TRIVIAL_MSE, type AddingProblemOptions, type AddingBatch } from './tasks/adding.js';
 export { delayedRecall, recallChanceLoss, accuracy as recallAccuracy, RECALL_IGNORE, type DelayedRecallOptions, type DelayedRecallBatch } from './tasks/copy.js';
+export {
+  ADDING_MODELS, addingModelName, addingNet, runAdding, type AddingModel, type AddingNet, type AddingPoint, type AddingRunOptions, type AddingRunResult,
+} from './tasks/adding-run.js';
+export {
+  recallNet, runRecall, type RecallMethod, type RecallNet, type RecallPoint, type RecallRunOptions, type RecallRunResult,
+} from './tasks/recall-run.js';
 export { add, sub, mul, broadcastShape, type Operand } from './autograd/elementwise.js';
 export { tanh, sigmoid, relu, softmax, logSoftmax } from './autograd/activations.js';
 export { sum, mean } from './autograd/reduce.js';

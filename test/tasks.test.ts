@@ -14,8 +14,8 @@ import assert from 'node:assert/strict';
 import { Random } from '../src/random.js';
 import { ADDING_TRIVIAL_MSE, addingProblem, constantPredictionMse } from '../src/tasks/adding.js';
 import { accuracy, delayedRecall, RECALL_IGNORE, recallChanceLoss } from '../src/tasks/copy.js';
-import { ADDING_MODELS, runAdding } from '../examples/adding-experiment.js';
-import { runRecall } from '../examples/recall-experiment.js';
+import { ADDING_MODELS, runAdding } from '../src/tasks/adding-run.js';
+import { runRecall } from '../src/tasks/recall-run.js';
 
 /**
  * The adding problem at T = 40, one budget for every model: H 16, Adam lr 1e-2, batch 32, clip 1,

@@ -1,7 +1,8 @@
 /**
- * Training runs on delayed recall, shared by `examples/copy.ts`,
- * `test/tasks.test.ts` and the numbers in `docs/classic-tasks.md`: the same
- * code at full size and at test size.
+ * Training runs on delayed recall, shared by `recurrent lab tasks`
+ * (src/lab/tasks.ts), `examples/copy.ts`, `test/tasks.test.ts` and the
+ * numbers in `docs/classic-tasks.md`: the same code at full size and at test
+ * size.
  *
  * {@link runRecall} trains a one-layer net of any {@link CellType} on delayed
  * recall ({@link delayedRecall}) by full BPTT, by truncated BPTT(k1, k2)
@@ -11,11 +12,22 @@
  * Every run is deterministic given its seed: the model, the training stream
  * and the test set each draw from their own seeded generator.
  */
-import {
-  Adam, assertFiniteLoss, type CellType, clipGradNorm, constant, crossEntropy, type DelayedRecallBatch, delayedRecall,
-  type DType, type GRU, leaf, Linear, type LSTM, noGrad, ParameterStore, Random, RECALL_IGNORE, recallAccuracy,
-  recallChanceLoss, recurrentLayer, type RNN, RTRL, truncatedBPTT, type Variable, zeros,
-} from '../src/index.js';
+import { constant, leaf, noGrad, type Variable } from '../autograd/variable.js';
+import type { CellType } from '../cells/index.js';
+import type { GRU } from '../layers/gru.js';
+import { Linear } from '../layers/linear.js';
+import type { LSTM } from '../layers/lstm.js';
+import { recurrentLayer } from '../layers/recurrent-layer.js';
+import type { RNN } from '../layers/rnn.js';
+import { ParameterStore } from '../params.js';
+import { Random } from '../random.js';
+import { type DType, zeros } from '../tensor.js';
+import { clipGradNorm } from '../train/clip.js';
+import { assertFiniteLoss, crossEntropy } from '../train/loss.js';
+import { Adam } from '../train/optim.js';
+import { RTRL } from '../train/rtrl.js';
+import { truncatedBPTT } from '../train/tbptt.js';
+import { accuracy as recallAccuracy, type DelayedRecallBatch, delayedRecall, RECALL_IGNORE, recallChanceLoss } from './copy.js';
 
 /**
  * How {@link runRecall} computes gradients:

@@ -1,7 +1,7 @@
 /**
- * Training runs on the adding problem, shared by `examples/adding.ts`,
- * `test/tasks.test.ts` and the numbers in `docs/classic-tasks.md`: the same
- * code at full size and at test size.
+ * Training runs on the adding problem, shared by `recurrent lab tasks`
+ * (src/lab/tasks.ts), `examples/adding.ts` and the numbers in
+ * `docs/classic-tasks.md`: the same code at full size and at test size.
  *
  * {@link runAdding} trains one recurrent layer of any {@link CellType} on the
  * adding problem ({@link addingProblem}), read out from the last hidden state
@@ -13,11 +13,22 @@
  * Every run is deterministic given its seed: the model, the training stream
  * and the test set each draw from their own seeded generator.
  */
-import {
-  type AddingBatch, Adam, addingProblem, assertFiniteLoss, type CellType, clipGradNorm, constant, constantPredictionMse,
-  type DType, type GRU, identity, Linear, type LSTM, mse, noGrad, ParameterStore, Random, reshape, type RNN, type Tensor,
-  recurrentLayer, type Variable, zerosInit,
-} from '../src/index.js';
+import { noGrad, constant, type Variable } from '../autograd/variable.js';
+import { reshape } from '../autograd/ops.js';
+import type { CellType } from '../cells/index.js';
+import { identity, zerosInit } from '../init.js';
+import type { GRU } from '../layers/gru.js';
+import { Linear } from '../layers/linear.js';
+import type { LSTM } from '../layers/lstm.js';
+import { recurrentLayer } from '../layers/recurrent-layer.js';
+import type { RNN } from '../layers/rnn.js';
+import { ParameterStore } from '../params.js';
+import { Random } from '../random.js';
+import type { DType, Tensor } from '../tensor.js';
+import { clipGradNorm } from '../train/clip.js';
+import { assertFiniteLoss, mse } from '../train/loss.js';
+import { Adam } from '../train/optim.js';
+import { type AddingBatch, addingProblem, constantPredictionMse } from './adding.js';
 
 /**
  * A model for the adding problem: a recurrent layer of one {@link CellType},
