@@ -15,6 +15,7 @@
  */
 import { noGrad, constant, type Variable } from '../autograd/variable.js';
 import { reshape } from '../autograd/ops.js';
+import type { Backend } from '../backend/backend.js';
 import type { CellType } from '../cells/index.js';
 import { identity, zerosInit } from '../init.js';
 import type { GRU } from '../layers/gru.js';
@@ -83,6 +84,8 @@ export interface AddingRunOptions {
   /** Stop early once the test MSE is at most this (default 0: never). */
   target?: number;
   dtype?: DType;
+  /** Kernels of the layer and readout (default: the reference TypeScript backend). */
+  backend?: Backend;
   /** Called after every evaluation. */
   onEval?: (point: AddingPoint) => void;
 }
@@ -125,15 +128,15 @@ export function addingModelName(model: AddingModel): string {
   return model.init === 'identity' ? `${model.cell}, identity init` : model.cell;
 }
 
-/** Builds an {@link AddingModel}, initialised as documented there. */
-export function addingNet(model: AddingModel, hiddenSize: number, seed = 0, dtype: DType = 'float32'): AddingNet {
+/** Builds an {@link AddingModel}, initialised as documented there, on `backend` (default: the reference). */
+export function addingNet(model: AddingModel, hiddenSize: number, seed = 0, dtype: DType = 'float32', backend?: Backend): AddingNet {
   const init = model.init ?? 'default';
   if (init !== 'default' && init !== 'identity') throw new Error(`addingNet: init must be 'default' or 'identity', got '${String(init)}'`);
   if (init === 'identity' && model.cell !== 'rnn_tanh' && model.cell !== 'rnn_relu') {
     throw new Error(`addingNet: the identity init is for 'rnn_tanh' and 'rnn_relu', got '${String(model.cell)}'`);
   }
   const store = new ParameterStore(dtype, `adding.${model.cell}`);
-  const layer = recurrentLayer(model.cell, { inputSize: 2, hiddenSize, params: store, prefix: 'rnn.', seed });
+  const layer = recurrentLayer(model.cell, { inputSize: 2, hiddenSize, params: store, prefix: 'rnn.', seed, ...(backend ? { backend } : {}) });
   if (init === 'identity') {
     // Le et al. 2015: recurrent weights = identity, biases = 0, input weights small Gaussian.
     identity(store, 'rnn.weight_hh_l0');
@@ -144,7 +147,7 @@ export function addingNet(model: AddingModel, hiddenSize: number, seed = 0, dtyp
     const rng = new Random(seed + 1);
     for (let i = 0; i < w.size; i++) store.data[w.offset + i] = rng.normal(0, std);
   }
-  const head = new Linear({ inFeatures: hiddenSize, outFeatures: 1, params: store, prefix: 'head.', seed: seed + 2 });
+  const head = new Linear({ inFeatures: hiddenSize, outFeatures: 1, params: store, prefix: 'head.', seed: seed + 2, ...(backend ? { backend } : {}) });
   return { store, layer, head };
 }
 
@@ -176,7 +179,7 @@ function addingTestMse(net: AddingNet, test: AddingBatch[]): number {
 export function runAdding(o: AddingRunOptions): AddingRunResult {
   const seed = o.seed ?? 0;
   const dtype = o.dtype ?? 'float32';
-  const net = addingNet(o.model, o.hiddenSize, seed, dtype);
+  const net = addingNet(o.model, o.hiddenSize, seed, dtype, o.backend);
   const opt = new Adam(net.store, { lr: o.lr });
   const clip = o.clip ?? Infinity;
   const evalEvery = o.evalEvery ?? 100;

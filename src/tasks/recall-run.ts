@@ -13,6 +13,7 @@
  * and the test set each draw from their own seeded generator.
  */
 import { constant, leaf, noGrad, type Variable } from '../autograd/variable.js';
+import type { Backend } from '../backend/backend.js';
 import type { CellType } from '../cells/index.js';
 import type { GRU } from '../layers/gru.js';
 import { Linear } from '../layers/linear.js';
@@ -73,6 +74,8 @@ export interface RecallRunOptions {
   /** Stop early once the test accuracy is at least this (default: never). */
   target?: number;
   dtype?: DType;
+  /** Kernels of the layer and readout (default: the reference TypeScript backend; RTRL's sensitivities always run on it, in float64). */
+  backend?: Backend;
   onEval?: (point: RecallPoint) => void;
 }
 
@@ -107,11 +110,12 @@ export interface RecallNet {
   head: Linear;
 }
 
-/** A one-layer recurrent net with input size `alphabet` and a Linear(H → alphabet) readout, PyTorch's default init. */
-export function recallNet(cell: CellType, alphabet: number, hiddenSize: number, seed = 0, dtype: DType = 'float32'): RecallNet {
+/** A one-layer recurrent net with input size `alphabet` and a Linear(H → alphabet) readout, PyTorch's default init, on `backend` (default: the reference). */
+export function recallNet(cell: CellType, alphabet: number, hiddenSize: number, seed = 0, dtype: DType = 'float32', backend?: Backend): RecallNet {
   const store = new ParameterStore(dtype, `recall.${cell}`);
-  const layer = recurrentLayer(cell, { inputSize: alphabet, hiddenSize, params: store, prefix: 'rnn.', seed });
-  const head = new Linear({ inFeatures: hiddenSize, outFeatures: alphabet, params: store, prefix: 'head.', seed: seed + 2 });
+  const on = backend ? { backend } : {};
+  const layer = recurrentLayer(cell, { inputSize: alphabet, hiddenSize, params: store, prefix: 'rnn.', seed, ...on });
+  const head = new Linear({ inFeatures: hiddenSize, outFeatures: alphabet, params: store, prefix: 'head.', seed: seed + 2, ...on });
   return { store, layer, head };
 }
 
@@ -151,7 +155,7 @@ export function runRecall(o: RecallRunOptions): RecallRunResult {
     throw new Error(`runRecall: k1 and k2 must be integers with 1 ≤ k1 ≤ k2, got k1 = ${k1}, k2 = ${k2}`);
   }
   if (L >= T) throw new Error(`runRecall: the training sequences (length ${T}) must be longer than the lag ${L}`);
-  const net = recallNet(o.cell, K, o.hiddenSize, seed, dtype);
+  const net = recallNet(o.cell, K, o.hiddenSize, seed, dtype, o.backend);
   const { store, layer, head } = net;
   const H = layer.hiddenSize;
   const opt = new Adam(store, { lr: o.lr });
