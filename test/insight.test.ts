@@ -15,6 +15,7 @@ import {
 import type { Backend } from '../src/backend/backend.js';
 import type { RecurrentLayer } from '../src/layers/stack.js';
 import { allocate } from '../src/tensor.js';
+import { loadFixture } from './helpers.js';
 
 function uniform(rng: Random, shape: number[], scale: number, dtype: 'float32' | 'float64' = 'float64'): Tensor {
   const data = allocate(dtype, shape.reduce((a, b) => a * b, 1));
@@ -343,4 +344,65 @@ test('fitDecay recovers the rate of a geometric sequence and skips zeros', () =>
   assert.equal(fit.points, 39);
   assert.deepEqual(Array.from(byDistanceFromEnd([1, 2, 3])), [3, 2, 1]);
   assert.throws(() => fitDecay([0, 1]), /at least two/);
+});
+
+interface FixtureTensorJson { shape: number[]; data: number[] }
+interface InsightCase {
+  name: string;
+  mode: 'RNN_TANH' | 'RNN_RELU' | 'RNN_LEAKY_RELU' | 'LSTM' | 'GRU';
+  options: { inputSize: number; hiddenSize: number; numLayers: number; bidirectional: boolean; projSize: number; nonlinearity: string | null; negativeSlope: number | null };
+  input: FixtureTensorJson;
+  lengths: number[] | null;
+  stateDict: Record<string, FixtureTensorJson>;
+  gradOutput: FixtureTensorJson;
+  gradHN: FixtureTensorJson;
+  gradCN: FixtureTensorJson | null;
+  directions: { layer: number; direction: 0 | 1; gradH: number[]; gradC: number[] | null; gates: Record<string, { mean: number[]; saturated: number[] }>; singularValues: number[][] }[];
+  paramGradNorms: Record<string, number>;
+  globalGradNorm: number;
+}
+
+const fixtureTensor = (f: FixtureTensorJson): Tensor => ({ data: Float64Array.from(f.data), shape: f.shape });
+
+function closeTo(got: number, want: number, rtol: number, what: string): void {
+  assert.ok(Math.abs(got - want) <= rtol * Math.max(Math.abs(want), 1e-12), `${what}: ${got}, PyTorch ${want}`);
+}
+
+test('PyTorch parity: per-step gradient norms, gate statistics, singular values and parameter gradient norms (test/fixtures/insight.json)', () => {
+  const fixture = loadFixture<{ theta: number; cases: InsightCase[] }>('insight.json');
+  assert.ok(fixture.cases.length >= 8);
+  for (const c of fixture.cases) {
+    const o = c.options;
+    const common = { inputSize: o.inputSize, hiddenSize: o.hiddenSize, numLayers: o.numLayers, bidirectional: o.bidirectional, dtype: 'float64' as const, seed: 1 };
+    const layer: RecurrentLayer =
+      c.mode === 'LSTM' ? new LSTM({ ...common, projSize: o.projSize })
+      : c.mode === 'GRU' ? new GRU(common)
+      : new RNN({ ...common, nonlinearity: c.mode === 'RNN_TANH' ? 'tanh' : c.mode === 'RNN_RELU' ? 'relu' : 'leaky_relu', ...(c.mode === 'RNN_LEAKY_RELU' ? { negativeSlope: o.negativeSlope as number } : {}) });
+    layer.loadStateDict(Object.fromEntries(Object.entries(c.stateDict).map(([k, v]) => [k, fixtureTensor(v)])));
+    const probe = watch(layer, { saturation: fixture.theta });
+    const out = layer.forward(fixtureTensor(c.input), c.lengths ? { lengths: c.lengths } : {});
+    layer.backward(out.ctx, { dOutput: fixtureTensor(c.gradOutput), dhN: fixtureTensor(c.gradHN), ...(c.gradCN ? { dcN: fixtureTensor(c.gradCN) } : {}) } as never);
+    const spectra = recurrentSpectra(layer);
+    const G = layer.cell.gates;
+    for (const [k, want] of c.directions.entries()) {
+      const where = `${c.name} layer ${want.layer} direction ${want.direction}`;
+      const got = probe.record(undefined, want.layer, want.direction);
+      want.gradH.forEach((v, t) => closeTo(got.gradH?.[t] as number, v, 1e-10, `${where} gradH[${t}]`));
+      if (want.gradC) want.gradC.forEach((v, t) => closeTo(got.gradC?.[t] as number, v, 1e-10, `${where} gradC[${t}]`));
+      else assert.equal(got.gradC, null);
+      assert.deepEqual(got.gates.map((g) => g.gate), Object.keys(want.gates));
+      for (const g of got.gates) {
+        const w = want.gates[g.gate] as { mean: number[]; saturated: number[] };
+        w.mean.forEach((v, t) => closeTo(g.mean[t] as number, v, 1e-10, `${where} mean ${g.gate}[${t}]`));
+        w.saturated.forEach((v, t) => closeTo(g.saturated[t] as number, v, 1e-12, `${where} saturated ${g.gate}[${t}]`));
+      }
+      for (let gate = 0; gate < G; gate++) {
+        const sv = spectra[k * G + gate]?.singularValues as Float64Array;
+        (want.singularValues[gate] as number[]).forEach((v, i) => closeTo(sv[i] as number, v, 1e-10, `${where} σ_${i} of block ${gate}`));
+      }
+    }
+    const norms = gradientNorms(layer);
+    for (const p of norms.parameters) closeTo(p.norm, c.paramGradNorms[p.name] as number, 1e-10, `${c.name} ‖∇ ${p.name}‖`);
+    closeTo(norms.global, c.globalGradNorm, 1e-10, `${c.name} global norm`);
+  }
 });
