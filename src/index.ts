@@ -94,4 +94,5 @@ export { greedyDecode, type GreedyOptions } from './seq2seq/greedy.js';
 export { beamSearch, lengthPenalty, type BeamSearchOptions, type LengthPenalty } from './seq2seq/beam-search.js';
 export { translate, type TranslateOptions } from './seq2seq/translate.js';
 export { Seq2SeqTrainer, type Seq2SeqTrainerOptions, type Seq2SeqTrainerSnapshot } from './seq2seq/trainer.js';
-export { attentionSpec, attentionSvg, figurePackages, tokenLabel, FIGURE_FONTS, type AttentionFigure } from './figures/attention.js';
+export { renderSvg, figurePackages, FIGURE_FONTS } from './figures/render.js';
+export { attentionSpec, attentionSvg, tokenLabel, type AttentionFigure } from './figures/attention.js';
