@@ -95,4 +95,8 @@ export { beamSearch, lengthPenalty, type BeamSearchOptions, type LengthPenalty }
 export { translate, type TranslateOptions } from './seq2seq/translate.js';
 export { Seq2SeqTrainer, type Seq2SeqTrainerOptions, type Seq2SeqTrainerSnapshot } from './seq2seq/trainer.js';
 export { renderSvg, figurePackages, FIGURE_FONTS } from './figures/render.js';
+export { lineChartSpec, panelsSpec, type LineSeries, type LineChart, type PanelsOptions } from './figures/lines.js';
+export { heatmapSpec, type Heatmap } from './figures/heatmap.js';
+export { unitsPage, type UnitsPage, type UnitTrace } from './figures/units-page.js';
+export { sparkline, seriesTable, shadedHeatmap, type SparklineOptions, type ShadedRow, type ShadedHeatmapOptions } from './figures/terminal.js';
 export { attentionSpec, attentionSvg, tokenLabel, type AttentionFigure } from './figures/attention.js';

@@ -14,7 +14,7 @@
  * Cells are 18 pixels at most and shrink to keep the figure about 800 × 400
  * (a pixel and a half per column for 500 time steps); axes then label every
  * 2nd, 5th, 10th, … row or column, so labels never overlap. A label that is
- * one space reads `␣`, control characters read as their symbols (`\n` → ␤).
+ * one space reads `␣`, control characters read as their symbols (`\n` → ␊).
  *
  * Example:
  *   heatmapSpec({ rowLabels: ['i', 'f', 'g', 'o'], columnLabels: Array.from('hello'), values: gates, scheme: 'sequential', xTitle: 'character', yTitle: 'gate' });
