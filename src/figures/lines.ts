@@ -7,8 +7,9 @@
  *
  * Points that cannot be drawn are left out, and the line joins their
  * neighbours: a y (or x) that is NaN or ±Infinity, and on a log axis a value
- * ≤ 0. Log axes label their ticks as plain numbers between 0.001 and 10⁴ and
- * as `1e-8`-style exponents outside.
+ * ≤ 0 (a series left with one point shows no line). Log axes label their
+ * ticks as plain numbers between 0.001 and 10⁴, as `1e-8`-style exponents
+ * outside.
  *
  * Example:
  *   const spec = lineChartSpec({ xTitle: 'step', yTitle: 'loss', yLog: true,
