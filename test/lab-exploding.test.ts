@@ -8,7 +8,13 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { explodingExperiment, type ExplodingResult, type ExplodingRun } from '../src/lab/exploding.js';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { renderSvg } from '../src/figures/render.js';
+import { explodingExperiment, explodingFigure, type ExplodingResult, type ExplodingRun } from '../src/lab/exploding.js';
+import { ok, spawnCollect } from './cli-harness.js';
+import { parseXml, texts } from './xml.js';
 
 const STEPS = 60;
 const result: ExplodingResult = explodingExperiment({ steps: STEPS });
@@ -74,4 +80,37 @@ test('lab exploding: options are checked', () => {
   assert.throws(() => explodingExperiment({ scale: 0 }), /explodingExperiment: scale must be a positive number, got 0/);
   assert.throws(() => explodingExperiment({ steps: 1.5 }), /explodingExperiment: steps must be an integer ≥ 1, got 1.5/);
   assert.throws(() => explodingExperiment({ clip: Number.NaN }), /explodingExperiment: clip must be a positive number, got NaN/);
+});
+
+test('lab exploding: the figure has a line per mode in each panel, the stopped run named with its step', async () => {
+  const spec = explodingFigure(result) as { concat: { data: { values: { series: string }[] } }[] };
+  const names = spec.concat.map((panel) => [...new Set(panel.data.values.map((row) => row.series))]);
+  assert.deepEqual(names[0], ['no clipping (non-finite at step 27)', 'clip by value', 'clip by global norm', 'threshold c = 1']);
+  // The loss panel leaves out losses above 100; without clipping that is from step 3 on (measured).
+  assert.deepEqual(names[1], ['no clipping (non-finite at step 27), above 100 from step 3', 'clip by value', 'clip by global norm', 'always answering 1 (MSE 1/6)']);
+  const labels = texts(parseXml(await renderSvg(spec)));
+  for (const name of [...(names[0] as string[]), ...(names[1] as string[])]) assert.ok(labels.includes(name), `'${name}' in the legend`);
+});
+
+test('recurrent lab exploding writes exploding.svg and exploding.json and prints the tables', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lab-exploding-'));
+  try {
+    const r = ok(await spawnCollect(['lab', 'exploding', '--steps', '40', '--length', '20', '--out', 'figs'], { cwd: dir }), 'lab exploding');
+    assert.match(r.stdout, /^mode +steps +final loss +best loss +max ‖g‖ +clip rate +max ‖Δθ‖/m);
+    assert.match(r.stdout, /^clip by global norm +40 /m);
+    assert.match(r.stdout, /^ {2}no clipping +[▁▂▃▄▅▆▇█ ]+ +\d/m);
+    const svg = readFileSync(join(dir, 'figs', 'exploding.svg'), 'utf8');
+    assert.ok(svg.includes('<svg'));
+    assert.equal(parseXml(svg).name, 'svg');
+    const json = JSON.parse(readFileSync(join(dir, 'figs', 'exploding.json'), 'utf8')) as { config: { steps: number }; runs: { mode: string; loss: number[] }[] };
+    assert.equal(json.config.steps, 40);
+    assert.deepEqual(json.runs.map((run) => run.mode), ['none', 'value', 'norm']);
+    assert.equal(json.runs[2]?.loss.length, 40);
+    const j = ok(await spawnCollect(['lab', 'exploding', '--steps', '5', '--length', '10', '--json', '--out', 'figs'], { cwd: dir }), 'lab exploding --json');
+    const parsed = JSON.parse(j.stdout) as { runs: unknown[]; files: string[] };
+    assert.equal(parsed.runs.length, 3);
+    assert.deepEqual(parsed.files, [join('figs', 'exploding.svg'), join('figs', 'exploding.json')]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

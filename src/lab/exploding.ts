@@ -24,12 +24,16 @@
  * loss or gradient norm is not finite, before updating; that step is named in
  * {@link ExplodingRun.stopped}.
  *
+ * {@link explodingFigure} draws the gradient norm and the loss against the
+ * step, one line per mode.
+ *
  * Example:
  *   const r = explodingExperiment({ scale: 2, steps: 200 });
  *   r.runs.map((run) => [run.mode, run.maxGradNorm, run.stopped?.step]);
  */
 import { reshape } from '../autograd/ops.js';
 import { constant } from '../autograd/variable.js';
+import { type LineChart, type LineSeries, panelsSpec } from '../figures/lines.js';
 import { orthogonal } from '../init.js';
 import { ClipStatistics, type ClipSummary } from '../insight/gradient-norms.js';
 import { recurrentSpectra } from '../insight/spectra.js';
@@ -249,4 +253,47 @@ export function explodingExperiment(options: ExplodingOptions = {}): ExplodingRe
     valueUpdateBound: config.lr * config.clip * Math.sqrt(n),
     runs: CLIP_MODES.map((mode) => explodingRun(mode, config, initial, onStep)),
   };
+}
+
+/** The loss panel's ceiling: an MSE of 100 is a prediction off by 10 on targets in [0, 2]; higher losses are not drawn. */
+export const LOSS_CEILING = 100;
+
+/** A run's name in the figure's legend: its mode, and where it stopped if it did. */
+export function explodingRunLabel(run: ExplodingRun): string {
+  return run.stopped ? `${CLIP_MODE_LABELS[run.mode]} (non-finite at step ${run.stopped.step})` : CLIP_MODE_LABELS[run.mode];
+}
+
+/**
+ * Two panels against the step, on log scales: the global gradient norm
+ * before clipping (with the threshold c dashed) and the batch loss up to
+ * {@link LOSS_CEILING} (with the trivial MSE 1/6 dashed); one line per mode.
+ */
+export function explodingFigure(result: ExplodingResult): Record<string, unknown> {
+  const { config } = result;
+  const across = (name: string, y: number): LineSeries => ({ name, x: [0, config.steps - 1], y: [y, y], dash: true });
+  const steps = (values: readonly number[]): number[] => values.map((_, i) => i);
+  const charts: LineChart[] = [
+    {
+      title: 'Gradient norm ‖g‖ before clipping', xTitle: 'SGD step', yTitle: 'global L2 norm of the gradient', yLog: true, width: 520, height: 240,
+      series: [
+        ...result.runs.map((run) => ({ name: explodingRunLabel(run), x: steps(run.gradNorm), y: run.gradNorm })),
+        across(`threshold c = ${config.clip}`, config.clip),
+      ],
+    },
+    {
+      title: `Loss on the batch (values above ${LOSS_CEILING} not drawn)`, xTitle: 'SGD step', yTitle: 'MSE', yLog: true, width: 520, height: 240,
+      series: [
+        ...result.runs.map((run) => {
+          const above = run.loss.findIndex((l) => l > LOSS_CEILING);
+          const name = above < 0 ? explodingRunLabel(run) : `${explodingRunLabel(run)}, above ${LOSS_CEILING} from step ${above}`;
+          return { name, x: steps(run.loss), y: run.loss.map((l) => (l > LOSS_CEILING ? Number.NaN : l)) };
+        }),
+        across('always answering 1 (MSE 1/6)', result.trivialLoss),
+      ],
+    },
+  ];
+  return panelsSpec(charts, {
+    columns: 1,
+    title: `Exploding gradients: tanh RNN, W_hh = ${config.scale} × orthogonal (spectral radius ${config.scale}), adding problem T = ${config.length}, SGD lr ${config.lr}, clip c = ${config.clip}`,
+  });
 }
