@@ -15,10 +15,12 @@
  *   for no output when k2 ≤ L, for every output when k2 ≥ L + k1. Each run is
  *   {@link runRecall}.
  *
- * Both return plain numbers; {@link TASKS_FULL} and {@link TASKS_QUICK} are
- * the settings of `recurrent lab tasks` and of `--quick`.
+ * Both return plain numbers, drawn by {@link addingFigure} and
+ * {@link recallFigure}; {@link TASKS_FULL} and {@link TASKS_QUICK} are the
+ * settings of `recurrent lab tasks` and of its `--quick`.
  */
 import type { Backend } from '../backend/backend.js';
+import { type LineSeries, lineChartSpec } from '../figures/lines.js';
 import { ADDING_MODELS, type AddingModel, type AddingPoint, runAdding } from '../tasks/adding-run.js';
 import type { CellType } from '../cells/index.js';
 import { runRecall } from '../tasks/recall-run.js';
@@ -212,13 +214,13 @@ export interface TasksSettings {
 }
 
 /**
- * The full run: adding problem at T = 100, 4000 updates per model, batch 32,
+ * The full run: adding problem at T = 100, 8000 updates per model, batch 32,
  * clip 1, 500 test sequences; delayed recall with L = 8, K = 4, a tanh RNN of
  * 16 units, sequences of 40, batch 16, Adam 3e-3, 600 episodes per run, k1 = 4
  * and k2 from 4 to 16 (the settings of docs/classic-tasks.md).
  */
 export const TASKS_FULL: TasksSettings = {
-  adding: { length: 100, steps: 4000, batchSize: 32, clip: 1, seed: 1, testSize: 500, evalEvery: 100, models: ADDING_ENTRIES },
+  adding: { length: 100, steps: 8000, batchSize: 32, clip: 1, seed: 1, testSize: 500, evalEvery: 100, models: ADDING_ENTRIES },
   recall: {
     cell: 'rnn_tanh', lag: 8, alphabet: 4, hiddenSize: 16, length: 40, batchSize: 16, episodes: 600, lr: 3e-3,
     k1: 4, truncations: [4, 6, 8, 10, 12, 16], references: ['bptt', 'rtrl'], seed: 1, testSize: 200,
@@ -230,3 +232,49 @@ export const TASKS_QUICK: TasksSettings = {
   adding: { ...TASKS_FULL.adding, length: 40, steps: 1000 },
   recall: { ...TASKS_FULL.recall, episodes: 300, truncations: [4, 8, 12, 16] },
 };
+
+/** Extra points of a line: the same y at the first and last x. */
+function across(name: string, x0: number, x1: number, y: number): LineSeries {
+  return { name, x: [x0, x1], y: [y, y], dash: true };
+}
+
+/** Test MSE against updates, one line per model, log scale, the trivial MSE dashed. */
+export function addingFigure(a: AddingComparison): Record<string, unknown> {
+  const last = Math.max(...a.curves.map((c) => c.steps[c.steps.length - 1] ?? 0));
+  return lineChartSpec({
+    title: `Adding problem, T = ${a.length}: test MSE while training`,
+    xTitle: 'updates (Adam, batch of fresh sequences)',
+    yTitle: 'test MSE',
+    yLog: true,
+    width: 520,
+    height: 300,
+    series: [
+      ...a.curves.map((c) => ({ name: `${c.name} (H ${c.hiddenSize}, lr ${c.lr})`, x: c.steps, y: c.testMse })),
+      across(`always answering 1: ${a.trivialTestMse.toFixed(4)}`, 0, last, a.trivialTestMse),
+    ],
+  });
+}
+
+/**
+ * Final test accuracy against TBPTT's truncation k2, with the untruncated
+ * methods as flat lines across, chance dashed, and the delay L as a dashed
+ * vertical line.
+ */
+export function recallFigure(r: RecallTruncation): Record<string, unknown> {
+  const k2s = r.truncated.map((run) => run.k2 as number);
+  const lo = Math.min(...k2s, r.lag);
+  const hi = Math.max(...k2s, r.lag);
+  return lineChartSpec({
+    title: `Delayed recall, delay L = ${r.lag}: what truncating the gradient costs`,
+    xTitle: 'k2: steps the gradient flows back (TBPTT)',
+    yTitle: 'test accuracy after training',
+    width: 520,
+    height: 300,
+    series: [
+      { name: `TBPTT(${r.k1}, k2)`, x: k2s, y: r.truncated.map((run) => run.accuracy) },
+      ...r.untruncated.map((run) => ({ name: `${run.label}: not truncated`, x: [lo, hi], y: [run.accuracy, run.accuracy] })),
+      across(`chance 1/K = ${r.chanceAccuracy}`, lo, hi, r.chanceAccuracy),
+      { name: `delay L = ${r.lag}`, x: [r.lag, r.lag], y: [0, 1], dash: true },
+    ],
+  });
+}
