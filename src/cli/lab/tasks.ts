@@ -43,8 +43,10 @@ export function tasksCommand(lab: Command): void {
     .option('--json', 'print the result as JSON on stdout instead of the tables', false)
     .addOption(new Option('--backend <name>', 'kernels').choices(BACKENDS).default('auto').argParser(oneOf(BACKENDS)))
     .addHelpText('after', `
-The IRNN (lr 1e-3) leaves the trivial plateau later than the gated cells: at
-T = 100 after about 6000 updates with seed 1 (--steps 8000 shows it).`)
+At T = 100 with seed 1 (WebAssembly kernels) the GRU leaves the trivial
+plateau after about 300 updates, the LSTM after 1700, the IRNN after about
+6000; the tanh RNN stays on it. The full run takes about 3 minutes on 2 busy
+cores (RTRL alone half a minute), --quick about 20 seconds.`)
     .action(async (o: TasksCommandOptions) => {
       process.exitCode = await tasks(o);
     });
