@@ -24,6 +24,7 @@ import { noGrad } from '../autograd/variable.js';
 import type { CharLM, CharLMState } from '../charlm/model.js';
 import type { Vocabulary } from '../charlm/vocabulary.js';
 import type { CellType } from '../cells/index.js';
+import type { UnitsPage } from '../figures/units-page.js';
 import { watch } from '../insight/probe.js';
 
 /** Characters a run reads at most unless told otherwise (states take layers × 2H floats per character). */
@@ -315,6 +316,96 @@ function saturationFractions(s: StateSeries, cell: CellType): Float64Array {
     for (let j = 0; j < s.width; j++) if (Math.abs(shown(s.values[t * s.width + j] as number, s.kind, cell)) > CELLS_SATURATION) counts[j] = (counts[j] as number) + 1;
   }
   return counts.map((c) => c / T);
+}
+
+/** r with its sign and two decimals: `+0.83`, `-0.41`. */
+export function formatR(r: number): string {
+  return `${r >= 0 ? '+' : ''}${r.toFixed(2)}`;
+}
+
+/** What a unit's shown value is: `h`, `tanh(c)` or `tanh(h)`. */
+function shownAs(id: UnitId, cell: CellType): string {
+  return id.kind === 'h' && boundedH(cell) ? 'h' : `tanh(${id.kind})`;
+}
+
+export interface CellsPageOptions {
+  readonly title: string;
+  /** A sentence on what read what (model, text), put before the page's explanation. */
+  readonly about: string;
+  /** Characters shown per unit: the text's first ones. */
+  readonly characters: number;
+}
+
+/**
+ * The page of the units found: one block per distinct unit among the
+ * features' top units (in feature order), labelled with its best feature
+ * and r, the text's first `characters` characters coloured by its shown value.
+ */
+export function cellsPage(result: CellsResult, options: CellsPageOptions): UnitsPage {
+  const n = Math.min(options.characters, result.characters.length);
+  const found = new Map<string, { id: UnitId; findings: string[] }>();
+  for (const f of result.top) {
+    for (const u of f.top) {
+      const label = unitLabel(u);
+      if (!found.has(label)) found.set(label, { id: u, findings: [] });
+      found.get(label)?.findings.push(`${f.description} (r = ${formatR(u.r)})`);
+    }
+  }
+  const units = [...found.entries()].map(([label, { id, findings }]) => ({
+    label: `${label}: ${findings[0] as string}`,
+    values: shownValues(result, id, n),
+    note: `${findings.length > 1 ? `also ${findings.slice(1).join('; ')}; ` : ''}shown: ${shownAs(id, result.cell)}`,
+  }));
+  const T = result.characters.length;
+  const shownText = n < T ? `the first ${n.toLocaleString('en-US')} characters of the ${T.toLocaleString('en-US')} read` : `all ${T.toLocaleString('en-US')} characters`;
+  const intro = `${options.about} Each block below colours ${shownText} by one unit's value after reading each character `
+    + '(−1 blue, 0 white, +1 red; hover for the value). A unit is listed under the features of the text it correlates with most '
+    + "(Pearson's r of its raw value, h or c, over every character read; the block's title gives the strongest). "
+    + 'Features: inside double quotes, inside parentheses, characters since the last newline, position within a word, '
+    + 'and whether the character is a newline, a space, a vowel, a digit.';
+  return { title: options.title, text: result.characters.slice(0, n).join(''), units, intro };
+}
+
+/** A unit as plain data: its label (`l1.c[37]`) and coordinates. */
+export interface UnitData {
+  readonly unit: string;
+  readonly layer: number;
+  readonly kind: StateKind;
+  readonly index: number;
+}
+
+/** The results as plain data, ready for JSON (NaN becomes null there). */
+export interface CellsSummary {
+  readonly characters: number;
+  readonly cell: CellType;
+  readonly layers: readonly number[];
+  readonly features: readonly { name: string; description: string; constant: boolean; top: (UnitData & { r: number })[] }[];
+  readonly saturationThreshold: number;
+  readonly saturated: readonly (UnitData & { fraction: number })[];
+  /** Per recorded layer and state, each feature's r with every unit, by unit index. */
+  readonly correlations: readonly { layer: number; kind: StateKind; r: Record<string, number[]> }[];
+}
+
+function unitData(id: UnitId): UnitData {
+  return { unit: unitLabel(id), layer: id.layer, kind: id.kind, index: id.unit };
+}
+
+export function cellsSummary(result: CellsResult): CellsSummary {
+  return {
+    characters: result.characters.length,
+    cell: result.cell,
+    layers: result.layers,
+    features: result.top.map((f) => ({
+      name: f.feature, description: f.description, constant: f.constant,
+      top: f.top.map((u) => ({ ...unitData(u), r: u.r })),
+    })),
+    saturationThreshold: CELLS_SATURATION,
+    saturated: result.saturated.map((u) => ({ ...unitData(u), fraction: u.fraction })),
+    correlations: result.series.map((s, i) => ({
+      layer: s.layer, kind: s.kind,
+      r: Object.fromEntries(result.features.map((f, k) => [f.name, Array.from(result.r[k]?.[i] ?? [])])),
+    })),
+  };
 }
 
 /** `l1.c[37]`: layer 1, cell state, unit 37. */
