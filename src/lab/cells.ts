@@ -361,8 +361,7 @@ export function cellsPage(result: CellsResult, options: CellsPageOptions): Units
   const intro = `${options.about} Each block below colours ${shownText} by one unit's value after reading each character `
     + '(−1 blue, 0 white, +1 red; hover for the value). A unit is listed under the features of the text it correlates with most '
     + "(Pearson's r of its raw value, h or c, over every character read; the block's title gives the strongest). "
-    + 'Features: inside double quotes, inside parentheses, characters since the last newline, position within a word, '
-    + 'and whether the character is a newline, a space, a vowel, a digit.';
+    + `Features: ${result.features.map((f) => f.description).join('; ')}.`;
   return { title: options.title, text: result.characters.slice(0, n).join(''), units, intro };
 }
 
