@@ -10,6 +10,8 @@ import { leaf, noGrad, type Variable } from '../src/autograd/variable.js';
 import { collate } from '../src/models/batch.js';
 import { batchLoss } from '../src/models/objective.js';
 import { Sequential } from '../src/models/sequential.js';
+import { recurrentModulesOf } from '../src/insight/probe.js';
+import type { RNN } from '../src/layers/rnn.js';
 import type { LayerSpec } from '../src/models/layer-spec.js';
 import { Random } from '../src/random.js';
 import { mse } from '../src/train/loss.js';
@@ -56,6 +58,15 @@ describe('Sequential: structure', () => {
     const mlp = new Sequential([{ type: 'linear', inFeatures: 3, outFeatures: 4 }, { type: 'activation', activation: 'tanh' }, { type: 'linear', outFeatures: 2 }]);
     assert.equal(mlp.signature.input, 'vector');
     assert.deepEqual(mlp.apply({ data: new Float32Array(6), shape: [2, 3] }).shape, [2, 2]);
+  });
+
+  test("a leaky-relu rnn layer: nonlinearity 'leaky_relu' with its negativeSlope (default 0.01) reaches the RNN; a slope is refused elsewhere", () => {
+    const seq = new Sequential([{ type: 'rnn', inputSize: 2, hiddenSize: 3, nonlinearity: 'leaky_relu', negativeSlope: 0.2 }, { type: 'rnn', hiddenSize: 3, nonlinearity: 'leaky_relu' }]);
+    assert.deepEqual(seq.config.layers.map((l) => (l as { negativeSlope?: number }).negativeSlope), [0.2, 0.01]);
+    const layers = recurrentModulesOf(seq).map((m) => m.module as RNN);
+    assert.deepEqual(layers.map((l) => [l.nonlinearity, l.negativeSlope]), [['leaky_relu', 0.2], ['leaky_relu', 0.01]]);
+    assert.throws(() => new Sequential([{ type: 'rnn', inputSize: 2, hiddenSize: 3, negativeSlope: 0.2 }]), /layers\[0\]\.negativeSlope is only for nonlinearity 'leaky_relu'/);
+    assert.throws(() => new Sequential([{ type: 'rnn', inputSize: 2, hiddenSize: 3, nonlinearity: 'leaky_relu', negativeSlope: 1 }]), /negativeSlope must be a number in \[0, 1\), got 1/);
   });
 
   test('dropout is active in training mode only', () => {

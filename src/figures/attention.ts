@@ -3,8 +3,7 @@
  * and the output tokens as rows, cell (t, s) shaded by the weight a_{t,s}
  * the decoder gave source token s when it wrote output token t (each row sums
  * to 1). {@link attentionSpec} builds the Vega-Lite specification (one `rect`
- * per cell); {@link attentionSvg} renders it to SVG with vega and vega-lite —
- * optional peer dependencies, imported only when a figure is drawn.
+ * per cell); {@link attentionSvg} renders it to SVG (src/figures/render.ts).
  *
  * Tokens are labelled as text: a space reads `␣`, control characters read as
  * their Control Pictures symbol. The font list puts CJK fonts first, so
@@ -13,6 +12,7 @@
  * Example:
  *   const svg = await attentionSvg({ sourceTokens: ['N', 'o', 'v'], outputTokens: ['1', '1', '月', '<eos>'], weights });
  */
+import { FIGURE_FONTS, renderSvg } from './render.js';
 
 export interface AttentionFigure {
   /** The columns: the source tokens, in order. */
@@ -23,9 +23,6 @@ export interface AttentionFigure {
   readonly weights: ArrayLike<number>;
   readonly title?: string;
 }
-
-/** Fonts for labels: CJK first (Linux, macOS, Windows), then any sans-serif. */
-export const FIGURE_FONTS = 'Noto Sans CJK SC, Noto Sans SC, Source Han Sans SC, WenQuanYi Micro Hei, WenQuanYi Zen Hei, PingFang SC, Hiragino Sans GB, Microsoft YaHei, DejaVu Sans, Arial, sans-serif';
 
 /** Pixels per cell. */
 const CELL = 22;
@@ -77,40 +74,9 @@ export function attentionSpec(f: AttentionFigure): Record<string, unknown> {
 }
 
 /**
- * The heatmap as an SVG document (vega-lite compiles the specification, vega
- * renders it without a browser).
+ * The heatmap as an SVG document (see {@link renderSvg}).
  * @throws Error saying how to install vega and vega-lite when they are missing.
  */
 export async function attentionSvg(f: AttentionFigure): Promise<string> {
-  const spec = attentionSpec(f);
-  const { vega, vegaLite } = await figurePackages();
-  const view = new vega.View(vega.parse(vegaLite.compile(spec as never).spec), { renderer: 'none' });
-  try {
-    return await view.toSVG();
-  } finally {
-    view.finalize();
-  }
-}
-
-type Modules = { vega: typeof import('vega'); 'vega-lite': typeof import('vega-lite') };
-
-/**
- * Loads vega and vega-lite (once; later calls reuse them), so a program can
- * find out before any work that figures cannot be drawn.
- * @throws Error saying how to install them when they are missing.
- */
-export async function figurePackages(): Promise<{ vega: Modules['vega']; vegaLite: Modules['vega-lite'] }> {
-  const [vega, vegaLite] = await Promise.all([importOptional('vega'), importOptional('vega-lite')]);
-  return { vega, vegaLite };
-}
-
-/** An optional peer dependency, or an error saying how to install it. */
-async function importOptional<K extends keyof Modules>(name: K): Promise<Modules[K]> {
-  try {
-    return (await import(name)) as Modules[K];
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code !== 'ERR_MODULE_NOT_FOUND' && code !== 'MODULE_NOT_FOUND') throw e;
-    throw new Error(`figures: drawing SVG needs the packages vega and vega-lite, which are not installed ('${name}' is missing); install them with: npm install vega vega-lite`, { cause: e });
-  }
+  return renderSvg(attentionSpec(f));
 }

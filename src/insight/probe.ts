@@ -74,6 +74,7 @@ export type Watchable = RecurrentLayer | CellModule;
 export class Probe {
   private readonly latest = new Map<string, ScanRecord[]>();
   private readonly watched: { name: string; module: Watchable; before: LayerObserver | null }[] = [];
+  private attached = true;
   private readonly options: Required<ProbeOptions>;
 
   constructor(modules: ReadonlyArray<{ name: string; module: Watchable }>, options: ProbeOptions = {}) {
@@ -118,9 +119,11 @@ export class Probe {
     this.latest.clear();
   }
 
-  /** Stops watching: the modules go back to the observers they had before. */
+  /** Stops watching: the modules go back to the observers they had before. The records stay readable. */
   detach(): void {
-    for (const w of this.watched.splice(0)) w.module.observe(w.before);
+    if (!this.attached) return;
+    this.attached = false;
+    for (const w of this.watched) w.module.observe(w.before);
   }
 
   private observerFor(name: string): LayerObserver {

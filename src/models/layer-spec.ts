@@ -46,8 +46,10 @@ export interface RecurrentSpec {
   dropout?: number;
   /** Whether there are bias vectors (default true). */
   bias?: boolean;
-  /** RNN only: 'tanh' (default) or 'relu'. */
-  nonlinearity?: 'tanh' | 'relu';
+  /** RNN only: 'tanh' (default), 'relu' or 'leaky_relu'. */
+  nonlinearity?: 'tanh' | 'relu' | 'leaky_relu';
+  /** RNN with 'leaky_relu' only: the slope for negative inputs, in [0, 1) (default 0.01). */
+  negativeSlope?: number;
   /** LSTM only: size of the projected hidden state (default 0 = none). */
   projSize?: number;
 }
@@ -111,7 +113,7 @@ const ACTIVATIONS: readonly string[] = ['tanh', 'sigmoid', 'relu', 'softmax', 'l
 /** The fields each layer type accepts. */
 const FIELDS: Readonly<Record<string, readonly string[]>> = {
   embedding: ['type', 'numEmbeddings', 'embeddingDim', 'paddingIdx'],
-  rnn: ['type', 'inputSize', 'hiddenSize', 'numLayers', 'bidirectional', 'dropout', 'bias', 'nonlinearity'],
+  rnn: ['type', 'inputSize', 'hiddenSize', 'numLayers', 'bidirectional', 'dropout', 'bias', 'nonlinearity', 'negativeSlope'],
   lstm: ['type', 'inputSize', 'hiddenSize', 'numLayers', 'bidirectional', 'dropout', 'bias', 'projSize'],
   gru: ['type', 'inputSize', 'hiddenSize', 'numLayers', 'bidirectional', 'dropout', 'bias'],
   takeLast: ['type'],
@@ -212,8 +214,14 @@ export function resolveLayers(layers: unknown, where: string): { layers: LayerSp
         };
         if (type === 'rnn') {
           const nl = raw.nonlinearity ?? 'tanh';
-          if (nl !== 'tanh' && nl !== 'relu') throw new Error(`${at}.nonlinearity must be 'tanh' or 'relu', got ${formatValue(nl)}`);
+          if (nl !== 'tanh' && nl !== 'relu' && nl !== 'leaky_relu') throw new Error(`${at}.nonlinearity must be 'tanh', 'relu' or 'leaky_relu', got ${formatValue(nl)}`);
           spec.nonlinearity = nl;
+          if (raw.negativeSlope !== undefined && nl !== 'leaky_relu') throw new Error(`${at}.negativeSlope is only for nonlinearity 'leaky_relu', got nonlinearity '${nl}'`);
+          if (nl === 'leaky_relu') {
+            const slope = raw.negativeSlope ?? 0.01;
+            if (typeof slope !== 'number' || !(slope >= 0 && slope < 1)) throw new Error(`${at}.negativeSlope must be a number in [0, 1), got ${formatValue(raw.negativeSlope)}`);
+            spec.negativeSlope = slope;
+          }
         }
         if (type === 'lstm') {
           spec.projSize = int('projSize', 0, 0);

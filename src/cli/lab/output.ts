@@ -5,22 +5,11 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { figurePackages } from '../../figures/attention.js';
+import { renderSvg } from '../../figures/render.js';
 import { writeFileAtomic } from '../../io/files.js';
 
 /** The folder figures go to unless `--out` says otherwise. */
 export const DEFAULT_LAB_FOLDER = 'lab';
-
-/** Renders a Vega-Lite specification to SVG. */
-async function renderSvg(spec: object): Promise<string> {
-  const { vega, vegaLite } = await figurePackages();
-  const view = new vega.View(vega.parse(vegaLite.compile(spec as never).spec), { renderer: 'none' });
-  try {
-    return await view.toSVG();
-  } finally {
-    view.finalize();
-  }
-}
 
 export class LabOutput {
   /** Paths written, in order. */

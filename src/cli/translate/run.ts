@@ -14,7 +14,8 @@
  */
 import { createInterface } from 'node:readline';
 import { prepareWrite, writeFileAtomic } from '../../io/files.js';
-import { attentionSvg, type AttentionFigure, figurePackages } from '../../figures/attention.js';
+import { attentionSvg, type AttentionFigure } from '../../figures/attention.js';
+import { figurePackages } from '../../figures/render.js';
 import { loadTranslator, type TranslatorCheckpoint } from '../../seq2seq/checkpoint.js';
 import { detokenizeTarget, tokenizeSource } from '../../seq2seq/task.js';
 import { translate } from '../../seq2seq/translate.js';
