@@ -159,8 +159,9 @@ program
   .description("a checkpoint's configuration, parameter count and training history")
   .option('--checkpoint <file>', 'checkpoint path', DEFAULT_CHECKPOINT)
   .option('--json', 'print as JSON', false)
-  .action((opts) => {
-    process.exitCode = infoCommand(opts);
+  .option('--plot <file>', 'also draw the training history as an SVG figure: losses, and the diagnostics when recorded (dev scores for translation); needs vega and vega-lite')
+  .action(async (opts) => {
+    process.exitCode = await infoCommand(opts);
   });
 
 const TRANSLATE_TRAIN_OUTPUT = `
