@@ -38,7 +38,7 @@ export async function infoCommand(o: InfoOptions): Promise<number> {
   const { config, train } = c;
   if (o.plot !== undefined) {
     const title = `${o.checkpoint}: ${cellLabel(config.cell)} ${config.numLayers}×${config.hiddenSize}`;
-    await drawFigure(o.plot, c.trainer.history.length, () => charLMTrainingSpec(c.trainer.history, { clip: train.clip, title }));
+    await drawFigure(o.plot, c.trainer.history.length, () => charLMTrainingSpec(c.trainer.history, { clip: train.clip, window: train.seqLength, title }));
   }
   charLMInfo(o.checkpoint, c, o.json);
   if (o.plot !== undefined && !o.json) console.log(`figure: ${o.plot}`);

@@ -3,13 +3,14 @@
  * each validation:
  *
  * Character model ({@link charLMTrainingSpec}):
- *   loss             training (smoothed) and validation, nats/char
+ *   loss             training (the run's moving average) and validation, nats/char
  *   and, for the entries that recorded diagnostics (src/charlm/diagnostics.ts):
  *   gradient norm    before clipping, mean and max over the interval (log
  *                    scale), with the clip threshold
  *   clipping         fraction of steps clipped, mean factor of those clipped
- *   gates            saturated fraction of each gate, and the mean of the
- *                    gate that keeps the state (LSTM f, GRU z; dashed)
+ *                    (left out when no step was: the gradient panel says so)
+ *   gates            saturated fraction of each gate, and the mean activation
+ *                    of the gate that keeps the state (LSTM f, GRU z; dashed)
  *   start/end gradient   Σ‖∂L/∂h_0‖ / Σ‖∂L/∂h_T−1‖ of the first layer
  *
  * Translation model ({@link translationTrainingSpec}):
@@ -44,55 +45,74 @@ function series(name: string, x: readonly number[], y: readonly number[], dash =
 const WIDTH = 360;
 const HEIGHT = 200;
 
+/** `h₆₃` */
+function state(t: number): string {
+  return `h${String(t).replace(/\d/g, (d) => String.fromCodePoint(0x2080 + Number(d)))}`;
+}
+
+/** What the character model's panels need besides the history. */
+export interface CharLMFigureOptions {
+  /** The run's clip threshold (0 = none), drawn in the gradient panel. */
+  clip?: number;
+  /** The training window T, to name the last state h_{T−1}. */
+  window?: number;
+  title?: string;
+}
+
 /**
- * The panels of a character model's history (see the module comment); `clip`
- * is the run's clip threshold (0 = none), drawn in the gradient panel.
+ * The panels of a character model's history (see the module comment).
  * @throws when the history has fewer than {@link MIN_HISTORY} entries.
  */
-export function charLMTrainingCharts(history: readonly HistoryEntry[], clip = 0): LineChart[] {
+export function charLMTrainingCharts(history: readonly HistoryEntry[], options: CharLMFigureOptions = {}): LineChart[] {
+  const clip = options.clip ?? 0;
   checkHistory(history.length, 'charLMTrainingCharts');
   const size = { width: WIDTH, height: HEIGHT };
   const steps = history.map((h) => h.step);
   const charts: LineChart[] = [{
     title: 'loss', xTitle: 'step', yTitle: 'nats/char', ...size,
-    series: [series('train', steps, history.map((h) => h.trainLoss)), series('validation', steps, history.map((h) => h.validationLoss), true)],
+    series: [series('train (moving average)', steps, history.map((h) => h.trainLoss)), series('validation', steps, history.map((h) => h.validationLoss), true)],
   }];
   const diagnosed = history.filter((h) => h.diagnostics);
   if (diagnosed.length === 0) return charts;
   const x = diagnosed.map((h) => h.step);
   const d = diagnosed.map((h) => h.diagnostics!);
+  const clipped = d.some((v) => v.clipRate > 0);
   charts.push({
-    title: 'gradient norm before clipping', xTitle: 'step', yTitle: '‖∇L‖₂', yLog: true, ...size,
+    title: clip === 0 ? 'gradient norm (no clipping)' : `gradient norm before clipping${clipped ? '' : ' (no step clipped)'}`,
+    xTitle: 'step', yTitle: '‖∇L‖₂', yLog: true, ...size,
     series: [
       series('mean', x, d.map((v) => v.gradientNorm.mean)), series('max', x, d.map((v) => v.gradientNorm.max), true),
       ...(clip > 0 ? [series(`clip threshold ${clip}`, x, x.map(() => clip), true)] : []),
     ],
   });
-  charts.push({
-    title: 'clipping', xTitle: 'step', yTitle: 'fraction', ...size,
-    series: [series('steps clipped', x, d.map((v) => v.clipRate)), series('factor when clipped', x, d.map((v) => (v.clipRate > 0 ? v.clipFactor : NaN)), true)],
-  });
+  if (clipped) {
+    charts.push({
+      title: 'clipping', xTitle: 'step', yTitle: 'fraction', ...size,
+      series: [series('steps clipped', x, d.map((v) => v.clipRate)), series('factor when clipped', x, d.map((v) => (v.clipRate > 0 ? v.clipFactor : NaN)), true)],
+    });
+  }
   const gates = [...new Set(d.flatMap((v) => Object.keys(v.saturation)))];
   if (gates.length > 0) {
-    const keep = d.find((v) => v.keepGate !== null) ? (gates.includes('f') ? 'f (forget)' : 'z (update)') : null;
+    const keep = d.some((v) => v.keepGate !== null) ? (gates.includes('f') ? 'forget gate' : 'update gate') : null;
     charts.push({
-      title: 'gates: saturated fraction', xTitle: 'step', yTitle: 'fraction', ...size,
+      title: 'gates: fraction saturated', xTitle: 'step', yTitle: 'fraction', ...size,
       series: [
         ...gates.map((g) => series(GATE_LABELS[g] ?? g, x, d.map((v) => v.saturation[g as 'i'] ?? NaN))),
-        ...(keep ? [series(`${keep} mean`, x, d.map((v) => v.keepGate ?? NaN), true)] : []),
+        ...(keep ? [series(`${keep}: mean activation`, x, d.map((v) => v.keepGate ?? NaN), true)] : []),
       ],
     });
   }
+  const last = options.window ? state(options.window - 1) : 'h_T−1';
   charts.push({
-    title: 'gradient at the first state / at the last (layer 0)', xTitle: 'step', yTitle: '‖∂L/∂h₀‖ / ‖∂L/∂h_T−1‖', ...size,
-    series: [series('start / end', x, d.map((v) => v.gradientStartToEnd))],
+    title: 'gradient of the first state / of the last (layer 0)', xTitle: 'step', yTitle: `‖∂L/∂h₀‖ / ‖∂L/∂${last}‖`, ...size,
+    series: [series('first / last', x, d.map((v) => v.gradientStartToEnd))],
   });
   return charts;
 }
 
 /** A character model's history as one Vega-Lite figure (panels two to a row). */
-export function charLMTrainingSpec(history: readonly HistoryEntry[], options: { clip?: number; title?: string } = {}): Record<string, unknown> {
-  return panelsSpec(charLMTrainingCharts(history, options.clip ?? 0), { columns: 2, ...(options.title ? { title: options.title } : {}) });
+export function charLMTrainingSpec(history: readonly HistoryEntry[], options: CharLMFigureOptions = {}): Record<string, unknown> {
+  return panelsSpec(charLMTrainingCharts(history, options), { columns: 2, ...(options.title ? { title: options.title } : {}) });
 }
 
 /**
