@@ -1,7 +1,8 @@
 /**
  * `recurrent train --diagnostics` and `recurrent info --plot`, run as a child
  * process: the JSON validation events carry the diagnostics the checkpoint
- * records, the text log shows them under each validation line, and `info
+ * records, the text log shows them under each validation line, a resumed run
+ * keeps recording them, and `info
  * --plot` draws a history (a character model's with or without diagnostics,
  * a translation model's) as an SVG with the expected series, or refuses a bad
  * path or a history too short to draw, writing nothing.
@@ -11,7 +12,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadCharLM } from '../src/charlm/checkpoint.js';
@@ -68,6 +69,16 @@ describe('train --diagnostics', () => {
     const plain = ok(await run(['train', '--data', DATA, ...TINY, '--steps', '2', '--json', '--checkpoint', at('plain-json.safetensors')]), 'train --json');
     const validation = plain.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, any>).find((e) => e.event === 'validation')!;
     assert.equal(validation.diagnostics, null);
+  });
+
+  test('train --resume keeps recording them without the option', async () => {
+    const resumed = at('resumed.safetensors');
+    copyFileSync(ONCE, resumed);
+    const r = ok(await run(['train', '--resume', '--steps', '6', '--json', '--checkpoint', resumed]), 'train --resume');
+    const validation = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, any>).find((e) => e.event === 'validation')!;
+    assert.equal(validation.step, 6);
+    assert.equal(validation.diagnostics.steps, 2);
+    assert.equal(validation.diagnostics.clipRate, 1);
   });
 });
 
