@@ -55,14 +55,14 @@ Output:
      "parameters","backend","threads","checkpoint",
      "resumedFrom":null|{"step","elapsedSeconds"}}
     {"event":"validation","step","elapsedSeconds","trainLoss","valLoss","bitsPerChar","sample",
-     "diagnostics":null|{"steps","gradientNorm":{"mean","max"},"clipRate","clipFactor",
+     "diagnostics"?:{"steps","gradientNorm":{"mean","max"},"clipRate","clipFactor",
        "saturation":{"i","f","g","o"}|{"r","z","n"}|{},"keepGate","gradientStartToEnd"}}
     {"event":"checkpoint","path","step"}
     {"event":"done","step","elapsedSeconds","tokens","tokensPerSecond","valLoss",
      "bitsPerChar","perplexity","checkpoint","interrupted":null|"SIGINT"|"SIGTERM"}
   Losses in nats/char (null if not measured); elapsedSeconds = training time.
 
-Diagnostics (--diagnostics; null without): over the steps since the previous
+Diagnostics (with --diagnostics only): over the steps since the previous
 validation (steps), the global gradient norm before clipping (mean, max), the
 fraction of steps clipped (clipRate) and the mean factor they were scaled by
 (clipFactor, 1 if none), per gate the fraction of saturated activations

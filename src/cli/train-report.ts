@@ -11,7 +11,7 @@
  *    "data":{"source","trainCharacters","validationCharacters","vocabulary"},
  *    "parameters","backend","threads","checkpoint","resumedFrom":null|{"step","elapsedSeconds"}}
  *   {"event":"validation","step","elapsedSeconds","trainLoss","valLoss","bitsPerChar","sample",
- *    "diagnostics":null|{"steps","gradientNorm":{"mean","max"},"clipRate","clipFactor",
+ *    "diagnostics"?:{"steps","gradientNorm":{"mean","max"},"clipRate","clipFactor",
  *                        "saturation":{gate: fraction},"keepGate","gradientStartToEnd"}}
  *   {"event":"checkpoint","path","step"}
  *   {"event":"done","step","elapsedSeconds","tokens","tokensPerSecond","valLoss","bitsPerChar",
@@ -19,7 +19,7 @@
  *
  * Losses are in nats per character, bitsPerChar = valLoss / ln 2, perplexity
  * = e^valLoss; elapsedSeconds counts training time (validation excluded); a
- * loss not measured is null. `diagnostics` (with --diagnostics) are those of
+ * loss not measured is null. `diagnostics` (only with --diagnostics) are those of
  * the history entry (src/charlm/diagnostics.ts); in text, two lines under the
  * validation line:
  *
@@ -92,7 +92,7 @@ class JsonReport implements TrainReport {
     emit({
       event: 'validation', step: e.step, elapsedSeconds: e.seconds, trainLoss: measured(e.trainLoss),
       valLoss: measured(e.validationLoss), bitsPerChar: measured(bits(e.validationLoss)), sample,
-      diagnostics: e.diagnostics ?? null, // a ratio not measured (NaN) becomes null
+      ...(e.diagnostics ? { diagnostics: e.diagnostics } : {}), // a ratio not measured (NaN) becomes null
     });
   }
 
