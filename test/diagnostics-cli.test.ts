@@ -86,7 +86,7 @@ describe('train --diagnostics', () => {
 const texts = (svg: string): string[] => [...svg.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]!.replace(/&amp;/g, '&'));
 
 describe('info --plot', () => {
-  test('a history with diagnostics: loss, gradient norm, clipping, gates and start/end panels, with their series', async () => {
+  test('a history with diagnostics: loss, gradient norm, clipping, gates and first/last gradient panels, with their series', async () => {
     const figure = at('diagnosed.svg');
     const r = ok(await run(['info', '--checkpoint', DIAGNOSED, '--plot', figure]), 'info --plot');
     assert.match(r.stdout, /^history: /m);
