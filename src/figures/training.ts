@@ -87,7 +87,7 @@ export function charLMTrainingCharts(history: readonly HistoryEntry[], options: 
   });
   if (clipped) {
     charts.push({
-      title: 'clipping', xTitle: 'step', yTitle: 'fraction', ...size,
+      title: 'clipping', xTitle: 'step', yTitle: 'fraction', yDomain: [0, 1], ...size,
       series: [series('steps clipped', x, d.map((v) => v.clipRate)), series('factor when clipped', x, d.map((v) => (v.clipRate > 0 ? v.clipFactor : NaN)), true)],
     });
   }
@@ -95,7 +95,7 @@ export function charLMTrainingCharts(history: readonly HistoryEntry[], options: 
   if (gates.length > 0) {
     const keep = d.some((v) => v.keepGate !== null) ? (gates.includes('f') ? 'forget gate' : 'update gate') : null;
     charts.push({
-      title: 'gates: fraction saturated', xTitle: 'step', yTitle: 'fraction', ...size,
+      title: 'gates: fraction saturated', xTitle: 'step', yTitle: 'fraction', yDomain: [0, 1], ...size,
       series: [
         ...gates.map((g) => series(GATE_LABELS[g] ?? g, x, d.map((v) => v.saturation[g as 'i'] ?? NaN))),
         ...(keep ? [series(`${keep}: mean activation`, x, d.map((v) => v.keepGate ?? NaN), true)] : []),
@@ -126,7 +126,7 @@ export function translationTrainingCharts(history: readonly TranslationHistoryEn
   return [
     { title: 'training loss', xTitle: 'step', yTitle: 'nats/token', ...size, series: [series('train', steps, history.map((h) => h.trainLoss))] },
     {
-      title: 'dev score', xTitle: 'step', yTitle: 'points (0–100)', ...size,
+      title: 'dev score', xTitle: 'step', yTitle: 'points (0–100)', yDomain: [0, 100], ...size,
       series: [
         series('BLEU', steps, history.map((h) => h.bleu)), series('multi-reference BLEU', steps, history.map((h) => h.multiReferenceBleu), true),
         series('exact match %', steps, history.map((h) => h.accuracy)),
