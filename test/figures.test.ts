@@ -222,3 +222,11 @@ describe('terminal drawings', () => {
     assert.throws(() => shadedHeatmap([{ label: 'a', values: [1] }], { domain: [2, 1] }), /domain must be two finite numbers, low < high; got \[2, 1\]/);
   });
 });
+
+test('a linear y axis can be given its range: a flat series of zeros reads 0 … 1, not 0.000000', async () => {
+  const spec = lineChartSpec({ xTitle: 'step', yTitle: 'fraction', yDomain: [0, 1], series: [{ name: 'clipped', x: [0, 1, 2], y: [0, 0, 0] }] });
+  const labels = texts(parseXml(await renderSvg(spec)));
+  assert.ok(labels.includes('1.0') || labels.includes('1'), `labels: ${labels.join(' ')}`);
+  assert.ok(!labels.includes('0.000000'));
+  assert.throws(() => lineChartSpec({ xTitle: 'x', yTitle: 'y', yDomain: [1, 1], series: [{ name: 'a', x: [0], y: [0] }] }), /domain must be two finite numbers, low < high/);
+});

@@ -6,10 +6,12 @@
  *
  * Older documents load too: `cell: "rnn"` means `rnn_tanh`; `data.fingerprint`
  * and `data.validationWindows` may be absent; losses saved as NaN are `null`.
+ * A history entry's `diagnostics` (./diagnostics.ts) and the trainer's
+ * `diagnostics` flag are present only in runs that record them.
  */
 import { CELL_TYPES } from '../cells/index.js';
-import type { CellType } from '../cells/cell.js';
-import { arrayOf, type Check, integer, nullable, number, object, oneOf, optional, SchemaError, string } from '../io/schema.js';
+import type { CellType, GateName } from '../cells/cell.js';
+import { arrayOf, boolean, type Check, integer, nullable, number, object, oneOf, optional, record, SchemaError, string } from '../io/schema.js';
 import { optimizerStateSchema, randomStateSchema } from '../io/training-state.js';
 import { MAX_SEED } from './model.js';
 import type { OptimizerName } from './trainer.js';
@@ -28,6 +30,28 @@ const cell: Check<CellType> = (v, path) => {
 
 /** A loss of the history: NaN was written as null. */
 const loss: Check<number> = (v, path) => nullable(number())(v, path) ?? Number.NaN;
+
+const fraction = number({ min: 0, max: 1 });
+const GATE_NAMES: readonly string[] = ['i', 'f', 'g', 'o', 'r', 'z', 'n'];
+
+/** Saturated fractions by gate name. */
+const saturation: Check<Partial<Record<GateName, number>>> = (v, path) => {
+  const out = record(fraction)(v, path);
+  const unknown = Object.keys(out).find((k) => !GATE_NAMES.includes(k));
+  if (unknown !== undefined) throw new SchemaError(`${path}[${JSON.stringify(unknown)}]`, `expected a gate name (${GATE_NAMES.join(', ')})`);
+  return out;
+};
+
+/** A history entry's diagnostics: a ratio saved as NaN is `null`. */
+const diagnostics = object({
+  steps: integer(1, Number.MAX_SAFE_INTEGER),
+  gradientNorm: object({ mean: number({ min: 0 }), max: number({ min: 0 }) }),
+  clipRate: fraction,
+  clipFactor: fraction,
+  saturation,
+  keepGate: nullable(fraction),
+  gradientStartToEnd: (v, path) => nullable(number({ min: 0 }))(v, path) ?? Number.NaN,
+});
 
 const OPTIMIZER_NAMES: readonly OptimizerName[] = ['adam', 'adamw', 'sgd', 'rmsprop', 'adagrad'];
 
@@ -64,7 +88,8 @@ export const charLMDocument = object({
     samplerRng: randomStateSchema,
     dropoutRng: randomStateSchema,
     optimizer: optimizerStateSchema,
-    history: arrayOf(object({ step: count, seconds: number({ min: 0 }), trainLoss: loss, validationLoss: loss })),
+    history: arrayOf(object({ step: count, seconds: number({ min: 0 }), trainLoss: loss, validationLoss: loss, diagnostics: optional(diagnostics) })),
+    diagnostics: optional(boolean()),
   }),
 });
 

@@ -8,8 +8,9 @@ export { CharLM, type CharLMConfig, type CharLMState, parameterCount } from './m
 export { Vocabulary } from './vocabulary.js';
 export {
   CharLMTrainer, evaluateCharLM, makeOptimizer,
-  type OptimizerName, type TrainConfig, type HistoryEntry, type TrainerSnapshot,
+  type OptimizerName, type TrainConfig, type HistoryEntry, type TrainerSnapshot, type TrainerOptions,
 } from './trainer.js';
+export { DiagnosticsRecorder, keepGateOf, type TrainingDiagnostics } from './diagnostics.js';
 export { runTraining, runTrainingAsync, bits, type RunOptions, type RunCallbacks, type RunResult, type Progress } from './run.js';
 export { sampleText, MAX_SAMPLE_LENGTH, type SampleOptions } from './sample.js';
 export { saveCharLM, loadCharLM, CHARLM_KIND, type CharLMCheckpoint, type DataInfo } from './checkpoint.js';

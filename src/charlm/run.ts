@@ -44,6 +44,12 @@ export interface RunOptions {
   /** Characters sampled at each validation (default 200; 0 = none). */
   sampleLength?: number;
   /**
+   * Record training diagnostics in each history entry (./diagnostics.ts;
+   * default false). A resumed run that recorded them goes on recording them
+   * without it; one that did not starts at the resume (earlier entries have none).
+   */
+  diagnostics?: boolean;
+  /**
    * A checkpoint to continue (see {@link loadCharLM}): its weights are copied
    * into `model` and its trainer state restored, after {@link checkResume}
    * has checked that this run continues it.
@@ -115,7 +121,7 @@ function* trainingLoop(o: RunOptions, cb: RunCallbacks): Generator<void, RunResu
   if (o.resume) {
     checkResume(o.resume, { config: o.model.config, train: o.train, vocab: o.vocab, data: o.data, ...(o.validationWindows !== undefined ? { validationWindows: o.validationWindows } : {}) }, budget);
   }
-  const trainer = new CharLMTrainer(o.model, o.trainIds, o.validationIds, o.train);
+  const trainer = new CharLMTrainer(o.model, o.trainIds, o.validationIds, o.train, { diagnostics: o.diagnostics === true });
   const lock = o.checkpoint ? lockCheckpoint(o.checkpoint) : null;
   try {
     if (o.resume) {

@@ -12,12 +12,19 @@
  * Everything that decides the next step — parameters, optimiser state, the
  * batch sampler's and dropout's generators, the step count — is captured by
  * {@link CharLMTrainer.snapshot}, so a resumed run continues exactly.
+ *
+ * With `diagnostics`, each history entry also holds what the gradients and
+ * gates did over its interval (./diagnostics.ts); they only read, so the run
+ * is the same number for number. A snapshot says whether they are recorded,
+ * and a trainer restored from it records them too; the interval a snapshot
+ * was taken in restarts at the restore (its `steps` count says so).
  */
 import { noGrad } from '../autograd/variable.js';
 import { Random, type RandomState } from '../random.js';
 import { clipGradNorm } from '../train/clip.js';
 import { assertFiniteLoss, crossEntropy } from '../train/loss.js';
 import { Adagrad, Adam, AdamW, type Optimizer, type OptimizerState, RMSprop, SGD } from '../train/optim.js';
+import { DiagnosticsRecorder, type TrainingDiagnostics } from './diagnostics.js';
 import type { CharLM } from './model.js';
 
 export type OptimizerName = 'adam' | 'adamw' | 'sgd' | 'rmsprop' | 'adagrad';
@@ -40,6 +47,8 @@ export interface HistoryEntry {
   seconds: number;
   trainLoss: number;
   validationLoss: number;
+  /** What the steps since the previous entry showed (diagnostics on only). */
+  diagnostics?: TrainingDiagnostics;
 }
 
 /** Everything needed to continue training exactly. */
@@ -51,6 +60,13 @@ export interface TrainerSnapshot {
   dropoutRng: RandomState;
   optimizer: OptimizerState;
   history: HistoryEntry[];
+  /** Whether diagnostics are recorded (absent: no). */
+  diagnostics?: boolean;
+}
+
+export interface TrainerOptions {
+  /** Record {@link TrainingDiagnostics} in each history entry (default false). */
+  diagnostics?: boolean;
 }
 
 export function makeOptimizer(model: CharLM, name: OptimizerName, lr: number): Optimizer {
@@ -71,6 +87,8 @@ export class CharLMTrainer {
   seconds = 0;
   tokens = 0;
   history: HistoryEntry[] = [];
+  /** The diagnostics of the current interval, when recorded. */
+  private diagnostics: DiagnosticsRecorder | null = null;
   private readonly sampler: Random;
   private readonly inputs: Int32Array;
   private readonly targets: Int32Array;
@@ -80,6 +98,7 @@ export class CharLMTrainer {
     readonly trainIds: Int32Array,
     readonly validationIds: Int32Array,
     readonly config: TrainConfig,
+    options: TrainerOptions = {},
   ) {
     const { seqLength, batchSize } = config;
     if (!Number.isInteger(seqLength) || seqLength < 1) throw new Error(`train: sequence length must be a positive integer, got ${seqLength}`);
@@ -92,11 +111,22 @@ export class CharLMTrainer {
     this.sampler = new Random(config.seed);
     this.inputs = new Int32Array(seqLength * batchSize);
     this.targets = new Int32Array(seqLength * batchSize);
+    if (options.diagnostics) this.recordDiagnostics();
+  }
+
+  /** Whether history entries get diagnostics. */
+  get recordsDiagnostics(): boolean {
+    return this.diagnostics !== null;
+  }
+
+  /** Records diagnostics from the next step on. */
+  recordDiagnostics(): void {
+    this.diagnostics ??= new DiagnosticsRecorder(this.model, this.config.clip);
   }
 
   /** One optimisation step on a fresh batch; returns its loss (nats/char). */
   trainStep(): number {
-    const { seqLength: T, batchSize: B, clip } = this.config;
+    const { seqLength: T, batchSize: B } = this.config;
     const started = performance.now();
     const maxOffset = this.trainIds.length - T - 1;
     for (let b = 0; b < B; b++) {
@@ -106,6 +136,21 @@ export class CharLMTrainer {
         this.targets[t * B + b] = this.trainIds[o + t + 1] as number;
       }
     }
+    const { value } = this.diagnostics ? this.diagnostics.observe(() => this.lossAndGradient()) : this.lossAndGradient();
+    this.optimizer.step();
+    this.checkParametersFinite();
+    this.step++;
+    this.tokens += T * B;
+    this.seconds += (performance.now() - started) / 1000;
+    return value;
+  }
+
+  /**
+   * Forward and backward on the batch in `inputs`/`targets`, then the clip:
+   * the loss and the global gradient norm before clipping.
+   */
+  private lossAndGradient(): { value: number; norm: number } {
+    const { seqLength: T, batchSize: B, clip } = this.config;
     this.model.train();
     const { logits } = this.model.apply({ data: this.inputs, shape: [T, B] });
     const loss = crossEntropy(logits, { data: this.targets, shape: [T, B] }, { backend: this.model.rnn.backend });
@@ -118,12 +163,7 @@ export class CharLMTrainer {
     if (!Number.isFinite(norm)) {
       throw new Error(`train: the gradient norm became ${norm} at step ${this.step + 1}; stopping before the parameters are updated (lower the learning rate or clip gradients)`);
     }
-    this.optimizer.step();
-    this.checkParametersFinite();
-    this.step++;
-    this.tokens += T * B;
-    this.seconds += (performance.now() - started) / 1000;
-    return value;
+    return { value, norm };
   }
 
   /**
@@ -155,7 +195,10 @@ export class CharLMTrainer {
 
   /** Records a validation point in the history. */
   record(trainLoss: number, validationLoss: number): HistoryEntry {
-    const entry = { step: this.step, seconds: this.seconds, trainLoss, validationLoss };
+    const entry: HistoryEntry = { step: this.step, seconds: this.seconds, trainLoss, validationLoss };
+    const diagnostics = this.diagnostics?.summary();
+    if (diagnostics) entry.diagnostics = diagnostics;
+    this.diagnostics?.reset();
     this.history.push(entry);
     return entry;
   }
@@ -168,7 +211,8 @@ export class CharLMTrainer {
       samplerRng: this.sampler.getState(),
       dropoutRng: this.model.rnn.rng.getState(),
       optimizer: this.optimizer.stateDict(),
-      history: this.history.map((h) => ({ ...h })),
+      history: this.history.map(copyEntry),
+      ...(this.diagnostics ? { diagnostics: true } : {}),
     };
   }
 
@@ -179,8 +223,13 @@ export class CharLMTrainer {
     this.step = s.step;
     this.seconds = s.seconds;
     this.tokens = s.tokens;
-    this.history = s.history.map((h) => ({ ...h }));
+    this.history = s.history.map(copyEntry);
+    if (s.diagnostics) this.recordDiagnostics();
   }
+}
+
+function copyEntry(h: HistoryEntry): HistoryEntry {
+  return h.diagnostics ? { ...h, diagnostics: structuredClone(h.diagnostics) } : { ...h };
 }
 
 function gradientNorm(g: ArrayLike<number>): number {

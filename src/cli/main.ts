@@ -54,11 +54,25 @@ Output:
      "data":{"source","trainCharacters","validationCharacters","vocabulary"},
      "parameters","backend","threads","checkpoint",
      "resumedFrom":null|{"step","elapsedSeconds"}}
-    {"event":"validation","step","elapsedSeconds","trainLoss","valLoss","bitsPerChar","sample"}
+    {"event":"validation","step","elapsedSeconds","trainLoss","valLoss","bitsPerChar","sample",
+     "diagnostics"?:{"steps","gradientNorm":{"mean","max"},"clipRate","clipFactor",
+       "saturation":{"i","f","g","o"}|{"r","z","n"}|{},"keepGate","gradientStartToEnd"}}
     {"event":"checkpoint","path","step"}
     {"event":"done","step","elapsedSeconds","tokens","tokensPerSecond","valLoss",
      "bitsPerChar","perplexity","checkpoint","interrupted":null|"SIGINT"|"SIGTERM"}
   Losses in nats/char (null if not measured); elapsedSeconds = training time.
+
+Diagnostics (with --diagnostics only): over the steps since the previous
+validation (steps), the global gradient norm before clipping (mean, max), the
+fraction of steps clipped (clipRate) and the mean factor they were scaled by
+(clipFactor, 1 if none), per gate the fraction of saturated activations
+(sigmoid < 0.1 or > 0.9, |tanh| > 0.9) over layers, positions and steps, the
+mean activation of LSTM's forget or GRU's update gate (keepGate; null for an
+RNN), and Σ‖∂L/∂h_0‖ / Σ‖∂L/∂h_T−1‖ of the first layer (gradientStartToEnd:
+how much more gradient a window's first state gets than its last, whose only
+gradient is its own prediction's; not a vanishing rate). They are saved in
+the checkpoint's history; a resumed run keeps recording them, and --resume
+--diagnostics on a run without them starts recording at the resume.
 
 Budget: --steps overrides --epochs; with --time as well, the run stops at
 whichever is reached first (a warning says so).`;
@@ -103,6 +117,7 @@ program
   .addOption(new Option('--checkpoint-every <duration>', 'wall time between checkpoints').default(60, '1m').argParser(duration))
   .option('--sample-length <n>', 'characters sampled at each validation (0 = none)', sampleLength, 200)
   .option('--resume', 'continue from --checkpoint exactly where it stopped (same text, configuration and validation)', false)
+  .option('--diagnostics', 'record gradient norms, clipping and gate saturation at each validation (below); the training is unchanged', false)
   .option('--force', 'train even when the model is estimated to need more than half of the memory', false)
   .addOption(backendOption())
   .option('--json', 'JSON lines on stdout (events below) instead of text; no progress display', false)
@@ -144,8 +159,9 @@ program
   .description("a checkpoint's configuration, parameter count and training history")
   .option('--checkpoint <file>', 'checkpoint path', DEFAULT_CHECKPOINT)
   .option('--json', 'print as JSON', false)
-  .action((opts) => {
-    process.exitCode = infoCommand(opts);
+  .option('--plot <file>', 'also draw the training history as an SVG figure: losses, and the diagnostics when recorded (dev scores for translation); needs vega and vega-lite')
+  .action(async (opts) => {
+    process.exitCode = await infoCommand(opts);
   });
 
 const TRANSLATE_TRAIN_OUTPUT = `

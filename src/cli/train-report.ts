@@ -10,18 +10,26 @@
  *   {"event":"start","config":{…},"train":{…},"budget":{"steps"?,"seconds"?},
  *    "data":{"source","trainCharacters","validationCharacters","vocabulary"},
  *    "parameters","backend","threads","checkpoint","resumedFrom":null|{"step","elapsedSeconds"}}
- *   {"event":"validation","step","elapsedSeconds","trainLoss","valLoss","bitsPerChar","sample"}
+ *   {"event":"validation","step","elapsedSeconds","trainLoss","valLoss","bitsPerChar","sample",
+ *    "diagnostics"?:{"steps","gradientNorm":{"mean","max"},"clipRate","clipFactor",
+ *                        "saturation":{gate: fraction},"keepGate","gradientStartToEnd"}}
  *   {"event":"checkpoint","path","step"}
  *   {"event":"done","step","elapsedSeconds","tokens","tokensPerSecond","valLoss","bitsPerChar",
  *    "perplexity","checkpoint","interrupted":null|"SIGINT"|"SIGTERM"}
  *
  * Losses are in nats per character, bitsPerChar = valLoss / ln 2, perplexity
  * = e^valLoss; elapsedSeconds counts training time (validation excluded); a
- * loss not measured is null.
+ * loss not measured is null. `diagnostics` (only with --diagnostics) are those of
+ * the history entry (src/charlm/diagnostics.ts); in text, two lines under the
+ * validation line:
+ *
+ *   gradient norm 0.84 mean, 2.31 max; clipped 4% of steps, by ×0.62; ‖∂L/∂h_0‖/‖∂L/∂h_63‖ 1.87
+ *   gates saturated i 2% f 5% g 31% o 3%; forget gate mean 0.58
  *
  * Warnings and errors go to stderr in both forms.
  */
 import type { Budget } from '../charlm/budget.js';
+import type { TrainingDiagnostics } from '../charlm/diagnostics.js';
 import { type CharLMConfig, cellLabel } from '../charlm/model.js';
 import { bits, type Progress } from '../charlm/run.js';
 import type { HistoryEntry, TrainConfig } from '../charlm/trainer.js';
@@ -84,6 +92,7 @@ class JsonReport implements TrainReport {
     emit({
       event: 'validation', step: e.step, elapsedSeconds: e.seconds, trainLoss: measured(e.trainLoss),
       valLoss: measured(e.validationLoss), bitsPerChar: measured(bits(e.validationLoss)), sample,
+      ...(e.diagnostics ? { diagnostics: e.diagnostics } : {}), // a ratio not measured (NaN) becomes null
     });
   }
 
@@ -109,11 +118,33 @@ function emit(event: Record<string, unknown>): void {
 const count = (n: number): string => n.toLocaleString('en-US');
 const nats = (x: number, digits: number): string => (Number.isFinite(x) ? x.toFixed(digits) : '–');
 
+/** The diagnostics of a validation as text lines (see the module comment); `T` is the training window. */
+export function diagnosticsLines(d: TrainingDiagnostics, T: number): string[] {
+  const percent = (x: number): string => `${Math.round(100 * x)}%`;
+  const clipped = d.clipRate > 0 ? `clipped ${percent(d.clipRate)} of steps, by ×${d.clipFactor.toFixed(2)}` : 'not clipped';
+  const lines = [
+    `  gradient norm ${significant(d.gradientNorm.mean)} mean, ${significant(d.gradientNorm.max)} max; ${clipped}; ‖∂L/∂h_0‖/‖∂L/∂h_${T - 1}‖ ${significant(d.gradientStartToEnd)}`,
+  ];
+  const gates = Object.entries(d.saturation).map(([gate, f]) => `${gate} ${percent(f)}`);
+  if (gates.length) {
+    const keep = d.keepGate === null ? '' : `; ${'f' in d.saturation ? 'forget' : 'update'} gate mean ${d.keepGate.toFixed(2)}`;
+    lines.push(`  gates saturated ${gates.join(' ')}${keep}`);
+  }
+  return lines;
+}
+
+/** Three significant digits (`0.841`, `2.31`, `1.2e+3`), or `–` when not measured. */
+function significant(x: number): string {
+  return Number.isFinite(x) ? (x !== 0 && (Math.abs(x) >= 1e4 || Math.abs(x) < 1e-3) ? x.toExponential(1) : String(Number(x.toPrecision(3)))) : '–';
+}
+
 class TextReport implements TrainReport {
   private progress: ProgressDisplay | null = null;
+  private window = 0;
 
   start(s: TrainStart): void {
     const { config, train, data } = s;
+    this.window = train.seqLength;
     console.log(`data: ${data.source}`);
     console.log(`text: ${count(data.trainCharacters)} training and ${count(data.validationCharacters)} validation characters, vocabulary ${data.vocabulary}`);
     console.log(`model: ${cellLabel(config.cell)} ${config.numLayers}×${config.hiddenSize}, embedding ${config.embeddingSize}, ${count(s.parameters)} parameters`);
@@ -131,6 +162,7 @@ class TextReport implements TrainReport {
   validation(e: HistoryEntry, sample: string): void {
     const log = (line: string): void => (this.progress ? this.progress.log(line) : console.log(line));
     log(`step ${e.step} (${formatSeconds(e.seconds)}): train ${nats(e.trainLoss, 3)} nats, validation ${nats(e.validationLoss, 3)} nats = ${nats(bits(e.validationLoss), 3)} bits/char`);
+    if (e.diagnostics) for (const line of diagnosticsLines(e.diagnostics, this.window)) log(line);
     if (!sample) return;
     const width = process.stdout.isTTY ? process.stdout.columns || 80 : Infinity;
     for (const line of quoteText('  sample', sample, width)) log(line);

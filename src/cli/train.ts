@@ -43,6 +43,7 @@ export interface TrainCommandOptions {
   checkpoint: string;
   checkpointEvery: number;
   resume: boolean;
+  diagnostics: boolean;
   sampleLength: number;
   backend: BackendChoice;
   force: boolean;
@@ -111,7 +112,7 @@ export async function trainCommand(o: TrainCommandOptions, explicit: ReadonlySet
         data: { source: corpus.source, validationFraction: valFraction, fingerprint: corpus.fingerprint },
         checkpoint: o.checkpoint, checkpointEvery: o.checkpointEvery, validateEvery: o.validateEvery,
         ...(valWindows !== undefined ? { validationWindows: valWindows } : {}),
-        sampleLength: o.sampleLength,
+        sampleLength: o.sampleLength, diagnostics: o.diagnostics,
         ...(saved ? { resume: saved } : {}),
         shouldStop: () => stop.received !== null,
         backend,

@@ -34,6 +34,8 @@ export interface LineChart {
   readonly xLog?: boolean;
   readonly yLog?: boolean;
   readonly series: readonly LineSeries[];
+  /** The y axis's range on a linear axis (e.g. [0, 1] for fractions); from the data unless given. */
+  readonly yDomain?: readonly [number, number];
   /** Pixels of the plotting area; 400 × 250 unless given. */
   readonly width?: number;
   readonly height?: number;
@@ -99,7 +101,7 @@ function lineChartUnit(chart: LineChart, where: string): Record<string, unknown>
     mark: { type: 'line', strokeWidth: 1.5 },
     encoding: {
       x: positionEncoding('x', chart.xTitle, chart.xLog, rows.map((r) => r.x)),
-      y: positionEncoding('y', chart.yTitle, chart.yLog, rows.map((r) => r.y)),
+      y: positionEncoding('y', chart.yTitle, chart.yLog, rows.map((r) => r.y), chart.yDomain),
       color: { field: 'series', type: 'nominal', title: null, scale: { domain: names } },
       strokeDash: { field: 'series', type: 'nominal', title: null, scale: { domain: names, range: chart.series.map((s) => (s.dash ? DASH : SOLID)) } },
     },
@@ -111,8 +113,11 @@ function lineChartUnit(chart: LineChart, where: string): Record<string, unknown>
  * data's range with ticks at powers of ten when there are three or more
  * (every second, third, … beyond {@link MAX_DECADES}), else vega's ticks.
  */
-function positionEncoding(field: 'x' | 'y', title: string, log: boolean | undefined, values: readonly number[]): Record<string, unknown> {
-  if (!log) return { field, type: 'quantitative', title, scale: { zero: false } };
+function positionEncoding(field: 'x' | 'y', title: string, log: boolean | undefined, values: readonly number[], domain?: readonly [number, number]): Record<string, unknown> {
+  if (domain && !(Number.isFinite(domain[0]) && Number.isFinite(domain[1]) && domain[0] < domain[1])) {
+    throw new Error(`lineChartSpec: the ${field} domain must be two finite numbers, low < high, got [${domain.join(', ')}]`);
+  }
+  if (!log) return { field, type: 'quantitative', title, scale: domain ? { domain: [...domain], clamp: true } : { zero: false } };
   const axis: Record<string, unknown> = { labelExpr: LOG_LABEL };
   let min = Infinity;
   let max = -Infinity;
