@@ -268,6 +268,7 @@ export function recallFigure(r: RecallTruncation): Record<string, unknown> {
     title: `Delayed recall, delay L = ${r.lag}: what truncating the gradient costs`,
     xTitle: 'k2: steps the gradient flows back (TBPTT)',
     yTitle: 'test accuracy after training',
+    yDomain: [0, 1],
     width: 520,
     height: 300,
     series: [
