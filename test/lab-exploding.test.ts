@@ -91,6 +91,7 @@ test('lab exploding: options are checked', () => {
   assert.throws(() => explodingExperiment({ scale: 0 }), /explodingExperiment: scale must be a positive number, got 0/);
   assert.throws(() => explodingExperiment({ steps: 1.5 }), /explodingExperiment: steps must be an integer ≥ 1, got 1.5/);
   assert.throws(() => explodingExperiment({ clip: Number.NaN }), /explodingExperiment: clip must be a positive number, got NaN/);
+  assert.throws(() => explodingExperiment({ scal: 3 } as never), /explodingExperiment: unknown option 'scal'/);
 });
 
 test('lab exploding: the figure has a line per mode in each panel, the stopped run named with its step', async () => {

@@ -38,6 +38,7 @@
  *   r.runs.map((run) => [run.mode, run.maxGradNorm, run.stopped?.step]);
  */
 import { reshape } from '../autograd/ops.js';
+import { checkOptionKeys } from '../checks.js';
 import { constant } from '../autograd/variable.js';
 import { type LineChart, type LineSeries, panelsSpec } from '../figures/lines.js';
 import { orthogonal } from '../init.js';
@@ -89,17 +90,17 @@ export interface ExplodingOptions {
 
 /** The settings of an experiment, defaults filled in. */
 export interface ExplodingConfig {
-  readonly scale: number;
-  readonly length: number;
-  readonly hiddenSize: number;
-  readonly batchSize: number;
-  readonly steps: number;
-  readonly lr: number;
-  readonly clip: number;
-  readonly seed: number;
+  scale: number;
+  length: number;
+  hiddenSize: number;
+  batchSize: number;
+  steps: number;
+  lr: number;
+  clip: number;
+  seed: number;
 }
 
-export const EXPLODING_DEFAULTS: ExplodingConfig = {
+export const EXPLODING_DEFAULTS: Readonly<ExplodingConfig> = {
   scale: 2, length: 50, hiddenSize: 32, batchSize: 32, steps: 500, lr: 0.05, clip: 1, seed: 0,
 };
 
@@ -129,7 +130,7 @@ export interface ExplodingRun {
 }
 
 export interface ExplodingResult {
-  readonly config: ExplodingConfig;
+  readonly config: Readonly<ExplodingConfig>;
   /** Scalar parameters n (layer and readout). */
   readonly parameters: number;
   /** Spectral radius of the initial W_hh: s, exactly, for s times an orthogonal matrix. */
@@ -243,8 +244,10 @@ function explodingRun(mode: ClipMode, c: ExplodingConfig, initial: Float32Array,
 
 /** Runs the three modes (see the module comment) and returns what each measured. */
 export function explodingExperiment(options: ExplodingOptions = {}): ExplodingResult {
-  const { onStep, ...given } = options;
-  const config: ExplodingConfig = { ...EXPLODING_DEFAULTS, ...Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)) };
+  checkOptionKeys('explodingExperiment', options, [...Object.keys(EXPLODING_DEFAULTS), 'onStep']);
+  const { onStep } = options;
+  const config = { ...EXPLODING_DEFAULTS };
+  for (const key of Object.keys(EXPLODING_DEFAULTS) as (keyof ExplodingConfig)[]) config[key] = options[key] ?? EXPLODING_DEFAULTS[key];
   checkConfig(config);
   const { store, layer } = explodingNet(config);
   const initial = Float32Array.from(store.data);

@@ -20,9 +20,9 @@
  * settings of `recurrent lab tasks` and of its `--quick`.
  */
 import type { Backend } from '../backend/backend.js';
+import type { CellType } from '../cells/index.js';
 import { type LineSeries, lineChartSpec } from '../figures/lines.js';
 import { ADDING_MODELS, type AddingModel, type AddingPoint, runAdding } from '../tasks/adding-run.js';
-import type { CellType } from '../cells/index.js';
 import { runRecall } from '../tasks/recall-run.js';
 
 /** One model of the adding comparison and the settings it trains with. */
