@@ -56,6 +56,16 @@ test('lab tasks, adding problem at T = 40: an LSTM leaves the trivial MSE within
   assert.equal(tanh.bestTestMse, Math.min(...tanh.testMse));
 });
 
+test("training opens the LSTM's gradient path: the prediction's gradient decays per step far more slowly after training than at init; the tanh RNN's does not change", () => {
+  const [lstm, tanh] = adding.curves;
+  assert.ok(lstm && tanh);
+  console.log(`ρ before → after: LSTM ${lstm.decayBefore.rate.toFixed(4)} → ${lstm.decayAfter.rate.toFixed(4)}, tanh ${tanh.decayBefore.rate.toFixed(4)} → ${tanh.decayAfter.rate.toFixed(4)}`);
+  assert.ok(lstm.decayBefore.rate < 0.75, `LSTM at init ρ = ${lstm.decayBefore.rate}`);
+  assert.ok(lstm.decayAfter.rate > lstm.decayBefore.rate + 0.2, `LSTM trained ρ = ${lstm.decayAfter.rate}`);
+  assert.ok(tanh.decayAfter.rate < 0.8, `tanh trained ρ = ${tanh.decayAfter.rate}`);
+  assert.equal(lstm.decayAfter.g.length, 40);
+});
+
 test('lab tasks, delayed recall at lag 8: TBPTT with k2 = 4 stays near chance; k2 = 12 and full BPTT learn it', () => {
   const chance = recallChanceLoss(4);
   for (const run of [...recall.truncated, ...recall.untruncated]) {

@@ -188,5 +188,7 @@ function checkedWidth(width: number | undefined, where: string): number {
 
 /** A value in at most 4 significant digits: `0.4123`, `1.235e-8`, `2310`. */
 function formatValue(v: number): string {
+  const a = Math.abs(v);
+  if (a >= 1e6 || (a > 0 && a < 1e-4)) return v.toExponential(2).replace(/\.?0+e/, 'e');
   return String(Number(v.toPrecision(4)));
 }

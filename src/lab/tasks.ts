@@ -22,7 +22,12 @@
 import type { Backend } from '../backend/backend.js';
 import type { CellType } from '../cells/index.js';
 import { type LineSeries, lineChartSpec } from '../figures/lines.js';
-import { ADDING_MODELS, type AddingModel, type AddingPoint, runAdding } from '../tasks/adding-run.js';
+import { fitDecay } from '../insight/decay.js';
+import { Random } from '../random.js';
+import { addingProblem } from '../tasks/adding.js';
+import { ADDING_MODELS, type AddingModel, type AddingNet, type AddingPoint, addingNet, runAdding } from '../tasks/adding-run.js';
+import { allocate } from '../tensor.js';
+import { gradientByDistance } from './vanishing.js';
 import { runRecall } from '../tasks/recall-run.js';
 
 /** One model of the adding comparison and the settings it trains with. */
@@ -85,6 +90,41 @@ export interface AddingCurve {
   /** The first evaluation at most a tenth of the trivial MSE, or null. */
   readonly firstStepBelowTenth: number | null;
   readonly seconds: number;
+  /** How the prediction's gradient fades back in time, before and after training ({@link readoutGradientDecay}). */
+  readonly decayBefore: ReadoutDecay;
+  readonly decayAfter: ReadoutDecay;
+}
+
+/** How far back the gradient of the prediction reaches: see {@link readoutGradientDecay}. */
+export interface ReadoutDecay {
+  /** Decay per step ρ of g(k) (least squares on ln g). */
+  readonly rate: number;
+  /** log10 (g(T−1) / g(0)): the share of the gradient that reaches the first step (NaN if it underflowed to 0). */
+  readonly log10FirstToLast: number;
+  /** `(T)` g(k), k = 0 … T−1 (the norm over the batch). */
+  readonly g: readonly number[];
+}
+
+/**
+ * The vanishing-gradient measurement on the task itself: for 64 adding
+ * sequences of length T, g(k) = ‖∂ŷ/∂h_{T−k}‖ where ŷ = w·h_T + b is the
+ * prediction — how much the answer can still learn from the state k steps
+ * back. The marked numbers sit anywhere in the sequence, so a model can only
+ * learn the task if g does not vanish over the whole length. Measured before
+ * training (the initialisation) and after it (what training made of it):
+ * an LSTM's forget gate learns to stay near 1 and opens the cell-state path.
+ */
+export function readoutGradientDecay(net: AddingNet, length: number, seed: number): ReadoutDecay {
+  const B = 64;
+  const H = net.layer.hiddenSize;
+  const batch = addingProblem(new Random(seed), { length, batchSize: B, dtype: net.layer.dtype });
+  const w = net.head.stateDict().weight?.data as ArrayLike<number>;
+  const dhN = allocate(net.layer.dtype, B * H);
+  for (let b = 0; b < B; b++) for (let j = 0; j < H; j++) dhN[b * H + j] = w[j] as number; // ∂ŷ_b/∂h_T = w
+  const { h } = gradientByDistance(net.layer, batch.input, { data: dhN, shape: [1, B, H] });
+  net.layer.zeroGrad();
+  const last = h[length - 1] as number;
+  return { rate: fitDecay(h).rate, log10FirstToLast: last > 0 ? Math.log10(last / (h[0] as number)) : NaN, g: Array.from(h) };
 }
 
 export interface AddingComparison {
@@ -102,6 +142,8 @@ export function addingComparison(o: AddingComparisonOptions): AddingComparison {
   let trivialTestMse = Number.NaN;
   let bestConstantTestMse = Number.NaN;
   const curves = o.models.map((entry): AddingCurve => {
+    const initial = addingNet(entry.model, entry.hiddenSize, o.seed, 'float32', o.backend);
+    const decayBefore = readoutGradientDecay(initial, o.length, o.seed + 777);
     const r = runAdding({
       model: entry.model, length: o.length, hiddenSize: entry.hiddenSize, steps: o.steps, batchSize: o.batchSize, lr: entry.lr,
       clip: o.clip, seed: o.seed, testSize: o.testSize, evalEvery: o.evalEvery,
@@ -120,6 +162,8 @@ export function addingComparison(o: AddingComparisonOptions): AddingComparison {
       bestTestMse: Math.min(...r.curve.map((p) => p.testMse)),
       firstStepBelowTenth: below ? below.step : null,
       seconds: r.seconds,
+      decayBefore,
+      decayAfter: readoutGradientDecay(r.net, o.length, o.seed + 777),
     };
   });
   return { length: o.length, trivialTestMse, bestConstantTestMse, curves };

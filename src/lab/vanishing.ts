@@ -24,7 +24,7 @@ import { LSTM } from '../layers/lstm.js';
 import { RNN } from '../layers/rnn.js';
 import type { RecurrentLayer } from '../layers/stack.js';
 import { Random } from '../random.js';
-import { allocate, type DType } from '../tensor.js';
+import { allocate, type DType, type Tensor } from '../tensor.js';
 import { byDistanceFromEnd, fitDecay } from '../insight/decay.js';
 import { watch } from '../insight/probe.js';
 import { recurrentSpectra } from '../insight/spectra.js';
@@ -132,8 +132,27 @@ export function vanishingLayer(config: VanishingConfig, inputSize: number, hidde
   return layer;
 }
 
-/** g(k) and (LSTM) the cell-state g_c(k) of one run, by distance k from the last step. */
-export function gradientByDistance(layer: RecurrentLayer, length: number, batch: number, seed: number): { h: Float64Array; c: Float64Array | null } {
+/**
+ * g(k) = ‖∂L/∂h_{T−k}‖ and (LSTM) the cell-state g_c(k) for a loss at the last
+ * step only, L = Σ_b dhN_b · h_T^b, by distance k from the last step.
+ * @param input `(T, B, I)` time-major.
+ * @param dhN `(1, B, P)` ∂L/∂h_T.
+ */
+export function gradientByDistance(layer: RecurrentLayer, input: Tensor, dhN: Tensor): { h: Float64Array; c: Float64Array | null } {
+  const probe = watch(layer, { gates: false });
+  try {
+    const out = layer.forward(input);
+    layer.backward(out.ctx, { dhN });
+    layer.release(out.ctx);
+    const record = probe.record();
+    return { h: byDistanceFromEnd(record.gradH as Float64Array), c: record.gradC ? byDistanceFromEnd(record.gradC) : null };
+  } finally {
+    probe.detach();
+  }
+}
+
+/** The protocol's run: x_t ~ N(0, 1), L_T = Σ_b r · h_T^b with r ~ N(0, 1/H), drawn from `seed`. */
+function protocolRun(layer: RecurrentLayer, length: number, batch: number, seed: number): { h: Float64Array; c: Float64Array | null } {
   const I = layer.inputSize;
   const H = layer.hiddenSize;
   const rng = new Random(seed);
@@ -141,17 +160,8 @@ export function gradientByDistance(layer: RecurrentLayer, length: number, batch:
   for (let i = 0; i < x.length; i++) x[i] = rng.normal(0, 1);
   const dhN = allocate(layer.dtype, batch * H);
   const r = Array.from({ length: H }, () => rng.normal(0, 1 / Math.sqrt(H)));
-  for (let b = 0; b < batch; b++) for (let j = 0; j < H; j++) dhN[b * H + j] = r[j] as number; // L_T = Σ_b r · h_T^b
-  const probe = watch(layer, { gates: false });
-  try {
-    const out = layer.forward({ data: x, shape: [length, batch, I] });
-    layer.backward(out.ctx, { dhN: { data: dhN, shape: [1, batch, H] } });
-    layer.release(out.ctx);
-    const record = probe.record();
-    return { h: byDistanceFromEnd(record.gradH as Float64Array), c: record.gradC ? byDistanceFromEnd(record.gradC) : null };
-  } finally {
-    probe.detach();
-  }
+  for (let b = 0; b < batch; b++) for (let j = 0; j < H; j++) dhN[b * H + j] = r[j] as number;
+  return gradientByDistance(layer, { data: x, shape: [length, batch, I] }, { data: dhN, shape: [1, batch, H] });
 }
 
 /** Mean of log10 over the seeds, per k; NaN where some seed's value is 0 or not finite (underflow, overflow). */
@@ -200,7 +210,7 @@ export function vanishingExperiment(options: VanishingOptions = {}): VanishingRe
     for (const seed of seeds) {
       const layer = vanishingLayer(config, I, H, seed, dtype, options.backend);
       sigma += Math.max(...recurrentSpectra(layer).map((s) => s.singularValues[0] as number));
-      const { h, c } = gradientByDistance(layer, T, B, seed + 1000);
+      const { h, c } = protocolRun(layer, T, B, seed + 1000);
       hs.push(h);
       if (c) {
         cs.push(c);

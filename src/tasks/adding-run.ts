@@ -114,6 +114,8 @@ export interface AddingRunResult {
   /** Steps actually taken (fewer than `steps` when `target` was reached). */
   steps: number;
   seconds: number;
+  /** The trained network. */
+  net: AddingNet;
 }
 
 /** A recurrent layer and its readout in one parameter store (`rnn.*`, `head.*`). */
@@ -239,5 +241,6 @@ export function runAdding(o: AddingRunOptions): AddingRunResult {
     parameters: net.store.size,
     steps: step,
     seconds: (performance.now() - started) / 1000,
+    net,
   };
 }

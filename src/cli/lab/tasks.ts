@@ -99,6 +99,11 @@ function aligned(rows: readonly string[][]): string[] {
   return rows.map((r) => r.map((cell, j) => (j === 0 ? cell.padEnd(widths[j] as number) : cell.padStart(widths[j] as number))).join('  '));
 }
 
+/** 10^v as 1.2e-13, or 'underflow'. */
+function ratio(log10: number): string {
+  return Number.isFinite(log10) ? (10 ** log10).toExponential(1) : '0 (underflow)';
+}
+
 function addingReport(a: AddingComparison, s: TasksSettings): string[] {
   const o = s.adding;
   return [
@@ -113,6 +118,14 @@ function addingReport(a: AddingComparison, s: TasksSettings): string[] {
       ...a.curves.map((c) => [
         c.name, String(c.hiddenSize), String(c.parameters), String(c.lr), c.finalTestMse.toFixed(5), c.bestTestMse.toFixed(5),
         c.firstStepBelowTenth === null ? 'never' : `update ${c.firstStepBelowTenth}`, `${c.seconds.toFixed(1)} s`,
+      ]),
+    ]),
+    '',
+    `How far back the prediction's gradient reaches, g(k) = ‖∂ŷ/∂h_{T−k}‖ on 64 sequences: decay per step ρ and g(${a.length - 1})/g(0)`,
+    ...aligned([
+      ['model', 'ρ before training', 'after', `g(${a.length - 1})/g(0) before`, 'after'],
+      ...a.curves.map((c) => [
+        c.name, c.decayBefore.rate.toFixed(4), c.decayAfter.rate.toFixed(4), ratio(c.decayBefore.log10FirstToLast), ratio(c.decayAfter.log10FirstToLast),
       ]),
     ]),
   ];
