@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadCharLM } from '../src/charlm/checkpoint.js';
 import type { Progress } from '../src/charlm/run.js';
-import { columnsOf, displayWidth, quoteText } from '../src/cli/display.js';
+import { columnsOf, displayWidth, quoteText } from '../src/text-display.js';
 import { statusLine, statusText } from '../src/cli/progress.js';
 import { CLI, ok, type Result, spawnCollect } from './cli-harness.js';
 import { wordText } from './helpers.js';

@@ -5,7 +5,7 @@
  * files written here (instead of the downloads the README shows), and each
  * `train` and `translate train` gets a step budget appended (`--steps 3`; the
  * README's `--time` then stops nothing sooner) so the models it trains take
- * seconds. Every option the README lists for `train` and `translate train`
+ * seconds; each `lab` experiment gets small sizes. Every option the README lists for `train` and `translate train`
  * must be one their `--help` knows, and the other way round.
  */
 import { after, before, describe, test } from 'node:test';
@@ -51,10 +51,22 @@ function tatoebaText(pairs: number): string {
   return Array.from({ length: pairs }, (_, i) => `${pick(english, 2 + rng.int(4)).join(' ')}.\t${pick(chinese, 2 + rng.int(5)).join('')}。\tCC-BY 2.0 (France) Attribution: tatoeba.org #${i + 1} (a) & #${i + 501} (b)`).join('\n');
 }
 
-/** A step budget for training commands: `train …` and `translate train …` (more when resuming). */
+/**
+ * A step budget for training commands (`train …`, `translate train …`; more
+ * when resuming), and small sizes for the lab's experiments, each an option
+ * of its own.
+ */
 function stepBudget(args: string[]): string[] {
   const training = args[0] === 'train' || (args[0] === 'translate' && args[1] === 'train');
-  return training ? ['--steps', args.includes('--resume') ? '6' : '3'] : [];
+  if (training) return ['--steps', args.includes('--resume') ? '6' : '3'];
+  if (args[0] !== 'lab') return [];
+  const sizes: Record<string, string[]> = {
+    vanishing: ['--length', '30', '--hidden', '8', '--batch', '2', '--seeds', '1'],
+    exploding: ['--steps', '20', '--length', '10'],
+    tasks: ['--quick', '--length', '10', '--steps', '20', '--episodes', '5'],
+    cells: [],
+  };
+  return sizes[args[1] as string] ?? [];
 }
 
 function run(args: string[]): { status: number | null; stdout: string; stderr: string } {

@@ -34,7 +34,7 @@ function run(code: string, name: string): string[] {
   return execFileSync(process.execPath, [file], { encoding: 'utf8', cwd: dir }).trim().split('\n');
 }
 
-for (const [k, heading] of ['## Install and use in your project', '### The language model from code', '### Translation from code', '## Example', '### Training a model', '## Train on your own data'].entries()) {
+for (const [k, heading] of ['## Install and use in your project', '### The language model from code', '### Translation from code', '### Watching a model from code', '## Example', '### Training a model', '## Train on your own data'].entries()) {
   test(`README '${heading}' prints what its comments promise`, () => {
     const code = blockAfter(heading);
     const expected = [...code.matchAll(/console\.log\(.*\); \/\/ (.*)/g)].map((m) => m[1]);

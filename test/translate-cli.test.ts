@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { readSafetensors } from '../src/io/safetensors.js';
 import { Random } from '../src/random.js';
 import { loadTranslator } from '../src/seq2seq/checkpoint.js';
-import { displayWidth } from '../src/cli/display.js';
+import { displayWidth } from '../src/text-display.js';
 import { CLI, collect, failsCleanly, ok, type Result, spawnCollect } from './cli-harness.js';
 
 const TINY = ['--hidden', '8', '--embedding', '4', '--batch', '16', '--backend', 'js'];

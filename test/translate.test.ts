@@ -24,7 +24,7 @@ import type { TranslationPair } from '../src/seq2seq/pair.js';
 import { encodeTrainingPairs, runTranslationTraining, type StepProgress, TRANSLATION_TRAIN_DEFAULTS, type TranslationTrainConfig } from '../src/seq2seq/run.js';
 import { datesTask, type TranslationTask } from '../src/seq2seq/task.js';
 import { attentionHeatmap } from '../src/cli/translate/heatmap.js';
-import { displayWidth } from '../src/cli/display.js';
+import { displayWidth } from '../src/text-display.js';
 import { attentionSpec, attentionSvg } from '../src/figures/attention.js';
 import { find, parseXml, texts } from './xml.js';
 

@@ -4,6 +4,7 @@
  * training history drawn as one figure (src/figures/training.ts), written
  * atomically.
  */
+import { basename } from 'node:path';
 import { type CharLMCheckpoint, loadCharLM } from '../charlm/checkpoint.js';
 import { charLMTrainingSpec, MIN_HISTORY, translationTrainingSpec } from '../figures/training.js';
 import { renderSvg } from '../figures/render.js';
@@ -30,14 +31,14 @@ export async function infoCommand(o: InfoOptions): Promise<number> {
   } catch (e) {
     if (!(e instanceof CheckpointKindError && e.found === TRANSLATOR_KIND)) throw e;
     const t = loadTranslator(o.checkpoint);
-    if (o.plot !== undefined) await drawFigure(o.plot, t.history.length, () => translationTrainingSpec(t.history, { title: `${o.checkpoint}: translation` }));
+    if (o.plot !== undefined) await drawFigure(o.plot, t.history.length, () => translationTrainingSpec(t.history, { title: `${basename(o.checkpoint)}: translation` }));
     translateInfo(o.checkpoint, t, o.json);
     if (o.plot !== undefined && !o.json) console.log(`figure: ${o.plot}`);
     return 0;
   }
   const { config, train } = c;
   if (o.plot !== undefined) {
-    const title = `${o.checkpoint}: ${cellLabel(config.cell)} ${config.numLayers}×${config.hiddenSize}`;
+    const title = `${basename(o.checkpoint)}: ${cellLabel(config.cell)} ${config.numLayers}×${config.hiddenSize}`;
     await drawFigure(o.plot, c.trainer.history.length, () => charLMTrainingSpec(c.trainer.history, { clip: train.clip, window: train.seqLength, title }));
   }
   charLMInfo(o.checkpoint, c, o.json);
@@ -68,14 +69,13 @@ function charLMInfo(path: string, c: CharLMCheckpoint, json: boolean): void {
 }
 
 /**
- * Draws a history of `length` validations (at least two) and writes the SVG
+ * Draws a history of `length` validations (at least one) and writes the SVG
  * atomically (missing directories made, anything but a regular file
  * refused), before anything is printed.
  */
 async function drawFigure(path: string, length: number, spec: () => Record<string, unknown>): Promise<void> {
   if (length < MIN_HISTORY) {
-    const has = length === 0 ? 'no validation yet' : 'only 1 validation';
-    throw new Error(`info --plot: the checkpoint's history has ${has}; curves need at least ${MIN_HISTORY} (train longer, or validate more often with --validate-every)`);
+    throw new Error(`info --plot: the checkpoint's history has no validation yet; a figure needs at least ${MIN_HISTORY} (train longer, or validate more often with --validate-every)`);
   }
   const svg = await renderSvg(spec());
   try {

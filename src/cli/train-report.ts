@@ -33,7 +33,7 @@ import type { TrainingDiagnostics } from '../charlm/diagnostics.js';
 import { type CharLMConfig, cellLabel } from '../charlm/model.js';
 import { bits, type Progress } from '../charlm/run.js';
 import type { HistoryEntry, TrainConfig } from '../charlm/trainer.js';
-import { quoteText } from './display.js';
+import { quoteText } from '../text-display.js';
 import { formatSeconds } from './options.js';
 import { createProgress, type ProgressDisplay } from './progress.js';
 

@@ -19,7 +19,7 @@
  * Example:
  *   heatmapSpec({ rowLabels: ['i', 'f', 'g', 'o'], columnLabels: Array.from('hello'), values: gates, scheme: 'sequential', xTitle: 'character', yTitle: 'gate' });
  */
-import { visibleText } from '../cli/display.js';
+import { visibleText } from '../text-display.js';
 import { FIGURE_FONTS } from './render.js';
 
 export interface Heatmap {

@@ -5,7 +5,8 @@
  * {@link panelsSpec} puts several charts in one figure, each with its own
  * scales. Draw with `renderSvg` (src/figures/render.ts).
  *
- * Points that cannot be drawn are left out, and the line joins their
+ * Series of at most 30 points have each point marked (so a single point
+ * shows). Points that cannot be drawn are left out, and the line joins their
  * neighbours: a y (or x) that is NaN or ±Infinity, and on a log axis a value
  * ≤ 0 (a series left with one point shows no line). Log axes label their
  * ticks as plain numbers between 0.001 and 10⁴, as `1e-8`-style exponents
@@ -50,6 +51,8 @@ export interface PanelsOptions {
 const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
 const CONFIG = { font: FIGURE_FONTS, axis: { labelFontSize: 11, titleFontSize: 12, grid: true, gridColor: '#eeeeee' }, legend: { labelFontSize: 12, labelLimit: 0 } };
 const DASH = [6, 4];
+/** Series of at most this many points have each point marked. */
+const FEW_POINTS = 30;
 const SOLID = [1, 0];
 
 /** Tick labels of a log axis: `0.001` … `1000` as plain numbers, `1e-8` or `1e+4` outside. */
@@ -98,7 +101,8 @@ function lineChartUnit(chart: LineChart, where: string): Record<string, unknown>
     width: chart.width ?? 400,
     height: chart.height ?? 250,
     data: { values: rows },
-    mark: { type: 'line', strokeWidth: 1.5 },
+    // Few points: each one marked too, so a series of one point still shows.
+    mark: { type: 'line', strokeWidth: 1.5, ...(Math.max(...chart.series.map((s) => s.x.length)) <= FEW_POINTS ? { point: { size: 24 } } : {}) },
     encoding: {
       x: positionEncoding('x', chart.xTitle, chart.xLog, rows.map((r) => r.x)),
       y: positionEncoding('y', chart.yTitle, chart.yLog, rows.map((r) => r.y), chart.yDomain),

@@ -16,7 +16,7 @@
  *
  *   writeFileAtomic('loss.svg', new TextEncoder().encode(await renderSvg(lineChartSpec(chart))));
  */
-import { columnsOf } from '../cli/display.js';
+import { columnsOf } from '../text-display.js';
 
 /** Fonts for labels: CJK first (Linux, macOS, Windows), then any sans-serif. */
 export const FIGURE_FONTS = 'Noto Sans CJK SC, Noto Sans SC, Source Han Sans SC, WenQuanYi Micro Hei, WenQuanYi Zen Hei, PingFang SC, Hiragino Sans GB, Microsoft YaHei, DejaVu Sans, Arial, sans-serif';

@@ -23,7 +23,7 @@
  *       − █▒
  *     shades of |value|: ' ' 0  ░ 0.25  ▒ 0.5  ▓ 0.75  █ 1
  */
-import { displayWidth, visibleText } from '../cli/display.js';
+import { displayWidth, visibleText } from '../text-display.js';
 import type { LineSeries } from './lines.js';
 
 const BARS = '▁▂▃▄▅▆▇█';
@@ -189,6 +189,6 @@ function checkedWidth(width: number | undefined, where: string): number {
 /** A value in at most 4 significant digits: `0.4123`, `1.235e-8`, `2310`. */
 function formatValue(v: number): string {
   const a = Math.abs(v);
-  if (a >= 1e6 || (a > 0 && a < 1e-4)) return v.toExponential(2).replace(/\.?0+e/, 'e');
+  if (a >= 1e6 || (a > 0 && a < 1e-4)) return v.toExponential(3).replace(/\.?0+e/, 'e');
   return String(Number(v.toPrecision(4)));
 }

@@ -24,8 +24,8 @@ import type { HistoryEntry } from '../charlm/trainer.js';
 import type { HistoryEntry as TranslationHistoryEntry } from '../seq2seq/run.js';
 import { type LineChart, type LineSeries, panelsSpec } from './lines.js';
 
-/** At least this many validations make curves. */
-export const MIN_HISTORY = 2;
+/** At least this many validations make a figure (a single one draws as points). */
+export const MIN_HISTORY = 1;
 
 const GATE_LABELS: Readonly<Record<string, string>> = {
   i: 'i (input)', f: 'f (forget)', g: 'g (candidate)', o: 'o (output)', r: 'r (reset)', z: 'z (update)', n: 'n (candidate)',
@@ -34,7 +34,7 @@ const GATE_LABELS: Readonly<Record<string, string>> = {
 /** Checks there is something to draw. */
 function checkHistory(length: number, where: string): void {
   if (length < MIN_HISTORY) {
-    throw new Error(`${where}: the history has ${length === 0 ? 'no validation' : '1 validation'}; curves need at least ${MIN_HISTORY}`);
+    throw new Error(`${where}: the history has no validation; a figure needs at least ${MIN_HISTORY}`);
   }
 }
 

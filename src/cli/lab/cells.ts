@@ -14,7 +14,7 @@ import { type Command, InvalidArgumentError, Option } from 'commander';
 import { loadCharLM } from '../../charlm/checkpoint.js';
 import { readTextFile } from '../../charlm/corpus.js';
 import { cellLabel } from '../../charlm/model.js';
-import { visibleText } from '../display.js';
+import { visibleText } from '../../text-display.js';
 import { shadedHeatmap } from '../../figures/terminal.js';
 import { unitsPage } from '../../figures/units-page.js';
 import {

@@ -14,7 +14,7 @@
  * is shown in several blocks of columns, one under the other.
  */
 import { type AttentionFigure, tokenLabel } from '../../figures/attention.js';
-import { columnsOf, displayWidth } from '../display.js';
+import { columnsOf, displayWidth } from '../../text-display.js';
 
 const SHADES = ['  ', '░░', '▒▒', '▓▓', '██'];
 const CELL = 2;

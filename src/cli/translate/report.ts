@@ -28,7 +28,7 @@ import { EVALUATION_MAX_TOKENS } from '../../seq2seq/evaluate.js';
 import type { Seq2SeqConfig } from '../../seq2seq/model.js';
 import type { BestValidation, StepProgress, TranslationTrainConfig, ValidationReport } from '../../seq2seq/run.js';
 import type { TaskMetric } from '../../seq2seq/task.js';
-import { visibleText } from '../display.js';
+import { visibleText } from '../../text-display.js';
 import { formatSeconds } from '../options.js';
 import { createStatusDisplay, type StatusDisplay } from '../progress.js';
 

@@ -20,7 +20,7 @@ import { loadTranslator, type TranslatorCheckpoint } from '../../seq2seq/checkpo
 import { detokenizeTarget, tokenizeSource } from '../../seq2seq/task.js';
 import { translate } from '../../seq2seq/translate.js';
 import { type BackendChoice, chooseBackend } from '../backend.js';
-import { visibleText } from '../display.js';
+import { visibleText } from '../../text-display.js';
 import { warn } from '../training.js';
 import { attentionHeatmap } from './heatmap.js';
 
