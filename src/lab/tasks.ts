@@ -28,7 +28,7 @@ import { addingProblem } from '../tasks/adding.js';
 import { ADDING_MODELS, type AddingModel, type AddingNet, type AddingPoint, addingNet, runAdding } from '../tasks/adding-run.js';
 import { allocate } from '../tensor.js';
 import { gradientByDistance } from './vanishing.js';
-import { runRecall } from '../tasks/recall-run.js';
+import { type RecallRunOptions, runRecall } from '../tasks/recall-run.js';
 
 /** One model of the adding comparison and the settings it trains with. */
 export interface AddingEntry {
@@ -169,21 +169,13 @@ export function addingComparison(o: AddingComparisonOptions): AddingComparison {
   return { length: o.length, trivialTestMse, bestConstantTestMse, curves };
 }
 
-/** Options of {@link recallTruncation}: one setting for every run. */
-export interface RecallTruncationOptions {
-  cell: CellType;
-  /** The delay L. */
-  lag: number;
-  /** Symbols K. */
-  alphabet: number;
-  hiddenSize: number;
-  /** Steps of each training sequence. */
-  length: number;
-  batchSize: number;
-  /** Training sequence batches per run. */
-  episodes: number;
-  /** Adam learning rate. */
-  lr: number;
+/**
+ * Options of {@link recallTruncation}: one setting of {@link runRecall} for
+ * every run (k1, seed and test size required), the truncations to try and
+ * the untruncated methods beside them.
+ */
+export interface RecallTruncationOptions
+  extends Omit<RecallRunOptions, 'method' | 'k1' | 'k2' | 'seed' | 'testSize' | 'onEval' | 'target' | 'dtype' | 'evalEvery'> {
   /** Steps between TBPTT's (and RTRL's) updates. */
   k1: number;
   /** The truncations k2 of TBPTT(k1, k2) to try, each ≥ k1. */
@@ -193,8 +185,6 @@ export interface RecallTruncationOptions {
   seed: number;
   /** Test sequences (of 2L + 40 steps). */
   testSize: number;
-  /** Kernels (default: the reference TypeScript backend; RTRL's sensitivities always run on it). */
-  backend?: Backend;
   /** Called after each run. */
   onRun?: (run: RecallTruncationRun) => void;
 }
@@ -230,11 +220,8 @@ export function recallTruncation(o: RecallTruncationOptions): RecallTruncation {
   for (const k2 of o.truncations) {
     if (!(Number.isInteger(k2) && k2 >= o.k1)) throw new Error(`recallTruncation: each truncation k2 must be an integer ≥ k1 = ${o.k1}, got ${k2}`);
   }
-  const common = {
-    cell: o.cell, lag: o.lag, alphabet: o.alphabet, hiddenSize: o.hiddenSize, length: o.length, batchSize: o.batchSize,
-    episodes: o.episodes, lr: o.lr, seed: o.seed, testSize: o.testSize, evalEvery: o.episodes,
-    ...(o.backend ? { backend: o.backend } : {}),
-  };
+  const { truncations: _t, references: _r, onRun: _o, k1: _k, ...settings } = o;
+  const common = { ...settings, evalEvery: o.episodes }; // evaluated once, after the last episode
   let chanceAccuracy = Number.NaN;
   let chanceLoss = Number.NaN;
   const run = (method: RecallTruncationRun['method'], k2: number | null): RecallTruncationRun => {
