@@ -1,7 +1,9 @@
 /** `recurrent info`: what a checkpoint holds — a character model's, or a translation model's (./translate/info.ts). */
-import { type CharLMCheckpoint, loadCharLM } from '../charlm/checkpoint.js';
+import type { CharLMCheckpoint } from '../charlm/checkpoint.js';
+import { loadCharLM } from '../charlm/checkpoint-file.js';
 import { CheckpointKindError } from '../io/checkpoint.js';
-import { loadTranslator, TRANSLATOR_KIND } from '../seq2seq/checkpoint.js';
+import { TRANSLATOR_KIND } from '../seq2seq/checkpoint.js';
+import { loadTranslator } from '../seq2seq/checkpoint-file.js';
 import { cellLabel } from '../charlm/model.js';
 import { bits } from '../charlm/run.js';
 import { formatSeconds } from './options.js';
