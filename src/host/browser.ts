@@ -35,6 +35,11 @@ interface BrowserGlobals {
 
 const globals = globalThis as BrowserGlobals;
 
+/** Shared memory reaches workers only in a cross-origin isolated page (COOP `same-origin` + COEP `require-corp`). */
+function sharedMemory(): boolean {
+  return globals.crossOriginIsolated === true && typeof globals.Worker === 'function';
+}
+
 export const host: Host = {
   kind: 'browser',
 
@@ -51,13 +56,10 @@ export const host: Host = {
     // Browsers that have relaxed SIMD ship it; there is no flag to set.
   },
 
-  /** Shared memory reaches workers only in a cross-origin isolated page (COOP `same-origin` + COEP `require-corp`). */
-  sharedMemory() {
-    return globals.crossOriginIsolated === true && typeof globals.Worker === 'function';
-  },
+  sharedMemory,
 
   async availableThreads() {
-    return this.sharedMemory() ? Math.max(1, Math.floor(globals.navigator?.hardwareConcurrency ?? 1)) : 1;
+    return sharedMemory() ? Math.max(1, Math.floor(globals.navigator?.hardwareConcurrency ?? 1)) : 1;
   },
 
   startWorker(data, onError) {
