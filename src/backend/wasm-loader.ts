@@ -79,10 +79,10 @@ export interface LoadWasmOptions {
   variant?: 'auto' | WasmVariant;
   /**
    * Whether the loader may turn on V8's `--experimental-wasm-relaxed-simd`
-   * where the runtime needs it for relaxed SIMD (Node 20; newer runtimes and
-   * browsers need nothing, and in a browser this option does nothing). The flag is process-wide, so a library leaves it
-   * alone unless asked (default false: plain SIMD on Node 20); the `recurrent`
-   * command line sets it.
+   * where the runtime needs it for relaxed SIMD (Node 20; newer runtimes
+   * need nothing, and in a browser this option does nothing). The flag is
+   * process-wide, so a library leaves it alone unless asked (default false:
+   * plain SIMD on Node 20); the `recurrent` command line sets it.
    */
   setV8Flags?: boolean;
   /**

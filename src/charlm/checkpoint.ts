@@ -13,7 +13,7 @@
  * model is allocated, so every size is bounded by what the bytes hold.
  */
 import type { Backend } from '../backend/backend.js';
-import { CheckpointError, type CheckpointContents, parseCheckpoint, serializeCheckpoint } from '../io/checkpoint.js';
+import { CheckpointError, checkpointLabel, parseCheckpoint, serializeCheckpoint } from '../io/checkpoint.js';
 import { listSome, SchemaError } from '../io/schema.js';
 import { OPTIMIZER_PREFIX, optimizerTensors, readOptimizerState } from '../io/training-state.js';
 import type { OptimizerType } from '../train/optim.js';
@@ -60,15 +60,10 @@ export interface CharLMCheckpoint {
  * @throws CheckpointError if a weight is not finite
  */
 export function serializeCharLM(trainer: CharLMTrainer, vocab: Vocabulary, data: DataInfo, source?: string): Uint8Array {
-  return serializeCheckpoint(charLMContents(trainer, vocab, data), source);
-}
-
-/** What a character-LM checkpoint holds, before it becomes bytes. */
-function charLMContents(trainer: CharLMTrainer, vocab: Vocabulary, data: DataInfo): CheckpointContents {
   const snap = trainer.snapshot();
   const optimizer = optimizerTensors(snap.optimizer);
   const tensors = new Map<string, Tensor>([...Object.entries(trainer.model.params.stateDict()), ...optimizer.tensors]);
-  return {
+  return serializeCheckpoint({
     kind: CHARLM_KIND,
     version: VERSION,
     tensors,
@@ -79,7 +74,7 @@ function charLMContents(trainer: CharLMTrainer, vocab: Vocabulary, data: DataInf
       data,
       trainer: { ...snap, optimizer: optimizer.document },
     },
-  };
+  }, source);
 }
 
 /**
@@ -89,7 +84,7 @@ function charLMContents(trainer: CharLMTrainer, vocab: Vocabulary, data: DataInf
  */
 export function parseCharLM(bytes: Uint8Array, backend?: Backend, source?: string): CharLMCheckpoint {
   const { meta, tensors } = parseCheckpoint(bytes, CHARLM_KIND, VERSION, source);
-  const bad = (what: string, cause?: unknown): CheckpointError => new CheckpointError(`${source === undefined ? 'checkpoint' : `checkpoint (${source})`}: ${what}`, { cause });
+  const bad = (what: string, cause?: unknown): CheckpointError => new CheckpointError(`${checkpointLabel(source)}: ${what}`, { cause });
   let doc: CharLMDocument;
   try {
     doc = charLMDocument(meta, '');

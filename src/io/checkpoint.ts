@@ -59,7 +59,7 @@ interface Checksums {
 }
 
 /** `checkpoint (SOURCE)` in messages, or `checkpoint` when the bytes have no name. */
-function label(source: string | undefined): string {
+export function checkpointLabel(source: string | undefined): string {
   return source === undefined ? 'checkpoint' : `checkpoint (${source})`;
 }
 
@@ -73,7 +73,7 @@ export function serializeCheckpoint(contents: CheckpointContents, source?: strin
   for (const [name, t] of contents.tensors) {
     for (let i = 0; i < t.data.length; i++) {
       if (!Number.isFinite(t.data[i] as number)) {
-        throw new CheckpointError(`${label(source)}: not written, '${name}' holds ${t.data[i]} at index ${i}`);
+        throw new CheckpointError(`${checkpointLabel(source)}: not written, '${name}' holds ${t.data[i]} at index ${i}`);
       }
     }
   }
@@ -83,7 +83,7 @@ export function serializeCheckpoint(contents: CheckpointContents, source?: strin
   try {
     return serializeSafetensors(contents.tensors, { [META_KEY]: document, [CHECKSUM_KEY]: JSON.stringify(checksums) }, 'F32', source);
   } catch (e) {
-    if (e instanceof SafetensorsError) throw new CheckpointError(`${label(source)}: not written: ${e.message}`, { cause: e });
+    if (e instanceof SafetensorsError) throw new CheckpointError(`${checkpointLabel(source)}: not written: ${e.message}`, { cause: e });
     throw e;
   }
 }
@@ -97,7 +97,7 @@ export function serializeCheckpoint(contents: CheckpointContents, source?: strin
  */
 export function parseCheckpoint(bytes: Uint8Array, kind: string, maxVersion: number, source?: string): CheckpointContents {
   const bad = (what: string, cause?: unknown): never => {
-    throw new CheckpointError(`${label(source)}: ${what}`, { cause });
+    throw new CheckpointError(`${checkpointLabel(source)}: ${what}`, { cause });
   };
   let contents;
   try {
@@ -113,7 +113,7 @@ export function parseCheckpoint(bytes: Uint8Array, kind: string, maxVersion: num
   const parsed = parseBoundedJson(document as string, MAX_DOCUMENT_DEPTH, (reason) => bad(`its metadata ${reason}`));
   if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) bad('its metadata is not a JSON object');
   const { kind: k, version: v, ...meta } = parsed as Record<string, unknown>;
-  if (k !== kind) throw new CheckpointKindError(`${label(source)}: holds '${String(k)}', expected '${kind}'`, kind, String(k));
+  if (k !== kind) throw new CheckpointKindError(`${checkpointLabel(source)}: holds '${String(k)}', expected '${kind}'`, kind, String(k));
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > maxVersion) {
     bad(`format version ${String(v)} is not supported (this version reads 1 to ${maxVersion})`);
   }

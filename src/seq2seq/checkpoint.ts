@@ -17,7 +17,7 @@
  */
 import type { Backend } from '../backend/backend.js';
 import type { Budget } from '../charlm/budget.js';
-import { CheckpointError, parseCheckpoint, serializeCheckpoint } from '../io/checkpoint.js';
+import { CheckpointError, checkpointLabel, parseCheckpoint, serializeCheckpoint } from '../io/checkpoint.js';
 import { SchemaError } from '../io/schema.js';
 import { OPTIMIZER_PREFIX, optimizerTensors, readOptimizerState } from '../io/training-state.js';
 import { formatShape, type Tensor } from '../tensor.js';
@@ -92,7 +92,7 @@ export function serializeTranslator(trainer: Seq2SeqTrainer, record: TranslatorR
  */
 export function parseTranslator(bytes: Uint8Array, backend?: Backend, source?: string): TranslatorCheckpoint {
   const { meta, tensors } = parseCheckpoint(bytes, TRANSLATOR_KIND, VERSION, source);
-  const bad = (what: string, cause?: unknown): CheckpointError => new CheckpointError(`${source === undefined ? 'checkpoint' : `checkpoint (${source})`}: ${what}`, { cause });
+  const bad = (what: string, cause?: unknown): CheckpointError => new CheckpointError(`${checkpointLabel(source)}: ${what}`, { cause });
   let doc: TranslatorDocument;
   try {
     doc = translatorDocument(meta, '');
