@@ -25,7 +25,7 @@ import { corpusBleu } from '../src/seq2seq/bleu.js';
 import { Seq2Seq } from '../src/seq2seq/model.js';
 import type { TranslationPair } from '../src/seq2seq/pair.js';
 import { splitTatoeba } from '../src/seq2seq/split.js';
-import { readTatoeba } from '../src/seq2seq/tatoeba.js';
+import { readTatoeba } from '../src/seq2seq/tatoeba-file.js';
 import type { TokenVocabulary } from '../src/seq2seq/token-vocabulary.js';
 import { Seq2SeqTrainer } from '../src/seq2seq/trainer.js';
 import { translate } from '../src/seq2seq/translate.js';

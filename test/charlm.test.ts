@@ -15,7 +15,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jsBackend } from '../src/backend/js.js';
 import { CELL_TYPES } from '../src/cells/index.js';
-import { type CharLMCheckpoint, loadCharLM, saveCharLM, type DataInfo } from '../src/charlm/checkpoint.js';
+import type { CharLMCheckpoint, DataInfo } from '../src/charlm/checkpoint.js';
+import { loadCharLM, saveCharLM } from '../src/charlm/checkpoint-file.js';
 import { fingerprint, splitText } from '../src/charlm/corpus.js';
 import { CharLM, type CharLMConfig, parameterCount, parameterShapes } from '../src/charlm/model.js';
 import { ResumeError } from '../src/charlm/resume.js';
@@ -23,8 +24,10 @@ import { runTraining, runTrainingAsync, type RunOptions } from '../src/charlm/ru
 import { MAX_SAMPLE_LENGTH, sampleText } from '../src/charlm/sample.js';
 import { CharLMTrainer, type TrainConfig } from '../src/charlm/trainer.js';
 import { Vocabulary } from '../src/charlm/vocabulary.js';
-import { CheckpointError, writeCheckpoint } from '../src/io/checkpoint.js';
-import { readSafetensors, serializeSafetensors, writeSafetensors } from '../src/io/safetensors.js';
+import { CheckpointError } from '../src/io/checkpoint.js';
+import { writeCheckpoint } from '../src/io/checkpoint-file.js';
+import { serializeSafetensors } from '../src/io/safetensors.js';
+import { readSafetensors, writeSafetensors } from '../src/io/safetensors-file.js';
 import { Random } from '../src/random.js';
 import type { Tensor } from '../src/tensor.js';
 

@@ -17,7 +17,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadCharLM } from '../src/charlm/checkpoint.js';
+import { loadCharLM } from '../src/charlm/checkpoint-file.js';
 import type { Progress } from '../src/charlm/run.js';
 import { columnsOf, displayWidth, quoteText } from '../src/text-display.js';
 import { statusLine, statusText } from '../src/cli/progress.js';

@@ -18,8 +18,8 @@ import {
 } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadCharLM } from '../src/charlm/checkpoint.js';
-import { readSafetensors, writeSafetensors } from '../src/io/safetensors.js';
+import { loadCharLM } from '../src/charlm/checkpoint-file.js';
+import { readSafetensors, writeSafetensors } from '../src/io/safetensors-file.js';
 import { Random } from '../src/random.js';
 import type { Tensor } from '../src/tensor.js';
 import { CLI, collect, failsCleanly, ok, type Result, spawnCollect } from './cli-harness.js';

@@ -15,7 +15,7 @@ import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadCharLM } from '../src/charlm/checkpoint.js';
+import { loadCharLM } from '../src/charlm/checkpoint-file.js';
 import { failsCleanly, ok, type Result, spawnCollect } from './cli-harness.js';
 import { wordText } from './helpers.js';
 

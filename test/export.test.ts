@@ -5,7 +5,7 @@
  * the same checkpoint run here gives the same logits.
  */
 import { test } from 'node:test';
-import { loadCharLM } from '../src/charlm/checkpoint.js';
+import { loadCharLM } from '../src/charlm/checkpoint-file.js';
 import { noGrad } from '../src/autograd/variable.js';
 import { assertClose, type FixtureTensor, fixturePath, loadFixture } from './helpers.js';
 

@@ -17,11 +17,13 @@ import {
 } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CheckpointError, readCheckpoint, writeCheckpoint } from '../src/io/checkpoint.js';
+import { CheckpointError } from '../src/io/checkpoint.js';
+import { readCheckpoint, writeCheckpoint } from '../src/io/checkpoint-file.js';
 import { FileError, prepareWrite, readRegularFile, writeFileAtomic, writeTarget } from '../src/io/files.js';
 import { jsonDepth, parseBoundedJson } from '../src/io/json.js';
 import { FileLock, LockError } from '../src/io/lock.js';
-import { readSafetensors, SafetensorsError, serializeSafetensors, writeSafetensors } from '../src/io/safetensors.js';
+import { SafetensorsError, serializeSafetensors } from '../src/io/safetensors.js';
+import { readSafetensors, writeSafetensors } from '../src/io/safetensors-file.js';
 import { arrayOf, integer, listSome, nullable, number, object, optional, SchemaError, string } from '../src/io/schema.js';
 import { tensor } from '../src/tensor.js';
 

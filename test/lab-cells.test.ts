@@ -12,11 +12,11 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { noGrad } from '../src/autograd/variable.js';
 import { jsBackend } from '../src/backend/js.js';
-import { loadCharLM, saveCharLM } from '../src/charlm/checkpoint.js';
+import { loadCharLM, saveCharLM } from '../src/charlm/checkpoint-file.js';
 import { CharLM, type CharLMConfig } from '../src/charlm/model.js';
 import { CharLMTrainer } from '../src/charlm/trainer.js';
 import { Vocabulary } from '../src/charlm/vocabulary.js';
-import { writeCheckpoint } from '../src/io/checkpoint.js';
+import { writeCheckpoint } from '../src/io/checkpoint-file.js';
 import {
   cellsExperiment, type CellsSummary, collectStates, correlations, formatR, liveliestWindow, pearson, shownValues, textFeatures, unitLabel,
 } from '../src/lab/cells.js';

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readSafetensors, writeSafetensors } from '../src/io/safetensors.js';
+import { readSafetensors, writeSafetensors } from '../src/io/safetensors-file.js';
 import { fit } from '../src/models/fit.js';
 import { loadModel, saveModel } from '../src/models/model-file.js';
 import { predict } from '../src/models/predict.js';

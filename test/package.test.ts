@@ -57,7 +57,7 @@ function readmeImports(): Map<string, Set<string>> {
 
 describe('the packed package', () => {
   test('ships the build, the corpus and the licence, and nothing else', () => {
-    for (const f of ['package.json', 'README.md', 'LICENSE', 'dist/src/index.js', 'dist/src/index.d.ts', 'data/sotu-1945-2021.txt.br', 'dist/src/wasm/recurrent-simd.wasm', 'dist/src/wasm/recurrent-relaxed.wasm', 'dist/src/cli/main.js']) {
+    for (const f of ['package.json', 'README.md', 'LICENSE', 'dist/src/index.js', 'dist/src/index.d.ts', 'data/sotu-1945-2021.txt.br', 'dist/src/wasm/recurrent-simd.wasm', 'dist/src/wasm/recurrent-relaxed.wasm', 'dist/src/cli/main.js', 'dist/src/browser.js', 'dist/src/node.js', 'dist/src/host/browser.js', 'dist/src/backend/thread-worker.js']) {
       assert.ok(files.includes(f), `${f} is in the package`);
     }
     const stray = files.filter((f) => f.endsWith('.map') || f.startsWith('dist/test/') || f.startsWith('dist/bench/') || f.startsWith('src/') || f.startsWith('test/'));
@@ -80,6 +80,16 @@ describe('the packed package', () => {
     writeFileSync(join(project, 'imports.mjs'), `const missing = [];\n${script}\nconsole.log(JSON.stringify(missing));\n`);
     const missing = JSON.parse(execFileSync(process.execPath, ['imports.mjs'], { cwd: project, encoding: 'utf8' })) as string[];
     assert.deepEqual(missing, []);
+  });
+
+  test('under the browser condition the entries resolve to the browser ones, the file functions only in recurrent/node', () => {
+    writeFileSync(join(project, 'browser.mjs'), [
+      "const [main, charlm, translate, node] = await Promise.all(['recurrent', 'recurrent/charlm', 'recurrent/translate', 'recurrent/node'].map((s) => import(s)));",
+      "console.log(['parseModel' in main, 'readSafetensors' in main, 'parseCharLM' in charlm, 'saveCharLM' in charlm, 'parseTranslator' in translate, 'loadTranslator' in translate, 'saveCharLM' in node].join(' '));",
+    ].join('\n'));
+    const run = (conditions: string[]): string => execFileSync(process.execPath, [...conditions, 'browser.mjs'], { cwd: project, encoding: 'utf8' }).trim();
+    assert.equal(run(['--conditions=browser']), 'true false true false true false true');
+    assert.equal(run([]), 'true true true true true true true');
   });
 
   test('works from CommonJS (require of an ES module, Node ≥ 20.19)', () => {

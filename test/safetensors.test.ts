@@ -4,14 +4,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  SafetensorsError,
-  halfToFloat,
-  parseSafetensors,
-  readSafetensors,
-  serializeSafetensors,
-  writeSafetensors,
-} from '../src/io/safetensors.js';
+import { SafetensorsError, halfToFloat, parseSafetensors, serializeSafetensors } from '../src/io/safetensors.js';
+import { readSafetensors, writeSafetensors } from '../src/io/safetensors-file.js';
 import { type Tensor, tensor } from '../src/tensor.js';
 
 const FIXTURES = fileURLToPath(new URL('../../test/fixtures/', import.meta.url));

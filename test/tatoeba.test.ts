@@ -16,7 +16,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TranslationPair } from '../src/seq2seq/pair.js';
 import { mulberry32, splitTatoeba } from '../src/seq2seq/split.js';
-import { chineseToEnglish, parseTatoeba, readTatoeba, type TatoebaRow } from '../src/seq2seq/tatoeba.js';
+import { chineseToEnglish, parseTatoeba, type TatoebaRow } from '../src/seq2seq/tatoeba.js';
+import { readTatoeba } from '../src/seq2seq/tatoeba-file.js';
 import { loadFixture, projectRoot } from './helpers.js';
 
 interface FixturePair {

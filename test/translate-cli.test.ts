@@ -14,9 +14,9 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readSafetensors } from '../src/io/safetensors.js';
+import { readSafetensors } from '../src/io/safetensors-file.js';
 import { Random } from '../src/random.js';
-import { loadTranslator } from '../src/seq2seq/checkpoint.js';
+import { loadTranslator } from '../src/seq2seq/checkpoint-file.js';
 import { displayWidth } from '../src/text-display.js';
 import { CLI, collect, failsCleanly, ok, type Result, spawnCollect } from './cli-harness.js';
 

@@ -1,5 +1,7 @@
 /**
- * Worker threads for the WebAssembly backend (Node only): each worker
+ * Worker threads for the WebAssembly backend (Node's worker_threads, or a
+ * browser's Web Workers when the page is cross-origin isolated; the host
+ * starts them, ../host/host.ts): each worker runs ./thread-loop.ts, which
  * instantiates the same compiled kernel module on the same shared
  * `WebAssembly.Memory`, so operands are never copied between threads.
  *
@@ -16,15 +18,17 @@
  * shared memory: the calling thread writes the job and its blocks, bumps
  * `SEQ` and wakes the workers (`Atomics.notify`), runs block 0 itself, then
  * waits for `PENDING` to reach zero. Workers spin briefly on `SEQ`, then
- * sleep in `Atomics.wait`. One round trip costs a few microseconds, which
- * is why only work past the {@link THREAD_LIMITS} is split.
+ * sleep in `Atomics.wait`; so does the caller, except on a browser's main
+ * thread, which may not block and spins. One round trip costs a few
+ * microseconds, which is why only work past the {@link THREAD_LIMITS} is split.
  *
  * Lifetime: workers are started on the first call large enough (or by
- * {@link ThreadPool.start}), are `unref`'d so they never keep the process
- * alive, and are used only once all of them have instantiated the module
- * (until then everything runs on the calling thread). {@link ThreadPool.close}
- * stops them.
+ * {@link ThreadPool.start}), never keep a process alive, and are used only
+ * once all of them have instantiated the module (until then everything runs
+ * on the calling thread). {@link ThreadPool.close} stops them.
  */
+import type { Host, HostWorker } from '../host/host.js';
+import type { ThreadWorkerData } from './thread-loop.js';
 
 /** When and how kernels are split across threads: every limit, named once. */
 export const THREAD_LIMITS = {
@@ -51,7 +55,7 @@ export const THREAD_LIMITS = {
 } as const;
 
 /** Slots of the control block: i32 slots, then from byte {@link ARGS_BYTE} the f64 arguments and their strides. */
-const LAYOUT = {
+export const LAYOUT = {
   SEQ: 0,
   PENDING: 1,
   READY: 2,
@@ -78,102 +82,27 @@ const MAX_ARGS = LAYOUT.STRIDES;
 export const CONTROL_BYTES = ARGS_BYTE + 8 * 2 * MAX_ARGS;
 
 /** Jobs (the `OP` slot). */
-const OPS = { CALL: 1, EXIT: 2 } as const;
+export const OPS = { CALL: 1, EXIT: 2 } as const;
 
 /** A kernel export: numbers in (byte addresses, sizes, scalars), a number or nothing out. */
 export type KernelExport = (...args: number[]) => unknown;
-
-/** What a worker is started with. */
-interface WorkerData {
-  module: unknown;
-  memory: { readonly buffer: ArrayBufferLike };
-  /** Byte address of the control block. */
-  ctl: number;
-  /** This worker's index (block `index` is its own). */
-  index: number;
-  /** Byte address of this worker's scratch. */
-  work: number;
-  spin: number;
-  names: readonly string[];
-  layout: typeof LAYOUT;
-  ops: typeof OPS;
-  argsByte: number;
-  i32Slots: number;
-}
-
-/**
- * The worker's program, run from source (`eval: true`, as a script or, when
- * the parent runs with `--input-type=module`, as a module: hence the
- * dynamic import), so the package needs no separate worker file. Everything
- * it needs arrives in `workerData`: it runs detached from this file.
- */
-async function workerMain(): Promise<void> {
-  const threads = await import('node:worker_threads');
-  const { module, memory, ctl, index, work, spin, names, layout: L, ops, argsByte, i32Slots } = threads.workerData as WorkerData;
-  const api = (globalThis as unknown as { WebAssembly: { Instance: new (m: unknown, imports: object) => { exports: Record<string, KernelExport> } } }).WebAssembly;
-  const kernels = new api.Instance(module, { env: { memory } }).exports;
-  const I = new Int32Array(memory.buffer, ctl, i32Slots);
-  const D = new Float64Array(memory.buffer, ctl + argsByte, 2 * L.STRIDES);
-  let seq = Atomics.load(I, L.SEQ);
-  Atomics.add(I, L.READY, 1);
-  for (;;) {
-    let spins = 0;
-    while (Atomics.load(I, L.SEQ) === seq) {
-      if (++spins > spin) {
-        Atomics.wait(I, L.SEQ, seq);
-        spins = 0;
-      }
-    }
-    seq = Atomics.load(I, L.SEQ);
-    if (I[L.OP] === ops.EXIT) break;
-    try {
-      const lo = I[L.BOUNDS + 2 * index] as number;
-      const hi = I[L.BOUNDS + 2 * index + 1] as number;
-      if (hi > lo) {
-        // units [lo, hi) of the split argument; addresses advance by their strides
-        const args: number[] = [];
-        for (let i = 0; i < (I[L.NARGS] as number); i++) args.push((D[L.ARGS + i] as number) + lo * (D[L.STRIDES + i] as number));
-        args[I[L.SPLIT] as number] = hi - lo;
-        const scratch = I[L.SCRATCH] as number;
-        if (scratch >= 0) args[scratch] = work;
-        (kernels[names[I[L.KERNEL] as number] as string] as KernelExport)(...args);
-      }
-    } catch {
-      Atomics.store(I, L.ERROR, 1);
-    }
-    if (Atomics.sub(I, L.PENDING, 1) === 1) Atomics.notify(I, L.PENDING);
-  }
-}
-
-interface NodeWorker {
-  unref(): void;
-  terminate(): Promise<number>;
-  on(event: string, fn: (...args: unknown[]) => void): void;
-}
-
-/** Threads this process may run on (Node), else 1. */
-export async function availableThreads(): Promise<number> {
-  try {
-    const os = await import('node:os');
-    return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
-  } catch {
-    return 1;
-  }
-}
 
 /** A pool of `threads − 1` workers plus the calling thread. */
 export class ThreadPool {
   private readonly I: Int32Array;
   private readonly D: Float64Array;
-  private workers: NodeWorker[] = [];
+  private workers: HostWorker[] = [];
   private starting: Promise<number> | null = null;
   private failed = false;
+  /** Whether this thread may sleep in `Atomics.wait` (a browser's main thread may not). */
+  private readonly canBlock: boolean;
 
   /**
    * @param threads total threads, the caller included (2 … {@link THREAD_LIMITS.maxThreads}).
    * @param ctl byte address of {@link CONTROL_BYTES} of zeroed shared memory.
    * @param works byte addresses of scratch, one per worker (`threads − 1`).
    * @param names the kernels {@link tryCall} may run, by index (exports of the module).
+   * @param startWorker starts one worker running ./thread-loop.ts (the host's: ../host/host.ts).
    */
   constructor(
     readonly threads: number,
@@ -182,11 +111,13 @@ export class ThreadPool {
     private readonly ctl: number,
     private readonly works: readonly number[],
     private readonly names: readonly string[],
+    private readonly startWorker: Host['startWorker'],
   ) {
     const max = THREAD_LIMITS.maxThreads;
     if (!(Number.isInteger(threads) && threads >= 2 && threads <= max)) throw new Error(`ThreadPool: threads must be an integer in [2, ${max}], got ${threads}`);
     this.I = new Int32Array(memory.buffer, ctl, I32_SLOTS);
     this.D = new Float64Array(memory.buffer, ctl + ARGS_BYTE, 2 * MAX_ARGS);
+    this.canBlock = mayBlock(this.I);
   }
 
   /** Whether every worker is up (calls are split only then). */
@@ -202,19 +133,15 @@ export class ThreadPool {
     if (this.starting) return this.starting;
     this.starting = (async () => {
       try {
-        const { Worker } = await import('node:worker_threads');
-        const source = `(${workerMain.toString()})();`;
+        const onError = (): void => {
+          this.failed = true;
+        };
         for (let i = 1; i < this.threads; i++) {
-          const workerData: WorkerData = {
+          const data: ThreadWorkerData = {
             module: this.module, memory: this.memory, ctl: this.ctl, index: i, work: this.works[i - 1] as number,
             spin: THREAD_LIMITS.spin, names: this.names, layout: LAYOUT, ops: OPS, argsByte: ARGS_BYTE, i32Slots: I32_SLOTS,
           };
-          const w = new Worker(source, { eval: true, workerData }) as unknown as NodeWorker;
-          w.unref();
-          w.on('error', () => {
-            this.failed = true;
-          });
-          this.workers.push(w);
+          this.workers.push(this.startWorker(data, onError));
         }
         // Wait (asynchronously) for every worker to report in.
         const deadline = Date.now() + THREAD_LIMITS.startTimeoutMs;
@@ -304,7 +231,7 @@ export class ThreadPool {
       const left = Atomics.load(I, LAYOUT.PENDING);
       if (left === 0) break;
       if (++spins > THREAD_LIMITS.spin) {
-        Atomics.wait(I, LAYOUT.PENDING, left, 100);
+        if (this.canBlock) Atomics.wait(I, LAYOUT.PENDING, left, 100);
         spins = 0;
         if (Date.now() > deadline) {
           this.failed = true;
@@ -328,5 +255,19 @@ export class ThreadPool {
     Atomics.notify(I, LAYOUT.SEQ);
     await Promise.all(this.workers.map((w) => w.terminate()));
     this.workers = [];
+  }
+}
+
+/**
+ * Whether the calling thread may block in `Atomics.wait`: a wait on a value
+ * the slot does not hold returns at once where blocking is allowed, and
+ * throws where it is not (a browser's main thread).
+ */
+function mayBlock(I: Int32Array): boolean {
+  try {
+    Atomics.wait(I, LAYOUT.READY, ~Atomics.load(I, LAYOUT.READY), 0);
+    return true;
+  } catch {
+    return false;
   }
 }

@@ -2,8 +2,14 @@
  * Loading the WebAssembly kernels: the two builds of assembly/ —
  * `recurrent-relaxed.wasm` (relaxed-SIMD fused multiply-add) and
  * `recurrent-simd.wasm` (plain 128-bit SIMD) — read from disk on Node or
- * fetched elsewhere (or passed in as bytes), compiled, and instantiated on
- * one fresh memory: relaxed SIMD where it validates, else plain SIMD.
+ * fetched in a browser (the host's, ../host/host.ts; or passed in as bytes),
+ * compiled, and instantiated on one fresh memory: relaxed SIMD where it
+ * validates, else plain SIMD.
+ *
+ * Each build is named by one literal `new URL('../wasm/….wasm',
+ * import.meta.url)`, the form bundlers (Vite, webpack, Parcel) recognise
+ * and emit as an asset; unbundled, it resolves to dist/src/wasm/ beside
+ * this module's dist/src/backend/.
  *
  * The memory is reserved large up front (1 GiB by default: address space
  * only, pages cost nothing until touched) and is shared where the host
@@ -11,6 +17,7 @@
  * in place; elsewhere the module is patched to import an unshared memory
  * ({@link unsharedMemoryBytes}).
  */
+import { host } from '#host';
 
 /** The two builds of the kernels. */
 export type WasmVariant = 'relaxed-simd' | 'simd';
@@ -72,30 +79,30 @@ export interface LoadWasmOptions {
   variant?: 'auto' | WasmVariant;
   /**
    * Whether the loader may turn on V8's `--experimental-wasm-relaxed-simd`
-   * where the runtime needs it for relaxed SIMD (Node 20; newer runtimes and
-   * browsers need nothing). The flag is process-wide, so a library leaves it
-   * alone unless asked (default false: plain SIMD on Node 20); the `recurrent`
-   * command line sets it.
+   * where the runtime needs it for relaxed SIMD (Node 20; newer runtimes
+   * need nothing, and in a browser this option does nothing). The flag is
+   * process-wide, so a library leaves it alone unless asked (default false:
+   * plain SIMD on Node 20); the `recurrent` command line sets it.
    */
   setV8Flags?: boolean;
   /**
-   * Module bytes to use instead of reading `dist/src/wasm/*.wasm` (for
-   * bundlers or hosts without file or fetch access).
+   * Module bytes to use instead of reading or fetching `dist/src/wasm/*.wasm`
+   * (for bundlers that do not emit them, or hosts without file or fetch access).
    */
   bytes?: Partial<Record<WasmVariant, WasmBytes>>;
   /**
    * Threads for large matrix products and elementwise kernels, the calling
-   * one included (Node's worker_threads; needs shared memory). Default 1: no
+   * one included (Node's worker_threads, or Web Workers in a cross-origin
+   * isolated page; needs shared memory, else one thread). Default 1: no
    * workers unless asked; the `recurrent` command line uses every core this
    * process may run on (see `availableThreads`). Results do not depend on it.
    */
   threads?: number;
-  /** Use a shared memory: `'auto'` (default) when the host supports it, or force it on or off. */
+  /** Use a shared memory: `'auto'` (default) when the host supports it (in a browser: a cross-origin isolated page), or force it on or off. */
   sharedMemory?: 'auto' | boolean;
   /** Memory reserved up front, in 64 KiB pages (default 16384 = 1 GiB; at most 65536). */
   initialPages?: number;
 }
-
 
 /** The subset of the WebAssembly JS API used here (the project's `lib` does not declare it). */
 interface WebAssemblyApi {
@@ -105,63 +112,17 @@ interface WebAssemblyApi {
   Memory: new (d: { initial: number; maximum?: number; shared?: boolean }) => WasmMemory;
 }
 
-interface FetchResponse {
-  ok: boolean;
-  arrayBuffer(): Promise<ArrayBuffer>;
-}
-
-const FILES: Record<WasmVariant, string> = {
-  'relaxed-simd': 'recurrent-relaxed.wasm',
-  simd: 'recurrent-simd.wasm',
-};
-
 /** Bytes of a WebAssembly page. */
 export const PAGE = 65536;
 /** The modules declare this maximum (4 GiB, all of wasm32). */
 export const MAX_PAGES = 65536;
 const DEFAULT_PAGES = 16384;
 
-/** Whether this is Node (files, worker threads, V8 flags). */
-export function isNode(): boolean {
-  const p = (globalThis as { process?: { versions?: { node?: string } } }).process;
-  return typeof p?.versions?.node === 'string';
-}
-
-/** Reads a build's bytes: from disk on Node, by fetch elsewhere; null if absent. */
-async function readBytes(variant: WasmVariant): Promise<WasmBytes | null> {
-  // Compiled layout: dist/src/backend/wasm-loader.js and dist/src/wasm/*.wasm.
-  const url = new URL(`../wasm/${FILES[variant]}`, import.meta.url);
-  try {
-    if (isNode()) {
-      const { readFile } = await import('node:fs/promises');
-      return await readFile(url);
-    }
-    // Browsers and workers: the same URL, resolved against this module's.
-    const fetchFn = (globalThis as { fetch?: (u: URL) => Promise<FetchResponse> }).fetch;
-    if (!fetchFn) return null;
-    const res = await fetchFn(url);
-    return res.ok ? await res.arrayBuffer() : null;
-  } catch {
-    return null;
-  }
-}
-
-let relaxedFlagTried = false;
-
-/**
- * Node 20 compiles relaxed-SIMD modules only behind a V8 flag, which must
- * be set before compiling (NODE_OPTIONS refuses it). Newer runtimes ship
- * the feature and ignore the flag; browsers need nothing.
- */
-async function enableRelaxedSimdOnNode(): Promise<void> {
-  if (relaxedFlagTried || !isNode()) return;
-  relaxedFlagTried = true;
-  try {
-    const v8 = await import('node:v8');
-    v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
-  } catch {
-    // no V8 flags here: validation below decides
-  }
+/** Where each build is: one literal URL per file, for bundlers to find (see the module comment). */
+function buildUrl(variant: WasmVariant): URL {
+  return variant === 'relaxed-simd'
+    ? new URL('../wasm/recurrent-relaxed.wasm', import.meta.url)
+    : new URL('../wasm/recurrent-simd.wasm', import.meta.url);
 }
 
 function readLeb(b: Uint8Array, at: number): [value: number, next: number] {
@@ -253,13 +214,13 @@ export async function instantiateWasmKernels(options: LoadWasmOptions = {}): Pro
   if (!api) return null;
   const want = options.variant ?? 'auto';
   const order: WasmVariant[] = want === 'auto' ? ['relaxed-simd', 'simd'] : [want];
-  if (want === 'relaxed-simd' || (want === 'auto' && options.setV8Flags === true)) await enableRelaxedSimdOnNode();
+  if (want === 'relaxed-simd' || (want === 'auto' && options.setV8Flags === true)) await host.enableRelaxedSimd();
   const pages = Math.max(1, Math.min(MAX_PAGES, Math.floor(options.initialPages ?? DEFAULT_PAGES)));
   const sharing = options.sharedMemory ?? 'auto';
   for (const variant of order) {
-    const bytes = options.bytes?.[variant] ?? (await readBytes(variant));
+    const bytes = options.bytes?.[variant] ?? (await host.readPackageFile(buildUrl(variant)));
     if (!bytes) continue;
-    for (const shared of sharing === 'auto' ? [true, false] : [sharing]) {
+    for (const shared of sharing === 'auto' ? (host.sharedMemory() ? [true, false] : [false]) : [sharing]) {
       const code = shared ? bytes : unsharedMemoryBytes(bytes);
       if (!api.validate(code)) continue;
       const memory = createMemory(api, shared, pages);

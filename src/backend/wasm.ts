@@ -30,16 +30,17 @@
  * and, for outputs, copied back. {@link WasmBackend.stats} counts the
  * floats copied.
  *
- * Threads (Node): large matrix products and the gate, bias and optimiser
- * kernels over many elements (see THREAD_LIMITS in ./threads.ts) are
- * split across `threads` threads sharing the memory; results are bit for
- * bit the single-thread ones.
+ * Threads (Node, or a cross-origin isolated page): large matrix products
+ * and the gate, bias and optimiser kernels over many elements (see
+ * THREAD_LIMITS in ./threads.ts) are split across `threads` threads sharing
+ * the memory; results are bit for bit the single-thread ones.
  *
  * Usage:
  *   const wasm = await loadWasmBackend();          // null if WebAssembly SIMD is unavailable
  *   const lstm = new LSTM({ inputSize: 64, hiddenSize: 256, backend: wasm ?? jsBackend });
  *   wasm?.name;                                     // 'wasm-relaxed-simd' or 'wasm-simd'
  */
+import { host } from '#host';
 import type { DType, FloatArray } from '../tensor.js';
 import type { Backend } from './backend.js';
 import { jsBackend } from './js.js';
@@ -47,12 +48,16 @@ import { CONTROL_BYTES, type KernelExport, THREAD_LIMITS, ThreadPool } from './t
 import { type BackendKernels, KernelCaller, type WasmCopyStats } from './wasm-calls.js';
 import { Heap, type WasmMemoryStats } from './wasm-heap.js';
 import { KERNEL_NAMES, type KernelName } from './wasm-kernels.js';
-import { instantiateWasmKernels, isNode, type LoadedKernels, type LoadWasmOptions, type WasmKernels, type WasmVariant } from './wasm-loader.js';
+import { instantiateWasmKernels, type LoadedKernels, type LoadWasmOptions, type WasmKernels, type WasmVariant } from './wasm-loader.js';
 
 export type { WasmCopyStats } from './wasm-calls.js';
 export type { WasmMemoryStats } from './wasm-heap.js';
 export { instantiateWasmKernels, unsharedMemoryBytes, type LoadWasmOptions, type WasmKernels, type WasmVariant } from './wasm-loader.js';
-export { availableThreads } from './threads.js';
+
+/** Threads this process may run on (Node: its cores; a browser: `navigator.hardwareConcurrency` in a cross-origin isolated page, else 1). */
+export function availableThreads(): Promise<number> {
+  return host.availableThreads();
+}
 
 /** The backend returned by {@link loadWasmBackend}. */
 export interface WasmBackend extends Backend {
@@ -86,7 +91,7 @@ export async function loadWasmBackend(options: LoadWasmOptions = {}): Promise<Wa
   if (!loaded) return null;
   const requested = options.threads ?? 1;
   if (!(Number.isInteger(requested) && requested >= 1)) throw new Error(`loadWasmBackend: threads must be an integer ≥ 1, got ${String(requested)}`);
-  const threads = loaded.shared && isNode() ? Math.min(requested, THREAD_LIMITS.maxThreads) : 1;
+  const threads = loaded.shared ? Math.min(requested, THREAD_LIMITS.maxThreads) : 1;
   return new WasmSimdBackend(loaded, threads);
 }
 
@@ -129,7 +134,7 @@ class WasmSimdBackend implements WasmBackend {
     this.kernels.zero(ctl, CONTROL_BYTES);
     const works: number[] = [];
     for (let i = 1; i < T; i++) works.push(this.heap.mustAlloc(this.kernels.gemmWorkspaceBytes()));
-    this.pool = new ThreadPool(T, this.loaded.module, this.loaded.memory, ctl, works, KERNEL_NAMES);
+    this.pool = new ThreadPool(T, this.loaded.module, this.loaded.memory, ctl, works, KERNEL_NAMES, host.startWorker);
     return this.pool;
   }
 

@@ -5,13 +5,15 @@
  * the model and training configuration, the vocabulary, the data's source
  * and fingerprint, the trainer's state and the history.
  *
- * Loading trusts nothing before it is checked: the file (./../io/checkpoint.ts:
- * regular file, checksums), then the document's every field, then the
- * configuration against the tensors' names and shapes — all before the model
- * is allocated, so every size is bounded by what the file holds.
+ * Bytes in and bytes out here, in any host (a page loads what the command
+ * line wrote, and writes the same bytes); files are ./checkpoint-file.ts
+ * (Node). Parsing trusts nothing before it is checked: the bytes
+ * (../io/checkpoint.ts: checksums), then the document's every field, then
+ * the configuration against the tensors' names and shapes — all before the
+ * model is allocated, so every size is bounded by what the bytes hold.
  */
 import type { Backend } from '../backend/backend.js';
-import { CheckpointError, readCheckpoint, writeCheckpoint } from '../io/checkpoint.js';
+import { CheckpointError, checkpointLabel, parseCheckpoint, serializeCheckpoint } from '../io/checkpoint.js';
 import { listSome, SchemaError } from '../io/schema.js';
 import { OPTIMIZER_PREFIX, optimizerTensors, readOptimizerState } from '../io/training-state.js';
 import type { OptimizerType } from '../train/optim.js';
@@ -51,12 +53,17 @@ export interface CharLMCheckpoint {
   trainer: TrainerSnapshot;
 }
 
-/** Saves model, vocabulary and trainer state atomically, with checksums. */
-export function saveCharLM(path: string, trainer: CharLMTrainer, vocab: Vocabulary, data: DataInfo): void {
+/**
+ * The checkpoint's bytes: model, vocabulary and trainer state, with
+ * checksums (the bytes `saveCharLM` writes). `source` names the output in
+ * messages.
+ * @throws CheckpointError if a weight is not finite
+ */
+export function serializeCharLM(trainer: CharLMTrainer, vocab: Vocabulary, data: DataInfo, source?: string): Uint8Array {
   const snap = trainer.snapshot();
   const optimizer = optimizerTensors(snap.optimizer);
   const tensors = new Map<string, Tensor>([...Object.entries(trainer.model.params.stateDict()), ...optimizer.tensors]);
-  writeCheckpoint(path, {
+  return serializeCheckpoint({
     kind: CHARLM_KIND,
     version: VERSION,
     tensors,
@@ -67,16 +74,17 @@ export function saveCharLM(path: string, trainer: CharLMTrainer, vocab: Vocabula
       data,
       trainer: { ...snap, optimizer: optimizer.document },
     },
-  });
+  }, source);
 }
 
 /**
- * Loads and validates a checkpoint; the model holds its weights.
- * @throws CheckpointError naming the file and the field, tensor or value at fault.
+ * Parses and validates a checkpoint's bytes; the model holds its weights.
+ * `source` names the input in messages (the file path when reading one).
+ * @throws CheckpointError naming the field, tensor or value at fault.
  */
-export function loadCharLM(path: string, backend?: Backend): CharLMCheckpoint {
-  const { meta, tensors } = readCheckpoint(path, CHARLM_KIND, VERSION);
-  const bad = (what: string, cause?: unknown): CheckpointError => new CheckpointError(`checkpoint (${path}): ${what}`, { cause });
+export function parseCharLM(bytes: Uint8Array, backend?: Backend, source?: string): CharLMCheckpoint {
+  const { meta, tensors } = parseCheckpoint(bytes, CHARLM_KIND, VERSION, source);
+  const bad = (what: string, cause?: unknown): CheckpointError => new CheckpointError(`${checkpointLabel(source)}: ${what}`, { cause });
   let doc: CharLMDocument;
   try {
     doc = charLMDocument(meta, '');

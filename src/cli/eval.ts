@@ -1,5 +1,5 @@
 /** `recurrent eval`: bits/char and perplexity of a checkpoint on a text file, as text or one JSON object. */
-import { loadCharLM } from '../charlm/checkpoint.js';
+import { loadCharLM } from '../charlm/checkpoint-file.js';
 import { readTextFile } from '../charlm/corpus.js';
 import { bits } from '../charlm/run.js';
 import { evaluateCharLM } from '../charlm/trainer.js';

@@ -5,12 +5,14 @@
  * atomically.
  */
 import { basename } from 'node:path';
-import { type CharLMCheckpoint, loadCharLM } from '../charlm/checkpoint.js';
+import type { CharLMCheckpoint } from '../charlm/checkpoint.js';
+import { loadCharLM } from '../charlm/checkpoint-file.js';
 import { charLMTrainingSpec, MIN_HISTORY, translationTrainingSpec } from '../figures/training.js';
 import { renderSvg } from '../figures/render.js';
 import { CheckpointKindError } from '../io/checkpoint.js';
 import { prepareWrite, writeFileAtomic } from '../io/files.js';
-import { loadTranslator, TRANSLATOR_KIND } from '../seq2seq/checkpoint.js';
+import { TRANSLATOR_KIND } from '../seq2seq/checkpoint.js';
+import { loadTranslator } from '../seq2seq/checkpoint-file.js';
 import { cellLabel } from '../charlm/model.js';
 import { bits } from '../charlm/run.js';
 import { formatSeconds } from './options.js';

@@ -1,5 +1,5 @@
 /** `recurrent sample`: stream text from a checkpoint. */
-import { loadCharLM } from '../charlm/checkpoint.js';
+import { loadCharLM } from '../charlm/checkpoint-file.js';
 import { sampleText } from '../charlm/sample.js';
 import { type BackendChoice, chooseBackend } from './backend.js';
 

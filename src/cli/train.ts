@@ -7,7 +7,8 @@
 import { existsSync } from 'node:fs';
 import { totalmem } from 'node:os';
 import type { CellType } from '../cells/index.js';
-import { type CharLMCheckpoint, loadCharLM } from '../charlm/checkpoint.js';
+import type { CharLMCheckpoint } from '../charlm/checkpoint.js';
+import { loadCharLM } from '../charlm/checkpoint-file.js';
 import { type Corpus, loadCorpus, splitText } from '../charlm/corpus.js';
 import { resolveBudget } from '../charlm/budget.js';
 import { checkTrainingMemory } from '../charlm/memory.js';

@@ -10,17 +10,14 @@
  * and the damaged tensor named. A file without that record (written by
  * another program, or by an earlier version) loads unverified.
  *
- * Written atomically (temporary file, fsync, rename; see ./files.ts), so a
- * crash, a full disk or an interrupted write never leaves a half-written
- * checkpoint in place of a good one. Any safetensors reader (e.g.
- * `safetensors.torch.load_file`) reads the weights.
+ * Bytes in and bytes out here, the same in every host; files are
+ * ./checkpoint-file.ts (Node), written atomically. Any safetensors reader
+ * (e.g. `safetensors.torch.load_file`) reads the weights.
  */
-import { constants as bufferConstants } from 'node:buffer';
-import { createHash } from 'node:crypto';
+import { host } from '#host';
 import type { Tensor } from '../tensor.js';
-import { readRegularFile } from './files.js';
 import { parseBoundedJson } from './json.js';
-import { parseSafetensors, SafetensorsError, writeSafetensors } from './safetensors.js';
+import { parseSafetensors, SafetensorsError, serializeSafetensors } from './safetensors.js';
 import { listSome } from './schema.js';
 
 const META_KEY = 'recurrent';
@@ -61,46 +58,50 @@ interface Checksums {
   tensors: Record<string, string>;
 }
 
-/** Writes a checkpoint atomically, with checksums. Refuses non-finite weights, so a diverged model never replaces a good checkpoint. */
-export function writeCheckpoint(path: string, contents: CheckpointContents): void {
+/** `checkpoint (SOURCE)` in messages, or `checkpoint` when the bytes have no name. */
+export function checkpointLabel(source: string | undefined): string {
+  return source === undefined ? 'checkpoint' : `checkpoint (${source})`;
+}
+
+/**
+ * A checkpoint's bytes, with checksums. Refuses non-finite weights, so a
+ * diverged model never replaces a good checkpoint. `source` names the
+ * output in messages (the file path when writing one).
+ * @throws CheckpointError
+ */
+export function serializeCheckpoint(contents: CheckpointContents, source?: string): Uint8Array {
   for (const [name, t] of contents.tensors) {
     for (let i = 0; i < t.data.length; i++) {
       if (!Number.isFinite(t.data[i] as number)) {
-        throw new CheckpointError(`checkpoint (${path}): not written, '${name}' holds ${t.data[i]} at index ${i}; the previous checkpoint is kept`);
+        throw new CheckpointError(`${checkpointLabel(source)}: not written, '${name}' holds ${t.data[i]} at index ${i}`);
       }
     }
   }
   const document = JSON.stringify({ kind: contents.kind, version: contents.version, ...contents.meta });
-  const checksums: Checksums = { document: sha256(document), tensors: {} };
-  for (const [name, t] of contents.tensors) checksums.tensors[name] = sha256(float32Bytes(t.data));
+  const checksums: Checksums = { document: host.sha256(document), tensors: {} };
+  for (const [name, t] of contents.tensors) checksums.tensors[name] = host.sha256(float32Bytes(t.data));
   try {
-    writeSafetensors(path, contents.tensors, { [META_KEY]: document, [CHECKSUM_KEY]: JSON.stringify(checksums) });
+    return serializeSafetensors(contents.tensors, { [META_KEY]: document, [CHECKSUM_KEY]: JSON.stringify(checksums) }, 'F32', source);
   } catch (e) {
-    if (e instanceof SafetensorsError) throw new CheckpointError(`checkpoint (${path}): not written: ${e.message}; any previous checkpoint there is unchanged`, { cause: e });
+    if (e instanceof SafetensorsError) throw new CheckpointError(`${checkpointLabel(source)}: not written: ${e.message}`, { cause: e });
     throw e;
   }
 }
 
 /**
- * Reads a checkpoint of the given kind: a regular file, well-formed
- * safetensors, checksums (when recorded) matching, a JSON document of
- * bounded depth with the right kind and a supported version.
+ * Decodes a checkpoint of the given kind: well-formed safetensors,
+ * checksums (when recorded) matching, a JSON document of bounded depth with
+ * the right kind and a supported version. `source` names the input in
+ * messages (the file path when reading one).
  * @throws CheckpointError
  */
-export function readCheckpoint(path: string, kind: string, maxVersion: number): CheckpointContents {
+export function parseCheckpoint(bytes: Uint8Array, kind: string, maxVersion: number, source?: string): CheckpointContents {
   const bad = (what: string, cause?: unknown): never => {
-    throw new CheckpointError(`checkpoint (${path}): ${what}`, { cause });
+    throw new CheckpointError(`${checkpointLabel(source)}: ${what}`, { cause });
   };
-  let bytes: Uint8Array;
-  try {
-    bytes = readRegularFile(path, bufferConstants.MAX_LENGTH);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    return bad(code === 'ENOENT' ? 'file not found' : `cannot be read: ${(e as Error).message}`, e);
-  }
   let contents;
   try {
-    contents = parseSafetensors(bytes, path);
+    contents = parseSafetensors(bytes, source);
   } catch (e) {
     return bad(`unreadable or corrupt: ${(e as Error).message}`, e);
   }
@@ -112,7 +113,7 @@ export function readCheckpoint(path: string, kind: string, maxVersion: number): 
   const parsed = parseBoundedJson(document as string, MAX_DOCUMENT_DEPTH, (reason) => bad(`its metadata ${reason}`));
   if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) bad('its metadata is not a JSON object');
   const { kind: k, version: v, ...meta } = parsed as Record<string, unknown>;
-  if (k !== kind) throw new CheckpointKindError(`checkpoint (${path}): holds '${String(k)}', expected '${kind}'`, kind, String(k));
+  if (k !== kind) throw new CheckpointKindError(`${checkpointLabel(source)}: holds '${String(k)}', expected '${kind}'`, kind, String(k));
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > maxVersion) {
     bad(`format version ${String(v)} is not supported (this version reads 1 to ${maxVersion})`);
   }
@@ -127,11 +128,11 @@ function verifyChecksums(record: string, document: string, tensors: Map<string, 
   if (!parsed || typeof parsed.document !== 'string' || !hex.test(parsed.document) || !names || names.some(([, d]) => typeof d !== 'string' || !hex.test(d))) {
     bad(`its checksum record '${CHECKSUM_KEY}' is damaged (expected {"document": SHA-256, "tensors": {name: SHA-256}})`);
   }
-  if (sha256(document) !== parsed!.document) {
+  if (host.sha256(document) !== parsed!.document) {
     bad('its metadata document is damaged: its SHA-256 differs from the one recorded when the file was written');
   }
   const recorded = new Map(names as [string, string][]);
-  const damaged = [...tensors].filter(([name, t]) => recorded.has(name) && sha256(float32Bytes(t.data)) !== recorded.get(name)).map(([name]) => name);
+  const damaged = [...tensors].filter(([name, t]) => recorded.has(name) && host.sha256(float32Bytes(t.data)) !== recorded.get(name)).map(([name]) => name);
   const missing = [...recorded.keys()].filter((name) => !tensors.has(name));
   const unlisted = [...tensors.keys()].filter((name) => !recorded.has(name));
   const problems: string[] = [];
@@ -141,11 +142,6 @@ function verifyChecksums(record: string, document: string, tensors: Map<string, 
   if (missing.length) problems.push(`recorded ${missing.length === 1 ? 'tensor' : 'tensors'} ${listSome(missing)} missing from the file`);
   if (unlisted.length) problems.push(`${unlisted.length === 1 ? 'tensor' : 'tensors'} ${listSome(unlisted)} not recorded when the file was written`);
   if (problems.length) bad(problems.join('; '));
-}
-
-/** Hex SHA-256 of a string (UTF-8) or bytes. */
-function sha256(data: string | Uint8Array): string {
-  return createHash('sha256').update(data).digest('hex');
 }
 
 /** Values as little-endian float32 bytes: the bytes a checkpoint stores. */

@@ -1,6 +1,6 @@
 /**
- * Reading and writing the safetensors format
- * (https://github.com/huggingface/safetensors).
+ * The safetensors format (https://github.com/huggingface/safetensors), bytes
+ * in and bytes out; reading and writing files is ./safetensors-file.ts (Node).
  *
  * Layout: an 8-byte little-endian unsigned header length `N`, then `N` bytes of
  * UTF-8 JSON mapping tensor names to `{dtype, shape, data_offsets}` (plus an
@@ -12,9 +12,7 @@
  * Writing produces F32 (default) or F64. Values are never checked for NaN here.
  */
 
-import { constants as bufferConstants } from 'node:buffer';
 import { type Tensor, formatShape, numel } from '../tensor.js';
-import { readRegularFile, writeFileAtomic } from './files.js';
 import { parseBoundedJson } from './json.js';
 
 /** Raised for any malformed safetensors input or failed read/write. */
@@ -31,7 +29,7 @@ export type SafetensorsDType = 'F32' | 'F64' | 'F16' | 'BF16';
 /** Element types this module writes. */
 export type SafetensorsWriteDType = 'F32' | 'F64';
 
-/** What {@link parseSafetensors} and {@link readSafetensors} return. */
+/** What {@link parseSafetensors} (and `readSafetensors`) return. */
 export interface SafetensorsContents {
   /** Tensors in header order; F64 decodes to Float64Array, all else to Float32Array. */
   tensors: Map<string, Tensor>;
@@ -316,23 +314,16 @@ function halfTable(): Float32Array {
 /**
  * Encodes tensors as a safetensors image: key-sorted, contiguous, header
  * space-padded to a multiple of 8 bytes, `"__metadata__"` only when given.
- * Float64 data is rounded to float32 when `dtype` is `'F32'`.
+ * Float64 data is rounded to float32 when `dtype` is `'F32'`. `source`
+ * names the output in error messages (usually a file path).
  */
 export function serializeSafetensors(
   tensors: Record<string, Tensor> | Map<string, Tensor>,
   metadata?: Record<string, string>,
   dtype: SafetensorsWriteDType = 'F32',
+  source = 'safetensors',
 ): Uint8Array {
-  return encodeImage(tensors, metadata, dtype, failer('safetensors'));
-}
-
-/** {@link serializeSafetensors} with errors reported through `fail`. */
-function encodeImage(
-  tensors: Record<string, Tensor> | Map<string, Tensor>,
-  metadata: Record<string, string> | undefined,
-  dtype: SafetensorsWriteDType,
-  fail: Fail,
-): Uint8Array {
+  const fail = failer(source);
   if (dtype !== 'F32' && dtype !== 'F64') fail(`cannot write dtype "${String(dtype)}" (writable: F32, F64)`);
   const entries = [...(tensors instanceof Map ? tensors.entries() : Object.entries(tensors))];
   entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
@@ -400,44 +391,6 @@ function encodeInto(out: Uint8Array, offset: number, data: Float32Array | Float6
   for (let i = 0; i < converted.length; i++) {
     if (dtype === 'F32') view.setFloat32(4 * i, converted[i] as number, true);
     else view.setFloat64(8 * i, converted[i] as number, true);
-  }
-}
-
-// ---------------------------------------------------------------------------
-// Files
-// ---------------------------------------------------------------------------
-
-/**
- * Reads and decodes a safetensors file synchronously. Errors name the path.
- * Only a regular file is read (a device or FIFO is refused, not read forever).
- */
-export function readSafetensors(path: string): SafetensorsContents {
-  let bytes: Uint8Array;
-  try {
-    bytes = readRegularFile(path, bufferConstants.MAX_LENGTH);
-  } catch (err) {
-    throw new SafetensorsError(`safetensors (${path}): cannot read file: ${(err as Error).message}`, { cause: err });
-  }
-  return parseSafetensors(bytes, path);
-}
-
-/**
- * Writes a safetensors file atomically (see {@link writeFileAtomic}): the
- * image goes to a temporary file beside the target, is fsynced, then renamed
- * over it. Only a regular file is replaced (a symbolic link's target is); on
- * failure `path` is left untouched and nothing is left behind.
- */
-export function writeSafetensors(
-  path: string,
-  tensors: Record<string, Tensor> | Map<string, Tensor>,
-  metadata?: Record<string, string>,
-  dtype: SafetensorsWriteDType = 'F32',
-): void {
-  const bytes = encodeImage(tensors, metadata, dtype, failer(path));
-  try {
-    writeFileAtomic(path, bytes);
-  } catch (err) {
-    throw new SafetensorsError(`safetensors (${path}): cannot write file: ${(err as Error).message}`, { cause: err });
   }
 }
 

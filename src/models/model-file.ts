@@ -1,68 +1,34 @@
 /**
- * A {@link Sequential} model in one safetensors file: the weights under
- * their PyTorch names (`0.weight`, `1.weight_ih_l0`, …; F32, or F64 for a
- * float64 model), and in the metadata (`__metadata__.recurrent`) one JSON
- * document `{ kind: 'recurrent.sequential', version: 1, config }` with the
- * completed layer specs, precision and seed.
- *
- * `saveModel` writes atomically (temporary file, fsync, rename) and refuses
- * non-finite weights. `loadModel` checks the document field by field and
- * every tensor's name and shape before it returns a model: a bad file fails
- * with a message naming the file and what is wrong, and nothing is half-loaded.
+ * A {@link Sequential} model in one safetensors file (Node): the bytes of
+ * ./saved-model.ts, written atomically (temporary file, fsync, rename) and
+ * read from a regular file. Errors name the file.
  */
+import { constants as bufferConstants } from 'node:buffer';
 import type { Backend } from '../backend/backend.js';
-import { readSafetensors, writeSafetensors } from '../io/safetensors.js';
-import type { Tensor } from '../tensor.js';
-import { formatValue, resolveLayers } from './layer-spec.js';
-import { Sequential } from './sequential.js';
-
-const META_KEY = 'recurrent';
-const KIND = 'recurrent.sequential';
-const VERSION = 1;
+import { readRegularFile, writeFileAtomic } from '../io/files.js';
+import { parseModel, serializeModel } from './saved-model.js';
+import type { Sequential } from './sequential.js';
 
 /** Writes the model's configuration and weights to `path` (atomically). */
 export function saveModel(model: Sequential, path: string): void {
-  if (!(model instanceof Sequential)) throw new Error(`saveModel: expected a Sequential model, got ${formatValue(model)}`);
-  const tensors = new Map<string, Tensor>(Object.entries(model.stateDict()));
-  for (const [name, t] of tensors) {
-    for (let i = 0; i < t.data.length; i++) {
-      if (!Number.isFinite(t.data[i] as number)) throw new Error(`saveModel (${path}): not written, '${name}' holds ${t.data[i]} at index ${i}`);
-    }
+  const where = `saveModel (${path})`;
+  const bytes = serializeModel(model, where);
+  try {
+    writeFileAtomic(path, bytes);
+  } catch (e) {
+    throw new Error(`${where}: cannot write file: ${(e as Error).message}`, { cause: e });
   }
-  const document = JSON.stringify({ kind: KIND, version: VERSION, config: model.config });
-  writeSafetensors(path, tensors, { [META_KEY]: document }, model.dtype === 'float64' ? 'F64' : 'F32');
 }
 
 /** Reads a model written by {@link saveModel}. `backend` selects the kernels to run on. */
 export function loadModel(path: string, options: { backend?: Backend } = {}): Sequential {
   const where = `loadModel (${path})`;
-  let contents;
+  let bytes: Uint8Array;
   try {
-    contents = readSafetensors(path);
+    bytes = readRegularFile(path, bufferConstants.MAX_LENGTH);
   } catch (e) {
-    throw new Error(`${where}: ${/ENOENT/.test((e as Error).message) ? 'file not found' : `unreadable or corrupt: ${(e as Error).message}`}`, { cause: e });
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new Error(`${where}: ${code === 'ENOENT' ? 'file not found' : `cannot be read: ${(e as Error).message}`}`, { cause: e });
   }
-  const document = contents.metadata[META_KEY];
-  if (document === undefined) throw new Error(`${where}: a safetensors file, but not a saved model (no '${META_KEY}' metadata)`);
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(document);
-  } catch {
-    throw new Error(`${where}: its '${META_KEY}' metadata is not valid JSON`);
-  }
-  const doc = (parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? parsed : {}) as Record<string, unknown>;
-  if (doc.kind !== KIND) throw new Error(`${where}: holds ${formatValue(doc.kind)}, expected '${KIND}' (a Sequential model)`);
-  if (doc.version !== VERSION) throw new Error(`${where}: format version ${formatValue(doc.version)} is not supported (this version reads ${VERSION})`);
-  const config = doc.config as Record<string, unknown> | undefined;
-  if (!config || typeof config !== 'object' || Array.isArray(config)) throw new Error(`${where}: config must be an object, got ${formatValue(config)}`);
-  if (config.dtype !== 'float32' && config.dtype !== 'float64') throw new Error(`${where}: config.dtype must be 'float32' or 'float64', got ${formatValue(config.dtype)}`);
-  if (typeof config.seed !== 'number' || !Number.isInteger(config.seed)) throw new Error(`${where}: config.seed must be an integer, got ${formatValue(config.seed)}`);
-  const { layers } = resolveLayers(config.layers, `${where}: config`);
-  const model = new Sequential(layers, { dtype: config.dtype, seed: config.seed, ...(options.backend ? { backend: options.backend } : {}) });
-  try {
-    model.loadStateDict(contents.tensors);
-  } catch (e) {
-    throw new Error(`${where}: the weights do not fit the configuration: ${(e as Error).message}`, { cause: e });
-  }
-  return model;
+  return parseModel(bytes, options, where);
 }

@@ -6,15 +6,18 @@
  * vocabularies, the data (task, file path and fingerprint, split sizes), the
  * budget, the run's progress, the trainer's state and the history.
  *
- * Loading trusts nothing before it is checked: the file (../io/checkpoint.ts:
- * regular file, checksums, kind), then the document's every field, then the
- * vocabularies against the configuration, then the configuration's sizes
- * against the tensors' shapes — before the model is allocated, so every size
- * is bounded by what the file holds — and only then the weights by name.
+ * Bytes in and bytes out here, in any host (a page loads what the command
+ * line wrote, and writes the same bytes); files are ./checkpoint-file.ts
+ * (Node). Parsing trusts nothing before it is checked: the bytes
+ * (../io/checkpoint.ts: checksums, kind), then the document's every field,
+ * then the vocabularies against the configuration, then the configuration's
+ * sizes against the tensors' shapes — before the model is allocated, so
+ * every size is bounded by what the bytes hold — and only then the weights
+ * by name.
  */
 import type { Backend } from '../backend/backend.js';
 import type { Budget } from '../charlm/budget.js';
-import { CheckpointError, readCheckpoint, writeCheckpoint } from '../io/checkpoint.js';
+import { CheckpointError, checkpointLabel, parseCheckpoint, serializeCheckpoint } from '../io/checkpoint.js';
 import { SchemaError } from '../io/schema.js';
 import { OPTIMIZER_PREFIX, optimizerTensors, readOptimizerState } from '../io/training-state.js';
 import { formatShape, type Tensor } from '../tensor.js';
@@ -54,12 +57,17 @@ export interface TranslatorCheckpoint extends TranslatorRecord {
   trainer: Seq2SeqTrainerSnapshot;
 }
 
-/** Saves the model, the trainer's state and the record atomically, with checksums. */
-export function saveTranslator(path: string, trainer: Seq2SeqTrainer, record: TranslatorRecord): void {
+/**
+ * The checkpoint's bytes: the model, the trainer's state and the record,
+ * with checksums (the bytes `saveTranslator` writes). `source` names the
+ * output in messages.
+ * @throws CheckpointError if a weight is not finite
+ */
+export function serializeTranslator(trainer: Seq2SeqTrainer, record: TranslatorRecord, source?: string): Uint8Array {
   const snap = trainer.snapshot();
   const optimizer = optimizerTensors(snap.optimizer);
   const tensors = new Map<string, Tensor>([...Object.entries(trainer.model.stateDict()), ...optimizer.tensors]);
-  writeCheckpoint(path, {
+  return serializeCheckpoint({
     kind: TRANSLATOR_KIND,
     version: VERSION,
     tensors,
@@ -73,17 +81,18 @@ export function saveTranslator(path: string, trainer: Seq2SeqTrainer, record: Tr
       trainer: { ...snap, optimizer: optimizer.document },
       history: record.history.map((h) => ({ ...h, trainLoss: finiteOrNull(h.trainLoss), bleu: finiteOrNull(h.bleu), multiReferenceBleu: finiteOrNull(h.multiReferenceBleu), accuracy: finiteOrNull(h.accuracy) })),
     },
-  });
+  }, source);
 }
 
 /**
- * Loads and validates a checkpoint; the model holds its weights.
- * @throws CheckpointError naming the file and the field, tensor or value at fault
+ * Parses and validates a checkpoint's bytes; the model holds its weights.
+ * `source` names the input in messages (the file path when reading one).
+ * @throws CheckpointError naming the field, tensor or value at fault
  *   (a CheckpointKindError for a checkpoint of another kind).
  */
-export function loadTranslator(path: string, backend?: Backend): TranslatorCheckpoint {
-  const { meta, tensors } = readCheckpoint(path, TRANSLATOR_KIND, VERSION);
-  const bad = (what: string, cause?: unknown): CheckpointError => new CheckpointError(`checkpoint (${path}): ${what}`, { cause });
+export function parseTranslator(bytes: Uint8Array, backend?: Backend, source?: string): TranslatorCheckpoint {
+  const { meta, tensors } = parseCheckpoint(bytes, TRANSLATOR_KIND, VERSION, source);
+  const bad = (what: string, cause?: unknown): CheckpointError => new CheckpointError(`${checkpointLabel(source)}: ${what}`, { cause });
   let doc: TranslatorDocument;
   try {
     doc = translatorDocument(meta, '');
@@ -124,12 +133,6 @@ export function loadTranslator(path: string, backend?: Backend): TranslatorCheck
     model, config, train: doc.train, sourceVocabulary, targetVocabulary, data: doc.data.source, pairs: doc.data.pairs,
     budget: doc.budget, progress: doc.progress, trainer: { ...doc.trainer, optimizer }, history: doc.history,
   };
-}
-
-/** `.best` before the extension: `ck/dates.safetensors` → `ck/dates.best.safetensors` (no extension: `.best` appended). */
-export function bestCheckpointPath(path: string): string {
-  const m = /^(.*[^/\\.])(\.[^./\\]+)$/.exec(path);
-  return m ? `${m[1]}.best${m[2]}` : `${path}.best`;
 }
 
 /** NaN (not measured) as null, so the document is JSON. */

@@ -11,14 +11,11 @@
  *
  * {@link TaskSource} is what identifies the data in a checkpoint (for a file:
  * its absolute path, size and SHA-256), so a resumed run or an evaluation
- * rebuilds the same split.
+ * rebuilds the same split. Reading a Tatoeba file is ./task-file.ts (Node).
  */
-import { resolve } from 'node:path';
-import { type Fingerprint, fingerprint } from '../charlm/corpus.js';
+import type { Fingerprint } from '../charlm/corpus.js';
 import { dateTask } from './dates.js';
 import type { TranslationPair } from './pair.js';
-import { splitTatoeba } from './split.js';
-import { parseTatoeba, readTatoebaText } from './tatoeba.js';
 import { TokenVocabulary } from './token-vocabulary.js';
 import { detokenizeChinese, detokenizeEnglish, tokenizeCharacters, tokenizeChinese } from './tokenize.js';
 
@@ -66,28 +63,6 @@ export const TATOEBA_SPLIT = { maxEnglishWords: 10, seed: 0, heldOutFraction: 0.
 export function datesTask(source: DatesSource = DATES_SOURCE): TranslationTask {
   const { train, dev, test } = dateTask({ train: source.train, dev: source.dev, test: source.test, seed: source.seed });
   return withVocabularies({ ...source }, train, dev, test);
-}
-
-/**
- * A Tatoeba file split by the benchmark's protocol. Refuses a missing, empty,
- * binary or malformed file, naming the file (and the line).
- */
-export function tatoebaTask(path: string): TranslationTask {
-  const text = readTatoebaText(path);
-  const split = splitTatoeba(parseTatoeba(text, path), TATOEBA_SPLIT);
-  if (split.train.length === 0 || split.dev.length === 0) {
-    throw new Error(`tatoeba: ${path} has too few sentence pairs for a split (${split.train.length + split.dev.length + split.test.length} with ≤ ${TATOEBA_SPLIT.maxEnglishWords} English words; the dev and test sets take 5 % of the distinct Chinese sentences each, so at least 20 are needed)`);
-  }
-  return {
-    source: { kind: 'tatoeba', path: resolve(path), fingerprint: fingerprint(text), ...TATOEBA_SPLIT },
-    train: split.train, dev: split.dev, test: split.test,
-    sourceVocabulary: split.sourceVocabulary, targetVocabulary: split.targetVocabulary,
-  };
-}
-
-/** The task a checkpoint records: the date task again, or the file at its path read again (its fingerprint may differ). */
-export function loadTask(source: TaskSource): TranslationTask {
-  return source.kind === 'dates' ? datesTask(source) : tatoebaTask(source.path);
 }
 
 /** The task's metric: exact match for dates, BLEU for Tatoeba. */

@@ -11,7 +11,7 @@
  */
 import { basename } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { loadCharLM } from '../../charlm/checkpoint.js';
+import { loadCharLM } from '../../charlm/checkpoint-file.js';
 import { readTextFile } from '../../charlm/corpus.js';
 import { cellLabel } from '../../charlm/model.js';
 import { visibleText } from '../../text-display.js';

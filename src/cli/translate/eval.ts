@@ -4,9 +4,10 @@
  * multi-reference BLEU-4 as its reference script reports beside it, and exact
  * matches — as text or one JSON object.
  */
-import { loadTranslator } from '../../seq2seq/checkpoint.js';
+import { loadTranslator } from '../../seq2seq/checkpoint-file.js';
 import { evaluateTranslation, EVALUATION_MAX_TOKENS } from '../../seq2seq/evaluate.js';
-import { describeTask, loadTask, type TatoebaSource, taskMetric, tatoebaTask, type TranslationTask } from '../../seq2seq/task.js';
+import { describeTask, type TatoebaSource, taskMetric, type TranslationTask } from '../../seq2seq/task.js';
+import { loadTask, tatoebaTask } from '../../seq2seq/task-file.js';
 import type { TranslatorCheckpoint } from '../../seq2seq/checkpoint.js';
 import { type BackendChoice, chooseBackend } from '../backend.js';
 import { formatSeconds } from '../options.js';
