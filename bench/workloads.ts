@@ -6,41 +6,19 @@
  * Prints one JSON line in the peers' format: tokens/s (median of per-timing
  * rates), GFLOP/s, peak RSS; also tokens per CPU-second (all threads), which
  * other load on the machine inflates less than wall time. Same shapes, losses and optimiser as
- * ../shared/bench/peers/torch_rnn.py.
+ * ../shared/bench/peers/torch_rnn.py (W1–W3's step: ./training-step.ts).
  */
 import { constant, noGrad } from '../src/autograd/variable.js';
 import type { Backend } from '../src/backend/backend.js';
 import { jsBackend } from '../src/backend/js.js';
 import { loadWasmBackend } from '../src/backend/wasm.js';
 import { Embedding } from '../src/layers/embedding.js';
-import { GRU } from '../src/layers/gru.js';
 import { Linear } from '../src/layers/linear.js';
 import { LSTM } from '../src/layers/lstm.js';
-import type { RecurrentLayer } from '../src/layers/stack.js';
 import { ParameterStore } from '../src/params.js';
 import { Random } from '../src/random.js';
-import { crossEntropy } from '../src/train/loss.js';
-import { Adam } from '../src/train/optim.js';
 import type { Tensor } from '../src/tensor.js';
-
-const I = 64;
-const V = 65;
-
-function forwardFlops(gates: number, H: number, layers: number): number {
-  let f = 0;
-  let inp = I;
-  for (let l = 0; l < layers; l++) {
-    f += 2 * gates * H * (inp + H);
-    inp = H;
-  }
-  return f + 2 * H * V;
-}
-
-function randomNormal(rng: Random, shape: number[]): Tensor {
-  const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
-  for (let i = 0; i < data.length; i++) data[i] = rng.normal();
-  return { data, shape };
-}
+import { I, V, forwardFlops, randomNormal, trainingStep } from './training-step.js';
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -64,23 +42,7 @@ function cpuNow(): number {
 }
 
 function train(cell: 'lstm' | 'gru', H: number, layers: number, n: number, backend: Backend): Timed {
-  const B = 32;
-  const T = 64;
-  const params = new ParameterStore('float32', 'bench');
-  const Layer = cell === 'lstm' ? LSTM : GRU;
-  const rnn: RecurrentLayer = new Layer({ inputSize: I, hiddenSize: H, numLayers: layers, params, prefix: 'rnn.', backend });
-  const out = new Linear({ inFeatures: H, outFeatures: V, params, prefix: 'out.', backend });
-  const opt = new Adam(params, { lr: 1e-3 });
-  const rng = new Random(0);
-  const x = constant(randomNormal(rng, [T, B, I]));
-  const y = { data: Int32Array.from({ length: T * B }, () => rng.int(V)), shape: [T, B] };
-  const step = (): number => {
-    opt.zeroGrad();
-    const loss = crossEntropy(out.apply(rnn.apply(x).output), y, { backend });
-    loss.backward();
-    opt.step();
-    return loss.item();
-  };
+  const { tokens, flops, step } = trainingStep(cell, H, layers, backend);
   for (let i = 0; i < 3; i++) step();
   const times: number[] = [];
   const cpu: number[] = [];
@@ -91,7 +53,7 @@ function train(cell: 'lstm' | 'gru', H: number, layers: number, n: number, backe
     times.push((performance.now() - t) / 1000);
     cpu.push(cpuNow() - c);
   }
-  return { tokens: B * T, times, cpu, flops: 3 * forwardFlops(cell === 'lstm' ? 4 : 3, H, layers) };
+  return { tokens, times, cpu, flops };
 }
 
 function stream(n: number, backend: Backend): Timed {

@@ -31,11 +31,14 @@ const CHROMIUM_ARGS = [
   '--disable-background-networking', '--disable-component-update', '--disable-sync',
 ];
 
-/** Starts headless Chromium; the caller closes it. */
-export async function launchChromium(): Promise<Browser> {
+/**
+ * Starts headless Chromium (or `executablePath`: a wrapper that execs it,
+ * e.g. under taskset); the caller closes it.
+ */
+export async function launchChromium(executablePath = CHROMIUM): Promise<Browser> {
   const reason = browserSkipReason();
   if (reason || !chromium) throw new Error(`launchChromium: ${reason}`);
-  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  return chromium.launch({ executablePath, args: CHROMIUM_ARGS });
 }
 
 /** Content types by extension; anything else is application/octet-stream. */
