@@ -81,6 +81,21 @@ describe('line charts', () => {
     for (const label of ['1e-8', '1e-5', '0.001', '0.1', '1', 'steps back', 'norm', 'gradient norm']) assert.ok(labels.includes(label), `label ${label} in ${labels.join(' ')}`);
   });
 
+  test('a series of few points beside a long one has its points marked, the long one not', async () => {
+    const x = Array.from({ length: 100 }, (_, i) => i + 1);
+    const spec = lineChartSpec({
+      xTitle: 'step', yTitle: 'loss',
+      series: [{ name: 'per step', x, y: x.map((i) => 4 / Math.sqrt(i)) }, { name: 'validation', x: [50, 100], y: [0.7, 0.5], dash: true }],
+    });
+    const root = parseXml(await renderSvg(spec));
+    assert.deepEqual(groups(root, 'mark-line', 'role-mark').flatMap((g) => g.children.filter((c) => c.name === 'path')).map(vertices), [100, 2], 'a line per series');
+    const symbols = groups(root, 'mark-symbol', 'role-mark').flatMap((g) => g.children.filter((c) => c.name === 'path'));
+    assert.deepEqual(symbols.map((p) => (p.attrs['aria-label'] ?? '').replace(/^.*series: /, '')), ['validation', 'validation'], 'a point per validation, none on the long series');
+    const single = lineChartSpec({ xTitle: 'step', yTitle: 'loss', series: [{ name: 'per step', x, y: x }, { name: 'validation', x: [100], y: [1] }] });
+    const root1 = parseXml(await renderSvg(single));
+    assert.equal(groups(root1, 'mark-symbol', 'role-mark').flatMap((g) => g.children.filter((c) => c.name === 'path')).length, 1, 'a series of one point shows');
+  });
+
   test('panels: one figure of several charts, each with its own scales and legend', async () => {
     const linear: LineChart = { xTitle: 'step', yTitle: 'loss', series: [{ name: 'train', x: [0, 1, 2], y: [3, 2, 1.5] }] };
     const spec = panelsSpec([chart, linear], { columns: 1, title: 'two panels' });

@@ -5,7 +5,7 @@
  * {@link panelsSpec} puts several charts in one figure, each with its own
  * scales. Draw with `renderSvg` (src/figures/render.ts).
  *
- * Series of at most 30 points have each point marked (so a single point
+ * A series of at most 30 points has each point marked (so a single point
  * shows). Points that cannot be drawn are left out, and the line joins their
  * neighbours: a y (or x) that is NaN or ±Infinity, and on a log axis a value
  * ≤ 0 (a series left with one point shows no line). Log axes label their
@@ -96,13 +96,19 @@ function lineChartUnit(chart: LineChart, where: string): Record<string, unknown>
       if (drawable(x, chart.xLog) && drawable(y, chart.yLog)) rows.push({ series: s.name, x, y });
     }
   }
+  // Few points: each one marked too, so a series of one point still shows — on every line when all
+  // series have few, else on those series only (a validation loss every so often beside a loss per step).
+  const few = chart.series.filter((s) => s.x.length <= FEW_POINTS).map((s) => s.name);
+  const line = { type: 'line', strokeWidth: 1.5, ...(few.length === names.length ? { point: { size: 24 } } : {}) };
+  const marks = few.length === 0 || few.length === names.length
+    ? { mark: line }
+    : { layer: [{ mark: line }, { mark: { type: 'point', filled: true, size: 24 }, transform: [{ filter: { field: 'series', oneOf: few } }] }] };
   return {
     ...(chart.title ? { title: chart.title } : {}),
     width: chart.width ?? 400,
     height: chart.height ?? 250,
     data: { values: rows },
-    // Few points: each one marked too, so a series of one point still shows.
-    mark: { type: 'line', strokeWidth: 1.5, ...(Math.max(...chart.series.map((s) => s.x.length)) <= FEW_POINTS ? { point: { size: 24 } } : {}) },
+    ...marks,
     encoding: {
       x: positionEncoding('x', chart.xTitle, chart.xLog, rows.map((r) => r.x)),
       y: positionEncoding('y', chart.yTitle, chart.yLog, rows.map((r) => r.y), chart.yDomain),
