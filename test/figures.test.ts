@@ -96,6 +96,15 @@ describe('line charts', () => {
     assert.equal(groups(root1, 'mark-symbol', 'role-mark').flatMap((g) => g.children.filter((c) => c.name === 'path')).length, 1, 'a series of one point shows');
   });
 
+  test('a log axis within one decade has a few labelled ticks, not a crowd', async () => {
+    const x = Array.from({ length: 64 }, (_, i) => i);
+    const spec = lineChartSpec({ xTitle: 't', yTitle: 'norm', yLog: true, series: [{ name: 'layer 1', x, y: x.map((i) => 0.0031 + (0.0011 * i) / 63) }] });
+    const yAxis = groups(parseXml(await renderSvg(spec)), 'role-axis').find((g) => texts(g).includes('norm'))!;
+    assert.deepEqual(texts(yAxis).filter((t) => /^[\d.e+-]+$/.test(t)), ['0.0035', '0.004'], 'round numbers, 0.0005 apart');
+    const decade = lineChartSpec({ xTitle: 't', yTitle: 'norm', yLog: true, series: [{ name: 'a', x: [0, 1], y: [0.001, 0.03] }] });
+    assert.deepEqual((decade.encoding as { y: { axis: { values: number[] } } }).y.axis.values, [0.001, 0.002, 0.005, 0.01, 0.02], '1, 2, 5 × 10^k in range');
+  });
+
   test('panels: one figure of several charts, each with its own scales and legend', async () => {
     const linear: LineChart = { xTitle: 'step', yTitle: 'loss', series: [{ name: 'train', x: [0, 1, 2], y: [3, 2, 1.5] }] };
     const spec = panelsSpec([chart, linear], { columns: 1, title: 'two panels' });

@@ -121,7 +121,8 @@ function lineChartUnit(chart: LineChart, where: string): Record<string, unknown>
 /**
  * The x or y encoding: linear (not forced to include 0), or log over the
  * data's range with ticks at powers of ten when there are three or more
- * (every second, third, … beyond {@link MAX_DECADES}), else vega's ticks.
+ * (every second, third, … beyond {@link MAX_DECADES}), else a few round
+ * numbers ({@link ticksWithinDecades}).
  */
 function positionEncoding(field: 'x' | 'y', title: string, log: boolean | undefined, values: readonly number[], domain?: readonly [number, number]): Record<string, unknown> {
   if (domain && !(Number.isFinite(domain[0]) && Number.isFinite(domain[1]) && domain[0] < domain[1])) {
@@ -140,8 +141,37 @@ function positionEncoding(field: 'x' | 'y', title: string, log: boolean | undefi
   if (hi - lo >= 2) {
     const stride = Math.ceil((hi - lo + 1) / MAX_DECADES);
     axis.values = Array.from({ length: Math.floor((hi - lo) / stride) + 1 }, (_, k) => Number(`1e${lo + k * stride}`));
+  } else if (min > 0 && max > min) {
+    axis.values = ticksWithinDecades(min, max);
   }
   return { field, type: 'quantitative', title, scale: { type: 'log', nice: false }, axis };
+}
+
+/**
+ * Ticks for a log axis over less than three powers of ten (where vega would
+ * put ten linear ticks, a crowd of labels): the 1, 2, 5 × 10^k in range when
+ * there are three or more, else evenly spaced round numbers (about four).
+ */
+function ticksWithinDecades(min: number, max: number): number[] {
+  const ticks: number[] = [];
+  for (let e = Math.floor(Math.log10(min)); e <= Math.ceil(Math.log10(max)); e++) {
+    for (const m of [1, 2, 5]) {
+      const v = Number(`${m}e${e}`);
+      if (v >= min && v <= max) ticks.push(v);
+    }
+  }
+  if (ticks.length >= 3) return ticks;
+  const step = roundStep((max - min) / 4);
+  const out: number[] = [];
+  for (let k = Math.ceil(min / step); k * step <= max; k++) out.push(Number((k * step).toPrecision(12)));
+  return out;
+}
+
+/** The least of 1, 2, 5 × 10^k that is ≥ `least` (> 0). */
+function roundStep(least: number): number {
+  const e = Math.floor(Math.log10(least));
+  for (const m of [1, 2, 5, 10]) if (Number(`${m}e${e}`) >= least) return Number(`${m}e${e}`);
+  return Number(`1e${e + 1}`);
 }
 
 /** A value that can be placed on a linear (or, with `log`, a log) axis. */
