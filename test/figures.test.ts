@@ -91,6 +91,8 @@ describe('line charts', () => {
     assert.deepEqual(groups(root, 'mark-line', 'role-mark').flatMap((g) => g.children.filter((c) => c.name === 'path')).map(vertices), [100, 2], 'a line per series');
     const symbols = groups(root, 'mark-symbol', 'role-mark').flatMap((g) => g.children.filter((c) => c.name === 'path'));
     assert.deepEqual(symbols.map((p) => (p.attrs['aria-label'] ?? '').replace(/^.*series: /, '')), ['validation', 'validation'], 'a point per validation, none on the long series');
+    const legendSymbols = groups(root, 'role-legend-symbol').flatMap((g) => g.children.filter((c) => c.name === 'path'));
+    assert.deepEqual(legendSymbols.map((p) => [p.attrs.d, p.attrs['stroke-dasharray']]), [['M-5,0L5,0', '1,0'], ['M-5,0L5,0', '6,4']], 'the legend shows a solid and a dashed line');
     const single = lineChartSpec({ xTitle: 'step', yTitle: 'loss', series: [{ name: 'per step', x, y: x }, { name: 'validation', x: [100], y: [1] }] });
     const root1 = parseXml(await renderSvg(single));
     assert.equal(groups(root1, 'mark-symbol', 'role-mark').flatMap((g) => g.children.filter((c) => c.name === 'path')).length, 1, 'a series of one point shows');

@@ -100,9 +100,12 @@ function lineChartUnit(chart: LineChart, where: string): Record<string, unknown>
   // series have few, else on those series only (a validation loss every so often beside a loss per step).
   const few = chart.series.filter((s) => s.x.length <= FEW_POINTS).map((s) => s.name);
   const line = { type: 'line', strokeWidth: 1.5, ...(few.length === names.length ? { point: { size: 24 } } : {}) };
-  const marks = few.length === 0 || few.length === names.length
-    ? { mark: line }
-    : { layer: [{ mark: line }, { mark: { type: 'point', filled: true, size: 24 }, transform: [{ filter: { field: 'series', oneOf: few } }] }] };
+  const layered = few.length > 0 && few.length < names.length;
+  const marks = layered
+    ? { layer: [{ mark: line }, { mark: { type: 'point', filled: true, size: 24 }, transform: [{ filter: { field: 'series', oneOf: few } }] }] }
+    : { mark: line };
+  // The legend keeps showing lines (a layer of points would make its symbols dots).
+  const legend = layered ? { legend: { symbolType: 'stroke' } } : {};
   return {
     ...(chart.title ? { title: chart.title } : {}),
     width: chart.width ?? 400,
@@ -112,8 +115,8 @@ function lineChartUnit(chart: LineChart, where: string): Record<string, unknown>
     encoding: {
       x: positionEncoding('x', chart.xTitle, chart.xLog, rows.map((r) => r.x)),
       y: positionEncoding('y', chart.yTitle, chart.yLog, rows.map((r) => r.y), chart.yDomain),
-      color: { field: 'series', type: 'nominal', title: null, scale: { domain: names } },
-      strokeDash: { field: 'series', type: 'nominal', title: null, scale: { domain: names, range: chart.series.map((s) => (s.dash ? DASH : SOLID)) } },
+      color: { field: 'series', type: 'nominal', title: null, scale: { domain: names }, ...legend },
+      strokeDash: { field: 'series', type: 'nominal', title: null, scale: { domain: names, range: chart.series.map((s) => (s.dash ? DASH : SOLID)) }, ...legend },
     },
   };
 }
