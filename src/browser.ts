@@ -116,6 +116,6 @@ export {
 export { renderSvg, figurePackages, FIGURE_FONTS } from './figures/render.js';
 export { lineChartSpec, panelsSpec, type LineSeries, type LineChart, type PanelsOptions } from './figures/lines.js';
 export { heatmapSpec, type Heatmap } from './figures/heatmap.js';
-export { unitsPage, type UnitsPage, type UnitTrace } from './figures/units-page.js';
+export { unitsPage, unitColour, type UnitsPage, type UnitTrace } from './figures/units-page.js';
 export { sparkline, seriesTable, shadedHeatmap, type SparklineOptions, type ShadedRow, type ShadedHeatmapOptions } from './figures/terminal.js';
 export { attentionSpec, attentionSvg, tokenLabel, type AttentionFigure } from './figures/attention.js';

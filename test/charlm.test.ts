@@ -17,7 +17,7 @@ import { jsBackend } from '../src/backend/js.js';
 import { CELL_TYPES } from '../src/cells/index.js';
 import type { CharLMCheckpoint, DataInfo } from '../src/charlm/checkpoint.js';
 import { loadCharLM, saveCharLM } from '../src/charlm/checkpoint-file.js';
-import { fingerprint, splitText } from '../src/charlm/corpus.js';
+import { fingerprint, splitText } from '../src/charlm/text.js';
 import { CharLM, type CharLMConfig, parameterCount, parameterShapes } from '../src/charlm/model.js';
 import { ResumeError } from '../src/charlm/resume.js';
 import { runTraining, runTrainingAsync, type RunOptions } from '../src/charlm/run.js';

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { jsBackend } from '../src/backend/js.js';
 import type { DataInfo } from '../src/charlm/checkpoint.js';
 import { loadCharLM } from '../src/charlm/checkpoint-file.js';
-import { splitText } from '../src/charlm/corpus.js';
+import { splitText } from '../src/charlm/text.js';
 import type { TrainingDiagnostics } from '../src/charlm/diagnostics.js';
 import { CharLM, type CharLMConfig } from '../src/charlm/model.js';
 import { runTraining, type RunOptions } from '../src/charlm/run.js';

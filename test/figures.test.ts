@@ -81,6 +81,32 @@ describe('line charts', () => {
     for (const label of ['1e-8', '1e-5', '0.001', '0.1', '1', 'steps back', 'norm', 'gradient norm']) assert.ok(labels.includes(label), `label ${label} in ${labels.join(' ')}`);
   });
 
+  test('a series of few points beside a long one has its points marked, the long one not', async () => {
+    const x = Array.from({ length: 100 }, (_, i) => i + 1);
+    const spec = lineChartSpec({
+      xTitle: 'step', yTitle: 'loss',
+      series: [{ name: 'per step', x, y: x.map((i) => 4 / Math.sqrt(i)) }, { name: 'validation', x: [50, 100], y: [0.7, 0.5], dash: true }],
+    });
+    const root = parseXml(await renderSvg(spec));
+    assert.deepEqual(groups(root, 'mark-line', 'role-mark').flatMap((g) => g.children.filter((c) => c.name === 'path')).map(vertices), [100, 2], 'a line per series');
+    const symbols = groups(root, 'mark-symbol', 'role-mark').flatMap((g) => g.children.filter((c) => c.name === 'path'));
+    assert.deepEqual(symbols.map((p) => (p.attrs['aria-label'] ?? '').replace(/^.*series: /, '')), ['validation', 'validation'], 'a point per validation, none on the long series');
+    const legendSymbols = groups(root, 'role-legend-symbol').flatMap((g) => g.children.filter((c) => c.name === 'path'));
+    assert.deepEqual(legendSymbols.map((p) => [p.attrs.d, p.attrs['stroke-dasharray']]), [['M-5,0L5,0', '1,0'], ['M-5,0L5,0', '6,4']], 'the legend shows a solid and a dashed line');
+    const single = lineChartSpec({ xTitle: 'step', yTitle: 'loss', series: [{ name: 'per step', x, y: x }, { name: 'validation', x: [100], y: [1] }] });
+    const root1 = parseXml(await renderSvg(single));
+    assert.equal(groups(root1, 'mark-symbol', 'role-mark').flatMap((g) => g.children.filter((c) => c.name === 'path')).length, 1, 'a series of one point shows');
+  });
+
+  test('a log axis within one decade has a few labelled ticks, not a crowd', async () => {
+    const x = Array.from({ length: 64 }, (_, i) => i);
+    const spec = lineChartSpec({ xTitle: 't', yTitle: 'norm', yLog: true, series: [{ name: 'layer 1', x, y: x.map((i) => 0.0031 + (0.0011 * i) / 63) }] });
+    const yAxis = groups(parseXml(await renderSvg(spec)), 'role-axis').find((g) => texts(g).includes('norm'))!;
+    assert.deepEqual(texts(yAxis).filter((t) => /^[\d.e+-]+$/.test(t)), ['0.0035', '0.004'], 'round numbers, 0.0005 apart');
+    const decade = lineChartSpec({ xTitle: 't', yTitle: 'norm', yLog: true, series: [{ name: 'a', x: [0, 1], y: [0.001, 0.03] }] });
+    assert.deepEqual((decade.encoding as { y: { axis: { values: number[] } } }).y.axis.values, [0.001, 0.002, 0.005, 0.01, 0.02], '1, 2, 5 × 10^k in range');
+  });
+
   test('panels: one figure of several charts, each with its own scales and legend', async () => {
     const linear: LineChart = { xTitle: 'step', yTitle: 'loss', series: [{ name: 'train', x: [0, 1, 2], y: [3, 2, 1.5] }] };
     const spec = panelsSpec([chart, linear], { columns: 1, title: 'two panels' });

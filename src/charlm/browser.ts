@@ -1,7 +1,8 @@
 /**
  * The character-level language model in any host (`recurrent/charlm` under
  * the `browser` condition): the model, its trainer, sampling, evaluation,
- * the budget and resume rules, and checkpoints as bytes — a page loads the
+ * the budget and resume rules, a text's fingerprint and split, and
+ * checkpoints as bytes — a page loads the
  * bytes of a checkpoint the command line wrote (`parseCharLM`) and writes
  * the same bytes (`serializeCharLM`). Reaches no `node:` module. On Node,
  * `recurrent/charlm` is ./index.ts: this, the training run and the files.
@@ -17,4 +18,4 @@ export { sampleText, MAX_SAMPLE_LENGTH, type SampleOptions } from './sample.js';
 export { serializeCharLM, parseCharLM, CHARLM_KIND, type CharLMCheckpoint, type DataInfo } from './checkpoint.js';
 export { resolveBudget, describeBudget, type Budget, type BudgetRequest } from './budget.js';
 export { ResumeError, checkResume, resumeConflicts, type ResumeConflict, type ResumeRequest } from './resume.js';
-export type { Fingerprint } from './corpus.js';
+export { fingerprint, splitText, type Fingerprint } from './text.js';

@@ -19,7 +19,7 @@ import { OPTIMIZER_PREFIX, optimizerTensors, readOptimizerState } from '../io/tr
 import type { OptimizerType } from '../train/optim.js';
 import { formatShape, type Tensor } from '../tensor.js';
 import type { Budget } from './budget.js';
-import type { Fingerprint } from './corpus.js';
+import type { Fingerprint } from './text.js';
 import { charLMDocument, type CharLMDocument } from './document.js';
 import { CharLM, type CharLMConfig, checkConfig, parameterCount, parameterShapes, parameterTensorCount } from './model.js';
 import type { CharLMTrainer, OptimizerName, TrainConfig, TrainerSnapshot } from './trainer.js';

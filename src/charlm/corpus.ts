@@ -1,23 +1,17 @@
 /**
- * Text corpora for character-level language models: reading and checking a
- * file, the built-in default corpus, the fingerprint that identifies a text,
- * and the train/validation split.
+ * Text corpora for character-level language models (Node): reading and
+ * checking a file, and the built-in default corpus. A text's fingerprint and
+ * its train/validation split are ./text.ts (any host).
  */
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { brotliDecompressSync } from 'node:zlib';
 import { readRegularFile } from '../io/files.js';
+import { type Fingerprint, fingerprint } from './text.js';
 
 /** Largest text file read (256 MiB): the ids alone then take 1 GiB. */
 export const MAX_TEXT_BYTES = 256 * 1024 * 1024;
-
-/** What identifies a text: its size and SHA-256 (of its UTF-8 bytes, line ends normalised). */
-export interface Fingerprint {
-  bytes: number;
-  sha256: string;
-}
 
 /** A text to learn, where it came from, and its fingerprint. */
 export interface Corpus {
@@ -65,12 +59,6 @@ export function loadCorpus(source?: string): Corpus {
   return { text, source: builtIn ? DEFAULT_CORPUS_NAME : resolve(source), fingerprint: fingerprint(text) };
 }
 
-/** Size and SHA-256 of a text's UTF-8 bytes. */
-export function fingerprint(text: string): Fingerprint {
-  const bytes = Buffer.from(text, 'utf8');
-  return { bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') };
-}
-
 /** The built-in corpus, as recorded in checkpoints and printed. */
 export const DEFAULT_CORPUS_NAME = 'State of the Union addresses 1945–2021 (public domain; built in)';
 
@@ -94,27 +82,4 @@ export function defaultCorpus(): string {
     throw new Error(`data: the built-in corpus ${fileURLToPath(DEFAULT_CORPUS_FILE)} cannot be read (${(e as Error).message}); reinstall the package, or pass --data FILE`);
   }
   return bytes.toString('utf8');
-}
-
-/** First `1 − validationFraction` of the text for training, the rest for validation. */
-export function splitText(text: string, validationFraction: number): { train: string; validation: string } {
-  if (!(validationFraction > 0 && validationFraction < 1)) {
-    throw new Error(`data: validation fraction must be in (0, 1), got ${validationFraction}`);
-  }
-  // Cut at a code point, without an array of every character (a long text would need gigabytes).
-  const units = text.length;
-  let points = 0;
-  for (let i = 0; i < units; i++) if (!isLowSurrogateAfterHigh(text, i)) points++;
-  const cutPoint = Math.floor(points * (1 - validationFraction));
-  let at = 0;
-  for (let p = 0; p < cutPoint; p++) at += isLowSurrogateAfterHigh(text, at + 1) ? 2 : 1;
-  return { train: text.slice(0, at), validation: text.slice(at) };
-}
-
-/** Whether the UTF-16 unit at `i` is the second half of a surrogate pair. */
-function isLowSurrogateAfterHigh(text: string, i: number): boolean {
-  const c = text.charCodeAt(i);
-  if (c < 0xdc00 || c > 0xdfff || i === 0) return false;
-  const h = text.charCodeAt(i - 1);
-  return h >= 0xd800 && h <= 0xdbff;
 }

@@ -7,4 +7,4 @@
 export * from './browser.js';
 export { runTraining, runTrainingAsync, bits, type RunOptions, type RunCallbacks, type RunResult, type Progress } from './run.js';
 export { saveCharLM, loadCharLM } from './checkpoint-file.js';
-export { loadCorpus, readTextFile, defaultCorpus, splitText, fingerprint, DEFAULT_CORPUS_NAME, type Corpus } from './corpus.js';
+export { loadCorpus, readTextFile, defaultCorpus, DEFAULT_CORPUS_NAME, type Corpus } from './corpus.js';

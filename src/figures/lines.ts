@@ -5,7 +5,7 @@
  * {@link panelsSpec} puts several charts in one figure, each with its own
  * scales. Draw with `renderSvg` (src/figures/render.ts).
  *
- * Series of at most 30 points have each point marked (so a single point
+ * A series of at most 30 points has each point marked (so a single point
  * shows). Points that cannot be drawn are left out, and the line joins their
  * neighbours: a y (or x) that is NaN or ±Infinity, and on a log axis a value
  * ≤ 0 (a series left with one point shows no line). Log axes label their
@@ -96,18 +96,27 @@ function lineChartUnit(chart: LineChart, where: string): Record<string, unknown>
       if (drawable(x, chart.xLog) && drawable(y, chart.yLog)) rows.push({ series: s.name, x, y });
     }
   }
+  // Few points: each one marked too, so a series of one point still shows — on every line when all
+  // series have few, else on those series only (a validation loss every so often beside a loss per step).
+  const few = chart.series.filter((s) => s.x.length <= FEW_POINTS).map((s) => s.name);
+  const line = { type: 'line', strokeWidth: 1.5, ...(few.length === names.length ? { point: { size: 24 } } : {}) };
+  const layered = few.length > 0 && few.length < names.length;
+  const marks = layered
+    ? { layer: [{ mark: line }, { mark: { type: 'point', filled: true, size: 24 }, transform: [{ filter: { field: 'series', oneOf: few } }] }] }
+    : { mark: line };
+  // The legend keeps showing lines (a layer of points would make its symbols dots).
+  const legend = layered ? { legend: { symbolType: 'stroke' } } : {};
   return {
     ...(chart.title ? { title: chart.title } : {}),
     width: chart.width ?? 400,
     height: chart.height ?? 250,
     data: { values: rows },
-    // Few points: each one marked too, so a series of one point still shows.
-    mark: { type: 'line', strokeWidth: 1.5, ...(Math.max(...chart.series.map((s) => s.x.length)) <= FEW_POINTS ? { point: { size: 24 } } : {}) },
+    ...marks,
     encoding: {
       x: positionEncoding('x', chart.xTitle, chart.xLog, rows.map((r) => r.x)),
       y: positionEncoding('y', chart.yTitle, chart.yLog, rows.map((r) => r.y), chart.yDomain),
-      color: { field: 'series', type: 'nominal', title: null, scale: { domain: names } },
-      strokeDash: { field: 'series', type: 'nominal', title: null, scale: { domain: names, range: chart.series.map((s) => (s.dash ? DASH : SOLID)) } },
+      color: { field: 'series', type: 'nominal', title: null, scale: { domain: names }, ...legend },
+      strokeDash: { field: 'series', type: 'nominal', title: null, scale: { domain: names, range: chart.series.map((s) => (s.dash ? DASH : SOLID)) }, ...legend },
     },
   };
 }
@@ -115,7 +124,8 @@ function lineChartUnit(chart: LineChart, where: string): Record<string, unknown>
 /**
  * The x or y encoding: linear (not forced to include 0), or log over the
  * data's range with ticks at powers of ten when there are three or more
- * (every second, third, … beyond {@link MAX_DECADES}), else vega's ticks.
+ * (every second, third, … beyond {@link MAX_DECADES}), else a few round
+ * numbers ({@link ticksWithinDecades}).
  */
 function positionEncoding(field: 'x' | 'y', title: string, log: boolean | undefined, values: readonly number[], domain?: readonly [number, number]): Record<string, unknown> {
   if (domain && !(Number.isFinite(domain[0]) && Number.isFinite(domain[1]) && domain[0] < domain[1])) {
@@ -134,8 +144,37 @@ function positionEncoding(field: 'x' | 'y', title: string, log: boolean | undefi
   if (hi - lo >= 2) {
     const stride = Math.ceil((hi - lo + 1) / MAX_DECADES);
     axis.values = Array.from({ length: Math.floor((hi - lo) / stride) + 1 }, (_, k) => Number(`1e${lo + k * stride}`));
+  } else if (min > 0 && max > min) {
+    axis.values = ticksWithinDecades(min, max);
   }
   return { field, type: 'quantitative', title, scale: { type: 'log', nice: false }, axis };
+}
+
+/**
+ * Ticks for a log axis over less than three powers of ten (where vega would
+ * put ten linear ticks, a crowd of labels): the 1, 2, 5 × 10^k in range when
+ * there are three or more, else evenly spaced round numbers (about four).
+ */
+function ticksWithinDecades(min: number, max: number): number[] {
+  const ticks: number[] = [];
+  for (let e = Math.floor(Math.log10(min)); e <= Math.ceil(Math.log10(max)); e++) {
+    for (const m of [1, 2, 5]) {
+      const v = Number(`${m}e${e}`);
+      if (v >= min && v <= max) ticks.push(v);
+    }
+  }
+  if (ticks.length >= 3) return ticks;
+  const step = roundStep((max - min) / 4);
+  const out: number[] = [];
+  for (let k = Math.ceil(min / step); k * step <= max; k++) out.push(Number((k * step).toPrecision(12)));
+  return out;
+}
+
+/** The least of 1, 2, 5 × 10^k that is ≥ `least` (> 0). */
+function roundStep(least: number): number {
+  const e = Math.floor(Math.log10(least));
+  for (const m of [1, 2, 5, 10]) if (Number(`${m}e${e}`) >= least) return Number(`${m}e${e}`);
+  return Number(`1e${e + 1}`);
 }
 
 /** A value that can be placed on a linear (or, with `log`, a log) axis. */

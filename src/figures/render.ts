@@ -73,7 +73,8 @@ function estimateTextWidth(item: TextItem, text: unknown): number {
 /** An optional peer dependency, or an error saying how to install it. */
 async function importOptional<K extends keyof Modules>(name: K): Promise<Modules[K]> {
   try {
-    return (await import(name)) as Modules[K];
+    // Resolved when drawing, not by a bundler: a page that draws imports vega and vega-lite itself.
+    return (await import(/* @vite-ignore */ /* webpackIgnore: true */ name)) as Modules[K];
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code !== 'ERR_MODULE_NOT_FOUND' && code !== 'MODULE_NOT_FOUND') throw e;

@@ -3,8 +3,9 @@
  * model read with every character's background coloured by the unit's value
  * after reading it, as in Karpathy, Johnson & Fei-Fei, "Visualizing and
  * understanding recurrent networks" (2015). Values run from −1 (blue) through
- * 0 (white) to +1 (red), linearly in sRGB; values beyond ±1 take the end
- * colours. Hovering a character shows its value.
+ * 0 (white) to +1 (red), linearly in sRGB ({@link unitColour}, for pages of
+ * one's own); values beyond ±1 take the end colours. Hovering a character
+ * shows its value.
  *
  * The page is one self-contained HTML document (inline CSS, no scripts, no
  * fetched resources); all text is HTML-escaped. Newlines are kept, each shown
@@ -60,12 +61,12 @@ export function unitsPage(page: UnitsPage): string {
       const v = unit.values[i] as number;
       if (Number.isNaN(v)) throw new Error(`${where}: the value at character ${i} is NaN`);
       const shown = ch === '\n' ? '↵' : visible(ch);
-      return `<span style="background:${colour(v)}" title="${v.toFixed(3)}">${escapeHtml(shown)}</span>${ch === '\n' ? '\n' : ''}`;
+      return `<span style="background:${unitColour(v)}" title="${v.toFixed(3)}">${escapeHtml(shown)}</span>${ch === '\n' ? '\n' : ''}`;
     });
     const note = unit.note ? `\n<p class="note">${escapeHtml(unit.note)}</p>` : '';
     return `<section>\n<h2>${escapeHtml(unit.label)}</h2>${note}\n<pre>${spans.join('')}</pre>\n</section>`;
   });
-  const legend = LEGEND_VALUES.map((v) => `<span style="background:${colour(v)}">${v === 0 ? '0' : `${v > 0 ? '+' : '−'}${Math.abs(v)}`}</span>`).join('');
+  const legend = LEGEND_VALUES.map((v) => `<span style="background:${unitColour(v)}">${v === 0 ? '0' : `${v > 0 ? '+' : '−'}${Math.abs(v)}`}</span>`).join('');
   return [
     '<!DOCTYPE html>',
     '<html lang="en">',
@@ -85,8 +86,8 @@ export function unitsPage(page: UnitsPage): string {
   ].join('\n');
 }
 
-/** The background of a value: white at 0, blending linearly to {@link POSITIVE} at +1 or {@link NEGATIVE} at −1. */
-function colour(v: number): string {
+/** The background of a unit's value (`#rrggbb`): white at 0, blending linearly to {@link POSITIVE} at +1 or {@link NEGATIVE} at −1. */
+export function unitColour(v: number): string {
   const t = Math.min(1, Math.abs(v));
   const end = v < 0 ? NEGATIVE : POSITIVE;
   const hex = ZERO.map((z, k) => Math.round(z + t * ((end[k] as number) - z)).toString(16).padStart(2, '0'));

@@ -3,7 +3,7 @@
  * benchmark's protocol, and the task a checkpoint records (./task.ts).
  */
 import { resolve } from 'node:path';
-import { fingerprint } from '../charlm/corpus.js';
+import { fingerprint } from '../charlm/text.js';
 import { splitTatoeba } from './split.js';
 import { datesTask, TATOEBA_SPLIT, type TaskSource, type TranslationTask } from './task.js';
 import { parseTatoeba } from './tatoeba.js';

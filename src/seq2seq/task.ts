@@ -13,7 +13,7 @@
  * its absolute path, size and SHA-256), so a resumed run or an evaluation
  * rebuilds the same split. Reading a Tatoeba file is ./task-file.ts (Node).
  */
-import type { Fingerprint } from '../charlm/corpus.js';
+import type { Fingerprint } from '../charlm/text.js';
 import { dateTask } from './dates.js';
 import type { TranslationPair } from './pair.js';
 import { TokenVocabulary } from './token-vocabulary.js';
