@@ -44,6 +44,7 @@ export class AttentionView {
     element('att-backend').textContent = `Kernels: ${b.name}, ${b.threads} thread${b.threads === 1 ? '' : 's'}.`;
   }
 
+  /** The view was shown: draw the attention of the latest translation if it came while hidden. */
   refresh(): void {
     if (this.chartDirty && this.visible()) this.drawAttention();
   }

@@ -58,6 +58,7 @@ export class InsideView {
     clear(this.gradientChart, 'Read a text, or train the model, to see the gradient.');
   }
 
+  /** The view was shown: draw the gradient chart if it changed while hidden. */
   refresh(): void {
     if (this.gradientDirty && this.visible()) this.drawGradient();
   }

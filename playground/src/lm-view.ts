@@ -41,7 +41,7 @@ export class LMView {
     this.fileInput.addEventListener('change', () => this.fileChosen());
     this.trainButton.addEventListener('click', () => void this.trainOrStop());
     element('lm-sample-button').addEventListener('click', () => this.act('sample', () => this.send({ type: 'sample', sample: this.sampleSettings() })));
-    element('lm-download').addEventListener('click', () => this.act('download', () => this.send({ type: 'download' })));
+    element('lm-download').addEventListener('click', () => this.send({ type: 'download' }));
     element<HTMLInputElement>('lm-load').addEventListener('change', (event) => void this.load(event.target as HTMLInputElement));
     element('lm-form').addEventListener('submit', (event) => event.preventDefault());
     clear(this.chart, 'The loss appears here once training starts.');
@@ -51,7 +51,7 @@ export class LMView {
     element('lm-backend').textContent = `Kernels: ${b.name}, ${b.threads} thread${b.threads === 1 ? '' : 's'}; ${b.isolated ? 'cross-origin isolated (Web Workers over shared memory)' : 'not cross-origin isolated, so one thread'}.`;
   }
 
-  /** The page became visible or the chart has news: draw it if it shows. */
+  /** The view was shown: draw the chart if it changed while hidden. */
   refresh(): void {
     if (this.chartDirty && this.visible()) this.drawChart();
   }
