@@ -13,6 +13,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
+import { THREAD_LIMITS } from '../src/backend/threads.js';
 import { browserSkipReason, launchChromium, openPage, serveFolder, type StaticServer } from './browser-harness.js';
 import { libraryWorkload, type LibraryWorkloadOptions, type LibraryWorkloadResult } from './browser-library-workload.js';
 import { buildPage, pageSkipReason } from './browser-page.js';
@@ -69,7 +70,7 @@ if (skip) {
       const hardwareConcurrency = await page.evaluate(() => globalThis.navigator.hardwareConcurrency);
       await page.context().close();
       assert.equal(result.backend.isolated, isolated, 'crossOriginIsolated follows the headers');
-      assert.equal(result.backend.threads, isolated ? Math.min(hardwareConcurrency, 24) : 1, 'threads: the cores when isolated, else one');
+      assert.equal(result.backend.threads, isolated ? Math.min(hardwareConcurrency, THREAD_LIMITS.maxThreads) : 1, 'threads: the cores when isolated, else one');
       return { result, errors };
     } finally {
       await server.close();

@@ -19,6 +19,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
+import { THREAD_LIMITS } from '../src/backend/threads.js';
 import { browserSkipReason, launchChromium, openPage, serveFolder, type StaticServer } from './browser-harness.js';
 import { ok, spawnCollect } from './cli-harness.js';
 import { projectRoot } from './helpers.js';
@@ -162,7 +163,7 @@ if (skip) {
         assert.equal(hook.isolated, isolated);
         assert.match(hook.name, /^wasm-/, 'the WebAssembly backend loaded');
         const cores = await page.evaluate(() => globalThis.navigator.hardwareConcurrency);
-        assert.equal(hook.threads, isolated ? Math.min(cores, 24) : 1);
+        assert.equal(hook.threads, isolated ? Math.min(cores, THREAD_LIMITS.maxThreads) : 1);
         assert.ok((await textOf(page, '#lm-backend')).includes(hook.name), '#lm-backend names the backend');
         for (const id of ['lm', 'inside', 'attention']) assert.equal(await page.locator(`#tab-${id}`).getAttribute('role'), 'tab');
         await page.locator('#tab-lm').focus();
