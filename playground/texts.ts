@@ -1,8 +1,8 @@
 /**
  * The playground's built-in texts, as a Vite plugin (it runs in Node, in the
- * dev server and at build time). Each text is stored Brotli-compressed; the
- * plugin decompresses it and serves it (dev) or emits it (build) as a plain
- * UTF-8 asset, and the virtual module `virtual:texts` lists them:
+ * dev server and at build time): the package's own corpus (Brotli-compressed
+ * in data/), decompressed and served (dev) or emitted (build) as a plain
+ * UTF-8 asset; the virtual module `virtual:texts` lists them:
  *
  *   import texts from 'virtual:texts';   // BuiltInText[]: id, label, source, fingerprint, url
  *
@@ -10,8 +10,6 @@
  * text — the built-in corpus is the library's own `loadCorpus()` — so a
  * checkpoint written in the page describes its text as the command line does.
  */
-import { readFileSync } from 'node:fs';
-import { brotliDecompressSync } from 'node:zlib';
 import { fingerprint } from 'recurrent/charlm';
 import { loadCorpus } from 'recurrent/node';
 import type { Plugin } from 'vite';
@@ -29,14 +27,6 @@ const TEXTS: readonly TextFile[] = [
     id: 'sotu',
     label: 'State of the Union, 1945–2021 (2.9 MB)',
     read: () => loadCorpus(),
-  },
-  {
-    id: 'shakespeare',
-    label: 'Shakespeare (Tiny Shakespeare, first 100 kB)',
-    read: () => ({
-      text: brotliDecompressSync(readFileSync(new URL('./texts/shakespeare-100k.txt.br', import.meta.url))).toString('utf8'),
-      source: 'Tiny Shakespeare (karpathy/char-rnn), its first 100 kB (public domain; built into the playground)',
-    }),
   },
 ];
 
