@@ -155,3 +155,12 @@ export interface CellKind {
    */
   stepBackward(s: ScanBuffers, d: ScanGradBuffers, t: number, before: number, after: number): void;
 }
+
+/**
+ * `kind` named for a message saying it is not `expected`: its module name, and
+ * for the same name what differs (`GRU with the reset gate elsewhere`).
+ */
+export function otherCellName(kind: CellKind, expected: CellKind): string {
+  if (kind.name !== expected.name) return kind.name;
+  return `${kind.name} ${kind.type === 'gru' ? 'with the reset gate elsewhere' : 'with another nonlinearity'}`;
+}

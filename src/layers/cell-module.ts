@@ -19,7 +19,7 @@ import {
 } from './scan.js';
 import { Module, type ModuleOptions } from '../module.js';
 import { allocate, dtypeOf, type FloatArray, type Tensor } from '../tensor.js';
-import type { CellKind } from '../cells/cell.js';
+import { type CellKind, otherCellName } from '../cells/cell.js';
 import type { BackwardStepObserver, LayerObserver } from './observer.js';
 
 export interface CellModuleOptions extends ModuleOptions {
@@ -275,11 +275,11 @@ export class CellModule<S extends CellSignature = AnyCellModuleSignature> extend
     const { B, H, I } = cache;
     const w = this.weights;
     const mismatch =
-      cache.kind !== this.kind ? `it is ${cache.kind.name}, expected ${this.kind.name}`
+      cache.kind !== this.kind ? `it is ${otherCellName(cache.kind, this.kind)}, expected ${this.kind.name}`
       : H !== this.hiddenSize ? `hiddenSize ${H}, expected ${this.hiddenSize}`
       : I !== this.inputSize ? `input size ${I}, expected ${this.inputSize}`
       : cache.weights.wih !== w.wih || cache.weights.whh !== w.whh || cache.weights.bih !== w.bih || cache.weights.bhh !== w.bhh || cache.weights.peep !== w.peep
-        ? 'it uses other parameters (bias or prefix differ)'
+        ? 'it uses other parameters (bias, peepholes or prefix differ)'
       : null;
     if (mismatch) throw new Error(`${m}: ctx does not come from a forward call of this module (${mismatch})`);
     const shape = batched ? [B, H] : [H];

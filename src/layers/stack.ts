@@ -25,7 +25,7 @@
  *   weight_peep_l{k} (3, H) (LSTM with peepholes: rows p_i, p_f, p_o)
  */
 import { isGradEnabled, record, type Variable } from '../autograd/variable.js';
-import type { CellKind } from '../cells/cell.js';
+import { type CellKind, otherCellName } from '../cells/cell.js';
 import { defaultRecurrentInit } from '../init.js';
 import { Module, type ModuleOptions } from '../module.js';
 import { allocate, dtypeOf, type FloatArray, type Tensor } from '../tensor.js';
@@ -480,8 +480,7 @@ export class RecurrentLayer<S extends LayerSignature = AnyCellSignature> extends
       const w = this.weights[k] as ScanWeights;
       const inSize = k < D ? this.inputSize : D * this.outputSize;
       if (c.kind !== this.kind) {
-        const other = c.kind.name !== this.kind.name ? '' : c.kind.type === 'gru' ? ' with the reset gate elsewhere' : ' with another nonlinearity';
-        return `scan ${k} is ${c.kind.name}${other}, expected ${this.kind.name}`;
+        return `scan ${k} is ${otherCellName(c.kind, this.kind)}, expected ${this.kind.name}`;
       }
       if (c.H !== this.hiddenSize) return `scan ${k} has hiddenSize ${c.H}, expected ${this.hiddenSize}`;
       if (c.P !== this.outputSize) return `scan ${k} has output size ${c.P}, expected ${this.outputSize}`;
@@ -489,7 +488,7 @@ export class RecurrentLayer<S extends LayerSignature = AnyCellSignature> extends
       if (c.T !== T || c.B !== B) return `scan ${k} covers (T, B) = (${c.T}, ${c.B}), ctx says (${T}, ${B})`;
       if (c.reverse !== (k % D === 1)) return `scan ${k} runs ${c.reverse ? 'backwards' : 'forwards'} in time`;
       if (c.weights.wih !== w.wih || c.weights.whh !== w.whh || c.weights.bih !== w.bih || c.weights.bhh !== w.bhh || c.weights.whr !== w.whr || c.weights.peep !== w.peep) {
-        return `scan ${k} uses other parameters (bias or prefix differ)`;
+        return `scan ${k} uses other parameters (bias, peepholes or prefix differ)`;
       }
     }
     return null;
