@@ -1,6 +1,7 @@
 /**
  * Fused gate kernels (forward and backward of the LSTM, GRU and Elman
- * cells), bias broadcast and row sums. Semantics are those of the
+ * cells, and of the LSTM with peepholes and the GRU with the reset gate
+ * before the recurrent product), bias broadcast and row sums. Semantics are those of the
  * reference backend (src/backend/js.ts); arguments are byte addresses of
  * float32 buffers in this module's memory. Each row of hidden size `H` is
  * processed four units at a time, the tail with partial loads.
@@ -179,6 +180,232 @@ export function gruBackward(
     if (j < H) {
       const o = <usize>j << 2;
       gruBackwardUnits(x0 + o, w0 + o, hb, hPrev + s0 + o, dh + s0 + o, dx0 + o, dw0 + o, dhPrev + s0 + o, H - j);
+    }
+  }
+}
+
+// @ts-ignore: decorator
+@inline function lstmPeepholeForwardUnits(g: usize, hb: usize, p: usize, cPrev: usize, c: usize, m: usize, n: i32): void {
+  const cp = loadN(cPrev, n);
+  const i = sigmoid4(madd(loadN(p, n), cp, loadN(g, n))); // i = σ(a_i + p_i⊙c₋)
+  const f = sigmoid4(madd(loadN(p + hb, n), cp, loadN(g + hb, n))); // f = σ(a_f + p_f⊙c₋)
+  const gg = tanh4(loadN(g + 2 * hb, n));
+  const ct = madd(f, cp, f32x4.mul(i, gg)); // c = f⊙c₋ + i⊙g
+  const o = sigmoid4(madd(loadN(p + 2 * hb, n), ct, loadN(g + 3 * hb, n))); // o = σ(a_o + p_o⊙c)
+  storeN(g, i, n);
+  storeN(g + hb, f, n);
+  storeN(g + 2 * hb, gg, n);
+  storeN(g + 3 * hb, o, n);
+  storeN(c, ct, n);
+  storeN(m, f32x4.mul(o, tanh4(ct)), n); // m = o⊙tanh(c)
+}
+
+/**
+ * LSTM gates with peepholes, forward: as lstmForward, with `peep` (3 × H,
+ * `[p_i; p_f; p_o]`): `i = σ(a_i + p_i⊙cPrev)`, `f = σ(a_f + p_f⊙cPrev)`,
+ * `c = f⊙cPrev + i⊙g`, `o = σ(a_o + p_o⊙c)`, `m = o⊙tanh(c)`.
+ */
+export function lstmPeepholeForward(rows: i32, H: i32, gates: usize, peep: usize, cPrev: usize, c: usize, m: usize): void {
+  const hb = <usize>H << 2;
+  for (let r = 0; r < rows; r++) {
+    const g0 = gates + <usize>r * 4 * hb;
+    const s0 = <usize>r * hb;
+    let j = 0;
+    for (; j + 4 <= H; j += 4) {
+      const o = <usize>j << 2;
+      lstmPeepholeForwardUnits(g0 + o, hb, peep + o, cPrev + s0 + o, c + s0 + o, m + s0 + o, 4);
+    }
+    if (j < H) {
+      const o = <usize>j << 2;
+      lstmPeepholeForwardUnits(g0 + o, hb, peep + o, cPrev + s0 + o, c + s0 + o, m + s0 + o, H - j);
+    }
+  }
+}
+
+// @ts-ignore: decorator
+@inline function lstmPeepholeBackwardUnits(
+  g: usize, hb: usize, p: usize, cPrev: usize, c: usize, dm: usize, dc: usize, dg: usize, n: i32,
+): void {
+  const i = loadN(g, n);
+  const f = loadN(g + hb, n);
+  const gg = loadN(g + 2 * hb, n);
+  const o = loadN(g + 3 * hb, n);
+  const cp = loadN(cPrev, n);
+  const tc = tanh4(loadN(c, n));
+  const dmv = loadN(dm, n);
+  const doPre = f32x4.mul(f32x4.mul(dmv, tc), dsig(o)); // through o⊙tanh(c), then σ
+  // through m = o⊙tanh(c), and through o's peephole p_o⊙c
+  const dct = madd(doPre, loadN(p + 2 * hb, n), madd(f32x4.mul(dmv, o), dtanh(tc), loadN(dc, n)));
+  const diPre = f32x4.mul(f32x4.mul(dct, gg), dsig(i)); // through c = … + i⊙g, then σ
+  const dfPre = f32x4.mul(f32x4.mul(dct, cp), dsig(f)); // through f⊙c₋, then σ
+  storeN(dg, diPre, n);
+  storeN(dg + hb, dfPre, n);
+  storeN(dg + 2 * hb, f32x4.mul(f32x4.mul(dct, i), dtanh(gg)), n); // through i⊙g, then tanh
+  storeN(dg + 3 * hb, doPre, n);
+  // to c₋ through f⊙c₋ and the peepholes p_i⊙c₋, p_f⊙c₋
+  storeN(dc, madd(dfPre, loadN(p + hb, n), madd(diPre, loadN(p, n), f32x4.mul(dct, f))), n);
+}
+
+/**
+ * LSTM gates with peepholes, backward: as lstmBackward, with the peepholes'
+ * paths (through `o` into `c`, through `i` and `f` into `cPrev`).
+ */
+export function lstmPeepholeBackward(
+  rows: i32, H: i32, gates: usize, peep: usize, cPrev: usize, c: usize, dm: usize, dc: usize, dGates: usize,
+): void {
+  const hb = <usize>H << 2;
+  for (let r = 0; r < rows; r++) {
+    const g0 = gates + <usize>r * 4 * hb;
+    const d0 = dGates + <usize>r * 4 * hb;
+    const s0 = <usize>r * hb;
+    let j = 0;
+    for (; j + 4 <= H; j += 4) {
+      const o = <usize>j << 2;
+      lstmPeepholeBackwardUnits(g0 + o, hb, peep + o, cPrev + s0 + o, c + s0 + o, dm + s0 + o, dc + s0 + o, d0 + o, 4);
+    }
+    if (j < H) {
+      const o = <usize>j << 2;
+      lstmPeepholeBackwardUnits(g0 + o, hb, peep + o, cPrev + s0 + o, c + s0 + o, dm + s0 + o, dc + s0 + o, d0 + o, H - j);
+    }
+  }
+}
+
+/**
+ * The peepholes' weight gradient over `rows` rows: `dPeep[0] += Σ dGates_i⊙cPrev`,
+ * `dPeep[1] += Σ dGates_f⊙cPrev`, `dPeep[2] += Σ dGates_o⊙c`, each column
+ * summed in row order.
+ */
+export function lstmPeepholeGrad(rows: i32, H: i32, dGates: usize, cPrev: usize, c: usize, dPeep: usize): void {
+  const hb = <usize>H << 2;
+  for (let j = 0; j < H; j += 4) {
+    const o = <usize>j << 2;
+    const n = min(4, H - j);
+    let si = loadN(dPeep + o, n);
+    let sf = loadN(dPeep + hb + o, n);
+    let so = loadN(dPeep + 2 * hb + o, n);
+    for (let r = 0; r < rows; r++) {
+      const d = dGates + <usize>r * 4 * hb + o;
+      const s = <usize>r * hb + o;
+      const cp = loadN(cPrev + s, n);
+      si = madd(loadN(d, n), cp, si);
+      sf = madd(loadN(d + hb, n), cp, sf);
+      so = madd(loadN(d + 3 * hb, n), loadN(c + s, n), so);
+    }
+    storeN(dPeep + o, si, n);
+    storeN(dPeep + hb + o, sf, n);
+    storeN(dPeep + 2 * hb + o, so, n);
+  }
+}
+
+// @ts-ignore: decorator
+@inline function gruResetForwardUnits(g: usize, hb: usize, hPrev: usize, rh: usize, n: i32): void {
+  const r = sigmoid4(loadN(g, n));
+  storeN(g, r, n);
+  storeN(g + hb, sigmoid4(loadN(g + hb, n)), n);
+  storeN(rh, f32x4.mul(r, loadN(hPrev, n)), n); // r⊙h₋
+}
+
+/**
+ * GRU with the reset gate before the recurrent product, first half of a step:
+ * `r = σ(·)`, `z = σ(·)` in place on the first two blocks of `gates`
+ * (rows × 3H), and `rh = r ⊙ hPrev`.
+ */
+export function gruResetForward(rows: i32, H: i32, gates: usize, hPrev: usize, rh: usize): void {
+  const hb = <usize>H << 2;
+  for (let row = 0; row < rows; row++) {
+    const g0 = gates + <usize>row * 3 * hb;
+    const s0 = <usize>row * hb;
+    let j = 0;
+    for (; j + 4 <= H; j += 4) {
+      const o = <usize>j << 2;
+      gruResetForwardUnits(g0 + o, hb, hPrev + s0 + o, rh + s0 + o, 4);
+    }
+    if (j < H) {
+      const o = <usize>j << 2;
+      gruResetForwardUnits(g0 + o, hb, hPrev + s0 + o, rh + s0 + o, H - j);
+    }
+  }
+}
+
+// @ts-ignore: decorator
+@inline function gruCandidateForwardUnits(g: usize, hb: usize, hPrev: usize, h: usize, n: i32): void {
+  const z = loadN(g + hb, n);
+  const nn = tanh4(loadN(g + 2 * hb, n));
+  storeN(g + 2 * hb, nn, n);
+  // h = (1 − z)⊙n + z⊙h₋ = n + z⊙(h₋ − n)
+  storeN(h, madd(z, f32x4.sub(loadN(hPrev, n), nn), nn), n);
+}
+
+/** Second half: `n = tanh(n_pre)` in place on the third block, `h = (1 − z)⊙n + z⊙hPrev`. */
+export function gruCandidateForward(rows: i32, H: i32, gates: usize, hPrev: usize, h: usize): void {
+  const hb = <usize>H << 2;
+  for (let row = 0; row < rows; row++) {
+    const g0 = gates + <usize>row * 3 * hb;
+    const s0 = <usize>row * hb;
+    let j = 0;
+    for (; j + 4 <= H; j += 4) {
+      const o = <usize>j << 2;
+      gruCandidateForwardUnits(g0 + o, hb, hPrev + s0 + o, h + s0 + o, 4);
+    }
+    if (j < H) {
+      const o = <usize>j << 2;
+      gruCandidateForwardUnits(g0 + o, hb, hPrev + s0 + o, h + s0 + o, H - j);
+    }
+  }
+}
+
+// @ts-ignore: decorator
+@inline function gruCandidateBackwardUnits(g: usize, hb: usize, hPrev: usize, dh: usize, dg: usize, dhPrev: usize, n: i32): void {
+  const z = loadN(g + hb, n);
+  const nn = loadN(g + 2 * hb, n);
+  const d = loadN(dh, n);
+  storeN(dg + hb, f32x4.mul(f32x4.mul(d, f32x4.sub(loadN(hPrev, n), nn)), dsig(z)), n); // through z⊙(h₋ − n), then σ
+  storeN(dg + 2 * hb, f32x4.mul(f32x4.mul(d, f32x4.sub(one(), z)), dtanh(nn)), n); // through (1−z)⊙n, then tanh
+  storeN(dhPrev, f32x4.mul(d, z), n); // through z⊙h₋
+}
+
+/** Backward of gruCandidateForward: the `z` and `n` blocks of `dGates`, and `dhPrev = z⊙dh`. */
+export function gruCandidateBackward(rows: i32, H: i32, gates: usize, hPrev: usize, dh: usize, dGates: usize, dhPrev: usize): void {
+  const hb = <usize>H << 2;
+  for (let row = 0; row < rows; row++) {
+    const g0 = gates + <usize>row * 3 * hb;
+    const d0 = dGates + <usize>row * 3 * hb;
+    const s0 = <usize>row * hb;
+    let j = 0;
+    for (; j + 4 <= H; j += 4) {
+      const o = <usize>j << 2;
+      gruCandidateBackwardUnits(g0 + o, hb, hPrev + s0 + o, dh + s0 + o, d0 + o, dhPrev + s0 + o, 4);
+    }
+    if (j < H) {
+      const o = <usize>j << 2;
+      gruCandidateBackwardUnits(g0 + o, hb, hPrev + s0 + o, dh + s0 + o, d0 + o, dhPrev + s0 + o, H - j);
+    }
+  }
+}
+
+// @ts-ignore: decorator
+@inline function gruResetBackwardUnits(g: usize, hPrev: usize, drh: usize, dg: usize, dhPrev: usize, n: i32): void {
+  const r = loadN(g, n);
+  const d = loadN(drh, n);
+  storeN(dg, f32x4.mul(f32x4.mul(d, loadN(hPrev, n)), dsig(r)), n); // through r⊙h₋, then σ
+  storeN(dhPrev, madd(d, r, loadN(dhPrev, n)), n); // through r⊙h₋
+}
+
+/** Backward of gruResetForward: the `r` block of `dGates` from `drh` (gradient of r⊙hPrev), and `dhPrev += r⊙drh`. */
+export function gruResetBackward(rows: i32, H: i32, gates: usize, hPrev: usize, drh: usize, dGates: usize, dhPrev: usize): void {
+  const hb = <usize>H << 2;
+  for (let row = 0; row < rows; row++) {
+    const g0 = gates + <usize>row * 3 * hb;
+    const d0 = dGates + <usize>row * 3 * hb;
+    const s0 = <usize>row * hb;
+    let j = 0;
+    for (; j + 4 <= H; j += 4) {
+      const o = <usize>j << 2;
+      gruResetBackwardUnits(g0 + o, hPrev + s0 + o, drh + s0 + o, d0 + o, dhPrev + s0 + o, 4);
+    }
+    if (j < H) {
+      const o = <usize>j << 2;
+      gruResetBackwardUnits(g0 + o, hPrev + s0 + o, drh + s0 + o, d0 + o, dhPrev + s0 + o, H - j);
     }
   }
 }

@@ -11,6 +11,8 @@
 export { gemm, gemmWorkspaceBytes } from './gemm';
 export {
   lstmForward, lstmBackward, gruForward, gruBackward, rnnForward, rnnBackward,
+  lstmPeepholeForward, lstmPeepholeBackward, lstmPeepholeGrad,
+  gruResetForward, gruCandidateForward, gruCandidateBackward, gruResetBackward,
   addRowVector, sumRows, sigmoidArray, tanhArray,
 } from './gates';
 export { adamStep, sgdStep, sumSquares, scale, softmaxCrossEntropy, softmaxCrossEntropyBackward, zero } from './train';

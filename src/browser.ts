@@ -39,8 +39,8 @@ export { clipGradNorm, clipGradValue, type ClipGradNormOptions, type ClipGradVal
 export { truncatedBPTT, type TBPTTOptions, type TBPTTWindow, type TBPTTResult } from './train/tbptt.js';
 export { cellKinds, CELL_TYPES, isCellType, type CellType, type CellKind } from './cells/index.js';
 export { RNNCell } from './layers/rnn.js';
-export { LSTMCell } from './layers/lstm.js';
-export { GRUCell } from './layers/gru.js';
+export { LSTMCell, type LSTMCellOptions } from './layers/lstm.js';
+export { GRUCell, type GRUResetOptions } from './layers/gru.js';
 export type {
   CellModule, CellModuleOptions, CellOutput, CellContext, CellInputGradients, CellState, CellGradients, CellSignature,
   LSTMCellOutput, LSTMCellState, LSTMCellGradients, LSTMCellInputGradients, LSTMCellSignature, AnyCellModuleSignature,
@@ -54,7 +54,7 @@ export {
 } from './layers/stack.js';
 export { RNN, type RNNOptions } from './layers/rnn.js';
 export { LSTM, type LSTMOptions } from './layers/lstm.js';
-export { GRU } from './layers/gru.js';
+export { GRU, type GRUOptions } from './layers/gru.js';
 export { recurrentLayer } from './layers/recurrent-layer.js';
 export { SafetensorsError, parseSafetensors, serializeSafetensors, type SafetensorsContents } from './io/safetensors.js';
 export type { ForwardModeLayer, ForwardModeOptions } from './train/cell-jacobians.js';

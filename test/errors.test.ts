@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import {
   GRU, GRUCell, LSTM, LSTMCell, ParameterStore, RNN, RNNCell, SafetensorsError, parseSafetensors,
-  type RecurrentLayer, type RecurrentOptions, type Tensor, type TensorLike,
+  type GRUOptions, type LSTMOptions, type RecurrentLayer, type RecurrentOptions, type Tensor, type TensorLike,
 } from '../src/index.js';
 import type { CellModule } from '../src/layers/cell-module.js';
 import { allocate, numel } from '../src/tensor.js';
@@ -254,6 +254,45 @@ test('LSTM: projSize must be an integer in [0, hiddenSize)', () => {
   assert.throws(() => new LSTM({ ...BASE, projSize: 9 }), /^Error: LSTM: projSize \(9\) must be smaller than hiddenSize \(4\)/);
   assert.throws(() => new LSTM({ ...BASE, projSize: -1 }), /^Error: LSTM: projSize must be a non-negative integer, got -1/);
   assert.throws(() => new LSTM({ ...BASE, projSize: 1.5 }), /^Error: LSTM: projSize must be a non-negative integer, got 1\.5/);
+});
+
+test('GRU and GRUCell: resetAfter is true (the default) or false; the context of one form is refused by the other', () => {
+  const cell = { inputSize: I, hiddenSize: H };
+  assert.equal(new GRU(BASE).resetAfter, true);
+  assert.equal(new GRUCell({ ...cell, resetAfter: false }).resetAfter, false);
+  for (const [bad, shown] of [[0, '0'], ['false', 'false']] as const) {
+    assert.throws(() => new GRU({ ...BASE, resetAfter: bad as unknown as boolean }), new RegExp(`^Error: GRU: resetAfter must be true or false, got ${shown}$`));
+    assert.throws(() => new GRUCell({ ...cell, resetAfter: bad as unknown as boolean }), new RegExp(`^Error: GRUCell: resetAfter must be true or false, got ${shown}$`));
+  }
+  assert.throws(() => new GRU({ ...BASE, reset_after: false } as unknown as GRUOptions), /^Error: GRU: unknown option 'reset_after' \(did you mean 'resetAfter'\?\)/);
+  assert.throws(() => new LSTM({ ...BASE, resetAfter: false } as unknown as LSTMOptions), /^Error: LSTM: unknown option 'resetAfter'/);
+  const x = filled([2, 3, I], 0.5);
+  const before = new GRU({ ...BASE, resetAfter: false, seed: 1 });
+  const after = new GRU({ ...BASE, seed: 1 });
+  throwsUntouched(before.params, () => before.backward(after.forward(x).ctx, {}), /GRU\.backward: ctx does not come from a forward call of this module \(scan 0 is GRU with the reset gate elsewhere, expected GRU\)/);
+  const c = new GRUCell({ ...cell, resetAfter: false });
+  assert.throws(() => c.backward(new GRUCell(cell).forward(filled([2, I], 0.5)).ctx, {}), /GRUCell\.backward: ctx does not come from a forward call of this module \(it is GRU with the reset gate elsewhere, expected GRU\)/);
+});
+
+test('LSTM and LSTMCell: peepholes are true or false (default false); weight_peep is (3, H) per layer and direction', () => {
+  const cell = { inputSize: I, hiddenSize: H };
+  assert.equal(new LSTM(BASE).peepholes, false);
+  assert.deepEqual(Object.keys(new LSTM(BASE).stateDict()).filter((n) => n.startsWith('weight_peep')), []);
+  const lstm = new LSTM({ ...BASE, numLayers: 2, bidirectional: true, peepholes: true });
+  const peeps = Object.entries(lstm.stateDict()).filter(([n]) => n.startsWith('weight_peep'));
+  assert.deepEqual(peeps.map(([n, v]) => [n, v.shape]), [
+    ['weight_peep_l0', [3, H]], ['weight_peep_l0_reverse', [3, H]], ['weight_peep_l1', [3, H]], ['weight_peep_l1_reverse', [3, H]],
+  ]);
+  assert.deepEqual(new LSTMCell({ ...cell, peepholes: true }).params.value('weight_peep').shape, [3, H]);
+  for (const [bad, shown] of [[1, '1'], ['yes', 'yes']] as const) {
+    assert.throws(() => new LSTM({ ...BASE, peepholes: bad as unknown as boolean }), new RegExp(`^Error: LSTM: peepholes must be true or false, got ${shown}$`));
+    assert.throws(() => new LSTMCell({ ...cell, peepholes: bad as unknown as boolean }), new RegExp(`^Error: LSTMCell: peepholes must be true or false, got ${shown}$`));
+  }
+  assert.throws(() => new GRU({ ...BASE, peepholes: true } as unknown as GRUOptions), /^Error: GRU: unknown option 'peepholes'/);
+  const x = filled([2, 3, I], 0.5);
+  const plain = new LSTM({ ...BASE, seed: 1 });
+  const peep = new LSTM({ ...BASE, peepholes: true, seed: 1 });
+  throwsUntouched(peep.params, () => peep.backward(plain.forward(x).ctx, {}), /LSTM\.backward: ctx does not come from a forward call of this module \(scan 0 uses other parameters \(bias, peepholes or prefix differ\)\)/);
 });
 
 test("RNN: nonlinearity must be 'tanh', 'relu' or 'leaky_relu'", () => {

@@ -1,7 +1,8 @@
 /**
- * Float64 central-difference gradient checks of every cell and of layer
- * configurations combining layers, directions, lengths, projection, no-bias
- * and batch-first: gradients of all parameters, the input and the initial states;
+ * Float64 central-difference gradient checks of every cell (and the variants:
+ * GRU reset-before, LSTM peepholes) and of layer configurations combining
+ * layers, directions, lengths, projection, no-bias and batch-first: gradients
+ * of all parameters, the input and the initial states;
  * and the cells' single step on the tape (`apply`), chained over two steps.
  */
 import { test, describe } from 'node:test';
@@ -32,6 +33,13 @@ interface LayerConfig {
   T: number;
   B: number;
   lengths?: number[];
+  /** Check every `sample`-th coordinate of the parameters and the input (default: all). */
+  sample?: number;
+}
+
+/** Every `step`-th index below `n` (all of them without a step). */
+function everyNth(n: number, step = 1): number[] {
+  return Array.from({ length: Math.ceil(n / step) }, (_, i) => i * step);
 }
 
 const common = { dtype: 'float64' as const, seed: 3 };
@@ -46,6 +54,14 @@ const configs: LayerConfig[] = [
   { name: 'LSTM with projection, bidirectional, lengths', make: () => new LSTM({ inputSize: 3, hiddenSize: 4, projSize: 2, numLayers: 2, bidirectional: true, ...common }), T: 3, B: 2, lengths: [2, 3] },
   { name: 'GRU, 1 layer', make: () => new GRU({ inputSize: 3, hiddenSize: 4, ...common }), T: 4, B: 2 },
   { name: 'GRU, 3 layers, bidirectional, lengths, no bias', make: () => new GRU({ inputSize: 2, hiddenSize: 3, numLayers: 3, bidirectional: true, bias: false, ...common }), T: 3, B: 3, lengths: [3, 1, 2] },
+  { name: 'GRU reset-before, 1 layer', make: () => new GRU({ inputSize: 3, hiddenSize: 4, resetAfter: false, ...common }), T: 4, B: 2 },
+  { name: 'GRU reset-before, 2 layers, bidirectional, lengths, batch-first', make: () => new GRU({ inputSize: 3, hiddenSize: 3, numLayers: 2, bidirectional: true, batchFirst: true, resetAfter: false, ...common }), T: 4, B: 3, lengths: [4, 1, 3] },
+  { name: 'GRU reset-before, no bias, lengths', make: () => new GRU({ inputSize: 2, hiddenSize: 3, bias: false, resetAfter: false, ...common }), T: 3, B: 3, lengths: [2, 3, 1] },
+  // B ≥ 4 and T·B ≥ 128: the backward pass multiplies by a transposed copy of W_hh (a sample of coordinates)
+  { name: 'GRU reset-before, long batch (transposed W_hh)', make: () => new GRU({ inputSize: 2, hiddenSize: 3, bidirectional: true, resetAfter: false, ...common }), T: 32, B: 4, lengths: [32, 5, 20, 1], sample: 7 },
+  { name: 'LSTM peepholes, 1 layer', make: () => new LSTM({ inputSize: 3, hiddenSize: 4, peepholes: true, ...common }), T: 4, B: 2 },
+  { name: 'LSTM peepholes, 2 layers, bidirectional, lengths, no bias', make: () => new LSTM({ inputSize: 3, hiddenSize: 3, numLayers: 2, bidirectional: true, bias: false, peepholes: true, ...common }), T: 4, B: 3, lengths: [4, 1, 3] },
+  { name: 'LSTM peepholes with projection, bidirectional, lengths', make: () => new LSTM({ inputSize: 3, hiddenSize: 4, projSize: 2, bidirectional: true, peepholes: true, ...common }), T: 3, B: 2, lengths: [2, 3] },
 ];
 
 describe('gradient check (float64 central differences), layers', () => {
@@ -74,8 +90,8 @@ describe('gradient check (float64 central differences), layers', () => {
       layer.zeroGrad();
       const g = layer.backward(out.ctx, { dOutput: gOut, dhN: gh, dcN: gc });
       const results = [
-        gradcheck('params', layer.params.data, layer.params.grad, loss),
-        gradcheck('input', x.data, g.dInput.data, loss),
+        gradcheck('params', layer.params.data, layer.params.grad, loss, { indices: everyNth(layer.params.data.length, cfg.sample) }),
+        gradcheck('input', x.data, g.dInput.data, loss, { indices: everyNth(x.data.length, cfg.sample) }),
         gradcheck('h0', h0.data, g.dh0.data, loss),
       ];
       if (c0 && g.dc0) results.push(gradcheck('c0', c0.data, g.dc0.data, loss));
@@ -94,6 +110,10 @@ describe('gradient check (float64 central differences), cells', () => {
     { name: 'LSTMCell unbatched', make: () => new LSTMCell({ inputSize: 3, hiddenSize: 2, ...common }), lstm: true, batched: false },
     { name: 'GRUCell', make: () => new GRUCell({ inputSize: 3, hiddenSize: 4, ...common }), lstm: false, batched: true },
     { name: 'GRUCell, no bias', make: () => new GRUCell({ inputSize: 2, hiddenSize: 3, bias: false, ...common }), lstm: false, batched: true },
+    { name: 'GRUCell reset-before', make: () => new GRUCell({ inputSize: 3, hiddenSize: 4, resetAfter: false, ...common }), lstm: false, batched: true },
+    { name: 'GRUCell reset-before, no bias, unbatched', make: () => new GRUCell({ inputSize: 2, hiddenSize: 3, bias: false, resetAfter: false, ...common }), lstm: false, batched: false },
+    { name: 'LSTMCell peepholes', make: () => new LSTMCell({ inputSize: 3, hiddenSize: 4, peepholes: true, ...common }), lstm: true, batched: true },
+    { name: 'LSTMCell peepholes, no bias, unbatched', make: () => new LSTMCell({ inputSize: 2, hiddenSize: 3, bias: false, peepholes: true, ...common }), lstm: true, batched: false },
   ];
   for (const c of cells) {
     test(c.name, (t) => {
@@ -131,6 +151,8 @@ describe('gradient check (float64 central differences), cells on the tape (apply
     { name: 'RNNCell.apply', make: () => new RNNCell({ inputSize: 3, hiddenSize: 4, ...common }) },
     { name: 'LSTMCell.apply', make: () => new LSTMCell({ inputSize: 3, hiddenSize: 4, ...common }) },
     { name: 'GRUCell.apply', make: () => new GRUCell({ inputSize: 3, hiddenSize: 4, ...common }) },
+    { name: 'GRUCell.apply (reset-before)', make: () => new GRUCell({ inputSize: 3, hiddenSize: 4, resetAfter: false, ...common }) },
+    { name: 'LSTMCell.apply (peepholes)', make: () => new LSTMCell({ inputSize: 3, hiddenSize: 4, peepholes: true, ...common }) },
   ];
   for (const c of cells) {
     test(`${c.name}: two steps chained, gradients of parameters, input and initial states`, (t) => {

@@ -73,16 +73,20 @@ function splitGradients(layer: RecurrentLayer, x: Tensor, R: Tensor, S: Tensor, 
     };
     dh.push(norm(rest(ht, ct).dh0));
     if (lstm && ct) {
-      // c_t moves h_t = o_t ⊙ tanh(c_t) too: o_t = h_t / tanh(c_t).
+      // c_t moves h_t = o_t ⊙ tanh(c_t) too: o_t = h_t / tanh(c_t), and with
+      // peepholes o_t = σ(a_o + p_o c_t) moves with it: a_o = logit(o_t) − p_o c_t.
+      const po = layer.peepholes ? layer.params.value('weight_peep_l0').data.subarray(2 * H, 3 * H) : null;
       const grad = new Float64Array(B * H);
       const eps = 1e-6;
       for (let i = 0; i < B * H; i++) {
         const o = (ht.data[i] as number) / Math.tanh(ct.data[i] as number);
+        const p = po ? (po[i % H] as number) : 0;
+        const aO = Math.log(o / (1 - o)) - p * (ct.data[i] as number);
         const at = (delta: number): number => {
           const c = { data: Float64Array.from(ct.data), shape: ct.shape };
           c.data[i] = (c.data[i] as number) + delta;
           const h = { data: Float64Array.from(ht.data), shape: ht.shape };
-          h.data[i] = o * Math.tanh(c.data[i] as number);
+          h.data[i] = (1 / (1 + Math.exp(-(aO + p * (c.data[i] as number))))) * Math.tanh(c.data[i] as number);
           return rest(h, c).loss;
         };
         grad[i] = (at(eps) - at(-eps)) / (2 * eps);
@@ -98,6 +102,11 @@ for (const [name, make] of [
   ['RNN tanh', () => new RNN({ inputSize: I, hiddenSize: H, dtype: 'float64', seed: 1 })],
   ['RNN leaky relu', () => new RNN({ inputSize: I, hiddenSize: H, nonlinearity: 'leaky_relu', negativeSlope: 0.2, dtype: 'float64', seed: 2 })],
   ['LSTM', () => new LSTM({ inputSize: I, hiddenSize: H, dtype: 'float64', seed: 3 })],
+  ['LSTM with peepholes', () => {
+    const lstm = new LSTM({ inputSize: I, hiddenSize: H, peepholes: true, dtype: 'float64', seed: 6 });
+    lstm.params.value('weight_peep_l0').data.set([0.1, -0.2, 0.3, 0.4, 0.5, -0.6, 0.7, 0.8, 1.5, -1.2, 0.9, 2]); // p_o large
+    return lstm;
+  }],
   ['GRU', () => new GRU({ inputSize: I, hiddenSize: H, dtype: 'float64', seed: 4 })],
 ] as const) {
   test(`${name}: the probe's ‖∂L/∂h_t‖ (and ‖∂L/∂c_t‖) equal those of a run split at t`, () => {

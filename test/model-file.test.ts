@@ -48,6 +48,30 @@ describe('saveModel / loadModel', () => {
     });
   }
 
+  test('the variants round trip: a GRU with resetAfter false and an LSTM with peepholes', () => {
+    const variants: LayerSpec[] = [
+      { type: 'gru', inputSize: 3, hiddenSize: 4, resetAfter: false },
+      { type: 'lstm', hiddenSize: 3, bidirectional: true, peepholes: true },
+      { type: 'takeLast' },
+      { type: 'linear', outFeatures: 2 },
+    ];
+    const model = new Sequential(variants, { seed: 2 });
+    const x = [[[0.1, 0.2, 0.3], [0.4, -0.5, 0.6]], [[-1, 0, 1]]];
+    fit(model, { x, y: [0, 1] }, { loss: 'crossEntropy', epochs: 2, lr: 0.05 });
+    const path = join(dir, 'variants.safetensors');
+    saveModel(model, path);
+    const loaded = loadModel(path);
+    assert.deepEqual(loaded.config.layers.map((l) => [l.type, 'resetAfter' in l ? l.resetAfter : null, 'peepholes' in l ? l.peepholes : null]), [
+      ['gru', false, null], ['lstm', null, true], ['takeLast', null, null], ['linear', null, null],
+    ]);
+    assert.ok(loaded.params.names().includes('1.weight_peep_l0_reverse'));
+    assert.deepEqual(loaded.params.data, model.params.data);
+    assert.deepEqual(predict(loaded, x), predict(model, x));
+    const plain = new Sequential([{ ...variants[0], resetAfter: true } as LayerSpec, ...variants.slice(1)], { seed: 2 });
+    plain.params.data.set(loaded.params.data);
+    assert.notDeepEqual(predict(plain, x), predict(loaded, x), 'resetAfter changes the outputs');
+  });
+
   test('the file is safetensors with PyTorch nn.Sequential names and the config in its metadata', () => {
     const model = new Sequential(specs);
     const path = join(dir, 'plain.safetensors');

@@ -13,6 +13,7 @@ describe('unknown option keys', () => {
     ['a snake_case key', () => new LSTM({ inputSize: 4, hiddenSize: 8, num_layers: 3 } as never), /LSTM: unknown option 'num_layers' \(did you mean 'numLayers'\?\)/],
     ['PyTorch spelling of batchFirst', () => new GRU({ inputSize: 4, hiddenSize: 8, batch_first: true } as never), /GRU: unknown option 'batch_first' \(did you mean 'batchFirst'\?\)/],
     ['an option of another layer', () => new GRU({ inputSize: 4, hiddenSize: 8, projSize: 2 } as never), /GRU: unknown option 'projSize'/],
+    ['Keras spelling of resetAfter', () => new GRUCell({ inputSize: 4, hiddenSize: 8, reset_after: false } as never), /GRUCell: unknown option 'reset_after' \(did you mean 'resetAfter'\?\)/],
     ['a key with no near match', () => new RNN({ inputSize: 4, hiddenSize: 8, zzz: 1 } as never), /RNN: unknown option 'zzz'; valid options: inputSize, hiddenSize/],
     ['a cell', () => new LSTMCell({ inputSize: 4, hidden_size: 8 } as never), /LSTMCell: unknown option 'hidden_size' \(did you mean 'hiddenSize'\?\)/],
     ['RNNCell', () => new RNNCell({ inputSize: 4, hiddenSize: 8, nonlinerity: 'relu' } as never), /RNNCell: unknown option 'nonlinerity' \(did you mean 'nonlinearity'\?\)/],
@@ -26,8 +27,12 @@ describe('unknown option keys', () => {
     assert.throws(() => new LSTM({ inputSize: 4, hiddenSize: 8, dropuot: undefined } as never), /unknown option 'dropuot' \(did you mean 'dropout'\?\)/);
   });
   test('every documented option is accepted', () => {
-    const lstm = new LSTM({ inputSize: 4, hiddenSize: 8, numLayers: 2, bias: true, batchFirst: true, dropout: 0.1, bidirectional: true, projSize: 3, seed: 1, dtype: 'float64' });
+    const lstm = new LSTM({ inputSize: 4, hiddenSize: 8, numLayers: 2, bias: true, batchFirst: true, dropout: 0.1, bidirectional: true, projSize: 3, peepholes: true, seed: 1, dtype: 'float64' });
     assert.equal(lstm.outputSize, 3);
+    assert.equal(lstm.peepholes, true);
+    assert.equal(new LSTMCell({ inputSize: 4, hiddenSize: 8, peepholes: true }).peepholes, true);
+    assert.equal(new GRU({ inputSize: 4, hiddenSize: 8, resetAfter: false }).resetAfter, false);
+    assert.equal(new GRUCell({ inputSize: 4, hiddenSize: 8, resetAfter: false }).resetAfter, false);
     const rnn = new RNN({ inputSize: 4, hiddenSize: 8, nonlinearity: 'relu', prefix: 'rnn.', params: new ParameterStore('float32') });
     assert.equal(rnn.nonlinearity, 'relu');
     assert.equal(new RNN({ inputSize: 4, hiddenSize: 8, nonlinearity: 'leaky_relu', negativeSlope: 0.2 }).negativeSlope, 0.2);

@@ -88,6 +88,7 @@ const cells: { name: string; make: () => ForwardModeLayer }[] = [
   { name: 'RNN leaky relu (slope 0.25)', make: () => new RNN({ inputSize: 3, hiddenSize: 5, nonlinearity: 'leaky_relu', negativeSlope: 0.25, ...common }) },
   { name: 'LSTM', make: () => new LSTM({ inputSize: 3, hiddenSize: 5, ...common }) },
   { name: 'GRU', make: () => new GRU({ inputSize: 3, hiddenSize: 5, ...common }) },
+  { name: 'LSTM with peepholes', make: () => new LSTM({ inputSize: 3, hiddenSize: 5, peepholes: true, ...common }) },
 ];
 
 function vector(a: Float64Array): { data: Float64Array; shape: number[] } {
@@ -262,6 +263,8 @@ describe('RTRL equals BPTT (float64, T = 7, B = 2)', () => {
     assert.throws(() => new RTRL(new RNN({ inputSize: 2, hiddenSize: 3, numLayers: 2 })), /RTRL: expected a layer with numLayers 1, got 2/);
     assert.throws(() => new RTRL(new GRU({ inputSize: 2, hiddenSize: 3, bidirectional: true })), /unidirectional/);
     assert.throws(() => new RTRL(new LSTM({ inputSize: 2, hiddenSize: 3, projSize: 2 })), /projSize 2/);
+    assert.throws(() => new RTRL(new GRU({ inputSize: 2, hiddenSize: 3, resetAfter: false })), /RTRL: a GRU with resetAfter false is not supported .*W_hn \(r ⊙ h₋\) couples the units.*use resetAfter true, or BPTT/);
+    assert.throws(() => new UORO(new GRU({ inputSize: 2, hiddenSize: 3, resetAfter: false })), /UORO: a GRU with resetAfter false is not supported/);
     assert.throws(() => new RTRL({} as ForwardModeLayer), /expected an RNN, LSTM or GRU layer, got Object/);
     const rtrl = new RTRL(new RNN({ inputSize: 2, hiddenSize: 3 }), { batchSize: 2 });
     assert.throws(() => rtrl.step(new Float64Array(3)), /RTRL.step: x must hold 4 numbers \(batchSize 2 × inputSize 2\), got 3/);

@@ -34,7 +34,7 @@ describe('Sequential: structure', () => {
       '3.weight', '3.bias', '5.weight',
     ]);
     assert.deepEqual(model.params.ref('3.weight').shape, [5, 6]);
-    assert.deepEqual(model.config.layers[1], { type: 'gru', inputSize: 4, hiddenSize: 3, numLayers: 1, bidirectional: true, dropout: 0, bias: true });
+    assert.deepEqual(model.config.layers[1], { type: 'gru', inputSize: 4, hiddenSize: 3, numLayers: 1, bidirectional: true, dropout: 0, bias: true, resetAfter: true });
     assert.deepEqual(model.config.layers[3], { type: 'linear', inFeatures: 6, outFeatures: 5, bias: true });
     assert.deepEqual(model.signature, { input: 'ids', inputSize: 10, outputSequence: false, outputSize: 2, bidirectionalInput: [false, false, true, false, false, false] });
     const y = model.apply({ data: [1, 2, 3, 4, 5, 6], shape: [2, 3] }, { lengths: [3, 1] });
@@ -151,6 +151,9 @@ describe('Sequential: errors name the layer and the field', () => {
     ['recurrent after takeLast', [{ type: 'lstm', inputSize: 2, hiddenSize: 2 }, { type: 'takeLast' }, { type: 'gru', hiddenSize: 2 }], /layers\[2\] \(gru\) needs a sequence \(B, T, F\), but layers\[1\] gives one vector per example/],
     ['bad activation', [{ type: 'linear', inFeatures: 2, outFeatures: 2 }, { type: 'activation', activation: 'gelu' }], /layers\[1\]\.activation must be one of tanh, sigmoid, relu, softmax, logSoftmax, got 'gelu'/],
     ['projSize on a GRU', [{ type: 'gru', inputSize: 2, hiddenSize: 4, projSize: 2 }], /layers\[0\] \(gru\): unknown field projSize/],
+    ['peepholes on a GRU', [{ type: 'gru', inputSize: 2, hiddenSize: 4, peepholes: true }], /layers\[0\] \(gru\): unknown field peepholes/],
+    ['resetAfter on an LSTM', [{ type: 'lstm', inputSize: 2, hiddenSize: 4, resetAfter: false }], /layers\[0\] \(lstm\): unknown field resetAfter/],
+    ['resetAfter not a boolean', [{ type: 'gru', inputSize: 2, hiddenSize: 4, resetAfter: 'no' }], /layers\[0\]\.resetAfter must be true or false, got 'no'/],
     ['dropout probability', [{ type: 'linear', inFeatures: 2, outFeatures: 2 }, { type: 'dropout', p: 1 }], /layers\[1\]\.p must be a probability in \[0, 1\), got 1/],
   ];
   for (const [name, layers, message] of cases) {

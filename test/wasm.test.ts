@@ -213,6 +213,63 @@ for (const be of backends) {
       }
     });
 
+    test('lstmPeepholeForward, lstmPeepholeBackward and lstmPeepholeGrad', () => {
+      const rng = new Random(41);
+      for (const [rows, H] of gateSizes) {
+        const n = rows * H;
+        const gates = randomF32(rng, 3 + 4 * n, 6);
+        const peep = randomF32(rng, 2 + 3 * H, 2);
+        const cs = randomF32(rng, 2 + 2 * n, 2);
+        const m = randomF32(rng, 1 + n);
+        const fwd = both(be, [gates, peep, cs, m], (x, [g, p, c, m_]) => x.lstmPeepholeForward(rows, H, g, 3, p, 2, c, 2, c, 2 + n, m_, 1));
+        close(fwd.wasm[0], fwd.js[0], 1e-5, `lstmPeepholeForward gates ${rows}×${H}`);
+        close(fwd.wasm[2], fwd.js[2], 1e-5, `lstmPeepholeForward c ${rows}×${H}`);
+        close(fwd.wasm[3], fwd.js[3], 1e-5, `lstmPeepholeForward m ${rows}×${H}`);
+        assert.deepEqual(fwd.wasm[1], peep, 'the peepholes are only read');
+
+        const dm = randomF32(rng, 4 + n);
+        const dc = randomF32(rng, 5 + n);
+        const dGates = randomF32(rng, 6 + 4 * n);
+        const bwd = both(be, [fwd.js[0], peep, fwd.js[2], dm, dc, dGates], (x, [g, p, c, dm_, dc_, dg]) =>
+          x.lstmPeepholeBackward(rows, H, g, 3, p, 2, c, 2, c, 2 + n, dm_, 4, dc_, 5, dg, 6));
+        close(bwd.wasm[5], bwd.js[5], 1e-5, `lstmPeepholeBackward dGates ${rows}×${H}`);
+        close(bwd.wasm[4], bwd.js[4], 1e-5, `lstmPeepholeBackward dc ${rows}×${H}`);
+
+        const dPeep = randomF32(rng, 7 + 3 * H);
+        const grad = both(be, [bwd.js[5], fwd.js[2], dPeep], (x, [dg, c, dp]) => x.lstmPeepholeGrad(rows, H, dg, 6, c, 2, c, 2 + n, dp, 7));
+        close(grad.wasm[2], grad.js[2], 1e-5, `lstmPeepholeGrad ${rows}×${H}`);
+      }
+    });
+
+    test('GRU reset-before: gruResetForward, gruCandidateForward, gruCandidateBackward, gruResetBackward', () => {
+      const rng = new Random(43);
+      for (const [rows, H] of gateSizes) {
+        const n = rows * H;
+        // Scan-like layout: h₋ and h are two slots of one state buffer.
+        const gates = randomF32(rng, 2 + 3 * n, 4);
+        const hs = randomF32(rng, 1 + 2 * n);
+        const rh = randomF32(rng, 3 + n);
+        const reset = both(be, [gates, hs, rh], (x, [g, hs_, rh_]) => x.gruResetForward(rows, H, g, 2, hs_, 1, rh_, 3));
+        close(reset.wasm[0], reset.js[0], 1e-5, `gruResetForward gates ${rows}×${H}`);
+        close(reset.wasm[2], reset.js[2], 1e-5, `gruResetForward rh ${rows}×${H}`);
+        const candidate = both(be, [reset.js[0], hs], (x, [g, hs_]) => x.gruCandidateForward(rows, H, g, 2, hs_, 1, hs_, 1 + n));
+        close(candidate.wasm[0], candidate.js[0], 1e-5, `gruCandidateForward gates ${rows}×${H}`);
+        close(candidate.wasm[1], candidate.js[1], 1e-5, `gruCandidateForward h ${rows}×${H}`);
+
+        const acts = candidate.js[0];
+        const dh = randomF32(rng, 4 + n);
+        const dGates = randomF32(rng, 5 + 3 * n);
+        const dhPrev = randomF32(rng, 6 + n);
+        const dn = both(be, [acts, hs, dh, dGates, dhPrev], (x, [g, hs_, dh_, dg, dhp]) => x.gruCandidateBackward(rows, H, g, 2, hs_, 1, dh_, 4, dg, 5, dhp, 6));
+        close(dn.wasm[3], dn.js[3], 1e-5, `gruCandidateBackward dGates ${rows}×${H} (its r block left as is)`);
+        close(dn.wasm[4], dn.js[4], 1e-5, `gruCandidateBackward dhPrev ${rows}×${H}`);
+        const drh = randomF32(rng, 7 + n);
+        const dr = both(be, [acts, hs, drh, dn.js[3], dn.js[4]], (x, [g, hs_, drh_, dg, dhp]) => x.gruResetBackward(rows, H, g, 2, hs_, 1, drh_, 7, dg, 5, dhp, 6));
+        close(dr.wasm[3], dr.js[3], 1e-5, `gruResetBackward dGates ${rows}×${H} (its z, n blocks left as is)`);
+        close(dr.wasm[4], dr.js[4], 1e-5, `gruResetBackward dhPrev ${rows}×${H}`);
+      }
+    });
+
     test('rnnForward and rnnBackward, tanh, relu and leaky relu', () => {
       const rng = new Random(19);
       for (const slope of [ELMAN_TANH, 0, 0.01, 0.3]) {

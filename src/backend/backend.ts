@@ -111,7 +111,8 @@ export interface Backend {
   ): void;
 
   /**
-   * GRU gates, forward (PyTorch's reset-after form). `xw` holds `W_ih x + b_ih`
+   * GRU gates, forward (PyTorch's reset-after form; for `resetAfter: false`
+   * see {@link gruResetForward}). `xw` holds `W_ih x + b_ih`
    * as `[r z n]`, `hw` holds `W_hh h + b_hh`. Computes
    * `r = σ(xw_r + hw_r)`, `z = σ(xw_z + hw_z)`, `n = tanh(xw_n + r ⊙ hw_n)`,
    * `h = (1 − z) ⊙ n + z ⊙ hPrev`, and overwrites `xw` in place with `[r z n]`
@@ -132,6 +133,81 @@ export interface Backend {
     rows: number, H: number, xw: FloatArray, xwOff: number, hw: FloatArray, hwOff: number,
     hPrev: FloatArray, hPrevOff: number, dh: FloatArray, dhOff: number,
     dxw: FloatArray, dxwOff: number, dhw: FloatArray, dhwOff: number, dhPrev: FloatArray, dhPrevOff: number,
+  ): void;
+
+  /**
+   * LSTM gates with peepholes (ONNX's `P`), forward: as {@link lstmForward},
+   * with the diagonal weights `peep` `(3, H)` = `[p_i; p_f; p_o]` seeing the
+   * cell state: `i = σ(a_i + p_i ⊙ cPrev)`, `f = σ(a_f + p_f ⊙ cPrev)`,
+   * `g = tanh(a_g)`, `c = f ⊙ cPrev + i ⊙ g`, `o = σ(a_o + p_o ⊙ c)`,
+   * `m = o ⊙ tanh(c)`; `gates` is overwritten with `[i f g o]`.
+   */
+  lstmPeepholeForward(
+    rows: number, H: number, gates: FloatArray, gOff: number, peep: FloatArray, pOff: number,
+    cPrev: FloatArray, cPrevOff: number, c: FloatArray, cOff: number, m: FloatArray, mOff: number,
+  ): void;
+
+  /**
+   * LSTM gates with peepholes, backward: as {@link lstmBackward}, with the
+   * peepholes' paths — through `o` into `c`, through `i` and `f` into `cPrev`.
+   * `dc` (gradient of `c` from the future) is replaced by that of `cPrev`.
+   */
+  lstmPeepholeBackward(
+    rows: number, H: number, gates: FloatArray, gOff: number, peep: FloatArray, pOff: number,
+    cPrev: FloatArray, cPrevOff: number, c: FloatArray, cOff: number,
+    dm: FloatArray, dmOff: number, dc: FloatArray, dcOff: number, dGates: FloatArray, dgOff: number,
+  ): void;
+
+  /**
+   * The peepholes' weight gradient over `rows` rows (all steps of a scan):
+   * `dPeep[0] += Σ_r dGates_i ⊙ cPrev`, `dPeep[1] += Σ_r dGates_f ⊙ cPrev`,
+   * `dPeep[2] += Σ_r dGates_o ⊙ c` (`dPeep` is `(3, H)`, summed in row order).
+   */
+  lstmPeepholeGrad(
+    rows: number, H: number, dGates: FloatArray, dgOff: number,
+    cPrev: FloatArray, cPrevOff: number, c: FloatArray, cOff: number, dPeep: FloatArray, dpOff: number,
+  ): void;
+
+  /**
+   * GRU with the reset gate before the recurrent product (`resetAfter: false`),
+   * first half of a step. `gates` holds the pre-activations `[r z n]` with the
+   * `r` and `z` parts complete; `r = σ(·)` and `z = σ(·)` overwrite them in
+   * place (`n` is left as is), and `rh = r ⊙ hPrev` is written.
+   */
+  gruResetForward(
+    rows: number, H: number, gates: FloatArray, gOff: number,
+    hPrev: FloatArray, hPrevOff: number, rh: FloatArray, rhOff: number,
+  ): void;
+
+  /**
+   * Second half: with `gates` holding `[r z n_pre]` (`n_pre` complete:
+   * `W_in x + b_in + W_hn (r ⊙ hPrev) + b_hn`), `n = tanh(n_pre)` overwrites it
+   * and `h = (1 − z) ⊙ n + z ⊙ hPrev` is written.
+   */
+  gruCandidateForward(
+    rows: number, H: number, gates: FloatArray, gOff: number,
+    hPrev: FloatArray, hPrevOff: number, h: FloatArray, hOff: number,
+  ): void;
+
+  /**
+   * Backward of {@link gruCandidateForward}: from `[r z n]` in `gates`, `hPrev`
+   * and `dh`, writes the pre-activation gradients of `z` and `n` into their
+   * blocks of `dGates` (the `r` block is left as is) and `z ⊙ dh` to `dhPrev`.
+   */
+  gruCandidateBackward(
+    rows: number, H: number, gates: FloatArray, gOff: number, hPrev: FloatArray, hPrevOff: number,
+    dh: FloatArray, dhOff: number, dGates: FloatArray, dgOff: number, dhPrev: FloatArray, dhPrevOff: number,
+  ): void;
+
+  /**
+   * Backward of {@link gruResetForward}: from `[r z n]` in `gates`, `hPrev` and
+   * the gradient `drh` of `r ⊙ hPrev`, writes the pre-activation gradient of
+   * `r` into its block of `dGates` (the others are left as is) and adds
+   * `r ⊙ drh` to `dhPrev`.
+   */
+  gruResetBackward(
+    rows: number, H: number, gates: FloatArray, gOff: number, hPrev: FloatArray, hPrevOff: number,
+    drh: FloatArray, drhOff: number, dGates: FloatArray, dgOff: number, dhPrev: FloatArray, dhPrevOff: number,
   ): void;
 
   /**

@@ -160,6 +160,117 @@ export const jsBackend: Backend = {
     }
   },
 
+  lstmPeepholeForward(rows, H, gates, gOff, peep, pOff, cPrev, cPrevOff, c, cOff, m, mOff) {
+    for (let r = 0; r < rows; r++) {
+      const g0 = gOff + r * 4 * H;
+      for (let j = 0; j < H; j++) {
+        const cp = cPrev[cPrevOff + r * H + j] as number;
+        const i = sigmoid((gates[g0 + j] as number) + (peep[pOff + j] as number) * cp); // i = σ(a_i + p_i⊙c₋)
+        const f = sigmoid((gates[g0 + H + j] as number) + (peep[pOff + H + j] as number) * cp); // f = σ(a_f + p_f⊙c₋)
+        const g = Math.tanh(gates[g0 + 2 * H + j] as number);
+        const ct = f * cp + i * g; // c = f⊙c₋ + i⊙g
+        const o = sigmoid((gates[g0 + 3 * H + j] as number) + (peep[pOff + 2 * H + j] as number) * ct); // o = σ(a_o + p_o⊙c)
+        gates[g0 + j] = i;
+        gates[g0 + H + j] = f;
+        gates[g0 + 2 * H + j] = g;
+        gates[g0 + 3 * H + j] = o;
+        c[cOff + r * H + j] = ct;
+        m[mOff + r * H + j] = o * Math.tanh(ct); // m = o⊙tanh(c)
+      }
+    }
+  },
+
+  lstmPeepholeBackward(rows, H, gates, gOff, peep, pOff, cPrev, cPrevOff, c, cOff, dm, dmOff, dc, dcOff, dGates, dgOff) {
+    for (let r = 0; r < rows; r++) {
+      const g0 = gOff + r * 4 * H;
+      const d0 = dgOff + r * 4 * H;
+      for (let j = 0; j < H; j++) {
+        const i = gates[g0 + j] as number;
+        const f = gates[g0 + H + j] as number;
+        const g = gates[g0 + 2 * H + j] as number;
+        const o = gates[g0 + 3 * H + j] as number;
+        const cp = cPrev[cPrevOff + r * H + j] as number;
+        const tc = Math.tanh(c[cOff + r * H + j] as number);
+        const dmv = dm[dmOff + r * H + j] as number;
+        const doPre = dmv * tc * o * (1 - o); // through o⊙tanh(c), then σ
+        // through m = o⊙tanh(c), and through o's peephole p_o⊙c
+        const dct = (dc[dcOff + r * H + j] as number) + dmv * o * (1 - tc * tc) + doPre * (peep[pOff + 2 * H + j] as number);
+        const diPre = dct * g * i * (1 - i); // through c = … + i⊙g, then σ
+        const dfPre = dct * cp * f * (1 - f); // through f⊙c₋, then σ
+        dGates[d0 + j] = diPre;
+        dGates[d0 + H + j] = dfPre;
+        dGates[d0 + 2 * H + j] = dct * i * (1 - g * g); // through i⊙g, then tanh
+        dGates[d0 + 3 * H + j] = doPre;
+        // to c₋ through f⊙c₋ and the peepholes p_i⊙c₋, p_f⊙c₋
+        dc[dcOff + r * H + j] = dct * f + diPre * (peep[pOff + j] as number) + dfPre * (peep[pOff + H + j] as number);
+      }
+    }
+  },
+
+  lstmPeepholeGrad(rows, H, dGates, dgOff, cPrev, cPrevOff, c, cOff, dPeep, dpOff) {
+    for (let r = 0; r < rows; r++) {
+      const d0 = dgOff + r * 4 * H;
+      for (let j = 0; j < H; j++) {
+        const cp = cPrev[cPrevOff + r * H + j] as number;
+        dPeep[dpOff + j] = (dPeep[dpOff + j] as number) + (dGates[d0 + j] as number) * cp; // dp_i += da_i⊙c₋
+        dPeep[dpOff + H + j] = (dPeep[dpOff + H + j] as number) + (dGates[d0 + H + j] as number) * cp; // dp_f += da_f⊙c₋
+        dPeep[dpOff + 2 * H + j] = (dPeep[dpOff + 2 * H + j] as number) + (dGates[d0 + 3 * H + j] as number) * (c[cOff + r * H + j] as number); // dp_o += da_o⊙c
+      }
+    }
+  },
+
+  gruResetForward(rows, H, gates, gOff, hPrev, hPrevOff, rh, rhOff) {
+    for (let row = 0; row < rows; row++) {
+      const g0 = gOff + row * 3 * H;
+      for (let j = 0; j < H; j++) {
+        const r = sigmoid(gates[g0 + j] as number);
+        gates[g0 + j] = r;
+        gates[g0 + H + j] = sigmoid(gates[g0 + H + j] as number);
+        rh[rhOff + row * H + j] = r * (hPrev[hPrevOff + row * H + j] as number); // r⊙h₋
+      }
+    }
+  },
+
+  gruCandidateForward(rows, H, gates, gOff, hPrev, hPrevOff, h, hOff) {
+    for (let row = 0; row < rows; row++) {
+      const g0 = gOff + row * 3 * H;
+      for (let j = 0; j < H; j++) {
+        const z = gates[g0 + H + j] as number;
+        const n = Math.tanh(gates[g0 + 2 * H + j] as number);
+        gates[g0 + 2 * H + j] = n;
+        h[hOff + row * H + j] = (1 - z) * n + z * (hPrev[hPrevOff + row * H + j] as number);
+      }
+    }
+  },
+
+  gruCandidateBackward(rows, H, gates, gOff, hPrev, hPrevOff, dh, dhOff, dGates, dgOff, dhPrev, dhPrevOff) {
+    for (let row = 0; row < rows; row++) {
+      const g0 = gOff + row * 3 * H;
+      const d0 = dgOff + row * 3 * H;
+      for (let j = 0; j < H; j++) {
+        const z = gates[g0 + H + j] as number;
+        const n = gates[g0 + 2 * H + j] as number;
+        const d = dh[dhOff + row * H + j] as number;
+        dGates[d0 + H + j] = d * ((hPrev[hPrevOff + row * H + j] as number) - n) * z * (1 - z); // through z⊙(h₋ − n), then σ
+        dGates[d0 + 2 * H + j] = d * (1 - z) * (1 - n * n); // through (1−z)⊙n, then tanh
+        dhPrev[dhPrevOff + row * H + j] = d * z; // through z⊙h₋
+      }
+    }
+  },
+
+  gruResetBackward(rows, H, gates, gOff, hPrev, hPrevOff, drh, drhOff, dGates, dgOff, dhPrev, dhPrevOff) {
+    for (let row = 0; row < rows; row++) {
+      const g0 = gOff + row * 3 * H;
+      const d0 = dgOff + row * 3 * H;
+      for (let j = 0; j < H; j++) {
+        const r = gates[g0 + j] as number;
+        const d = drh[drhOff + row * H + j] as number;
+        dGates[d0 + j] = d * (hPrev[hPrevOff + row * H + j] as number) * r * (1 - r); // through r⊙h₋, then σ
+        dhPrev[dhPrevOff + row * H + j] = (dhPrev[dhPrevOff + row * H + j] as number) + d * r; // through r⊙h₋
+      }
+    }
+  },
+
   rnnForward(rows, H, slope, pre, preOff, h, hOff) {
     const n = rows * H;
     if (slope === ELMAN_TANH) for (let i = 0; i < n; i++) h[hOff + i] = Math.tanh(pre[preOff + i] as number);

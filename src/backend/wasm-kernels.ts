@@ -159,6 +159,26 @@ export const KERNELS: Record<KernelName, KernelSpec> = {
     params: ['rows×H', input('xw', rows(3)), input('hw', rows(3)), input('hPrev'), input('dh'), output('dxw', rows(3)), output('dhw', rows(3)), output('dhPrev')],
     split: byRows,
   },
+  lstmPeepholeForward: {
+    params: ['rows×H', inout('gates', rows(4)), input('peep', row(3)), input('cPrev'), output('c'), output('m')],
+    split: byRows,
+  },
+  lstmPeepholeBackward: {
+    params: ['rows×H', input('gates', rows(4)), input('peep', row(3)), input('cPrev'), input('c'), input('dm'), inout('dc'), output('dGates', rows(4))],
+    split: byRows,
+  },
+  lstmPeepholeGrad: { params: ['rows×H', input('dGates', rows(4)), input('cPrev'), input('c'), inout('dPeep', row(3))], split: null },
+  // The GRU halves write some blocks of a row and leave the others: those operands are read as well (inout).
+  gruResetForward: { params: ['rows×H', inout('gates', rows(3)), input('hPrev'), output('rh')], split: byRows },
+  gruCandidateForward: { params: ['rows×H', inout('gates', rows(3)), input('hPrev'), output('h')], split: byRows },
+  gruCandidateBackward: {
+    params: ['rows×H', input('gates', rows(3)), input('hPrev'), input('dh'), inout('dGates', rows(3)), output('dhPrev')],
+    split: byRows,
+  },
+  gruResetBackward: {
+    params: ['rows×H', input('gates', rows(3)), input('hPrev'), input('drh'), inout('dGates', rows(3)), inout('dhPrev')],
+    split: byRows,
+  },
   rnnForward: { params: ['rows×H slope', input('pre'), output('h')], split: byRows },
   rnnBackward: { params: ['rows×H slope', input('h'), input('dh'), output('dpre')], split: byRows },
   adamStep: {

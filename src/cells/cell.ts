@@ -24,6 +24,16 @@ export interface StepViews {
   readonly h: Mat;
   /** A step's `(B, H)` block of `ms` (LSTM with projection), else null. */
   readonly m: Mat | null;
+  /**
+   * GRU with the reset gate before the recurrent product (else null): the
+   * rows `W_hr; W_hz` `(2H, H)` and `W_hn` `(H, H)` of `W_hh`, a step's
+   * `(B, 2H)` `r z` and `(B, H)` `n` columns of `xw`, and a step's block of `rs`.
+   */
+  readonly W_hrz: Mat | null;
+  readonly W_hn: Mat | null;
+  readonly rzPre: Mat | null;
+  readonly nPre: Mat | null;
+  readonly rs: Mat | null;
 }
 
 /** Matrix views of the backward workspaces (fixed, except `dhw`, re-pointed per step). */
@@ -35,6 +45,9 @@ export interface StepGradViews {
   readonly dm: Mat | null;
   /** A step's `(B, G)` block of `dhw`. */
   readonly dhw: Mat;
+  /** GRU reset-before (else null): `(B, H)` gradient of `r ⊙ h₋`, and a step's `(B, H)` `n` columns of `dxw`. */
+  readonly drs: Mat | null;
+  readonly dnPre: Mat | null;
 }
 
 /** Buffers of one scan (one layer, one direction), indexed by time. */
@@ -44,12 +57,13 @@ export interface ScanBuffers {
   readonly B: number;
   readonly H: number;
   readonly P: number;
-  /** Parameter values, and the offset of `b_hh` in them (−1 when absent). */
+  /** Parameter values, and the offsets of `b_hh` and of the LSTM's peepholes `(3, H)` in them (−1 when absent). */
   readonly w: FloatArray;
   readonly bhh: number;
+  readonly peep: number;
   /** `(T, B, gates·H)`: input-side pre-activations, overwritten with the gate cache. */
   readonly xw: FloatArray;
-  /** `(T, B, 3H)` hidden-side pre-activations (GRU only; otherwise the same array as `xw`). */
+  /** `(T, B, 3H)` hidden-side pre-activations (GRU reset-after only; otherwise the same array as `xw`). */
   readonly hw: FloatArray;
   /**
    * `(T+1, B, P)` hidden states by slot. Time step `t` reads slot `before(t)`
@@ -60,6 +74,8 @@ export interface ScanBuffers {
   readonly cs: FloatArray | null;
   /** `(T, B, H)` pre-projection outputs `o ⊙ tanh(c)` (LSTM with projection only). */
   readonly ms: FloatArray | null;
+  /** `(T, B, H)` the reset states `r ⊙ h₋` that `W_hn` multiplies (GRU reset-before only). */
+  readonly rs: FloatArray | null;
   readonly views: StepViews;
 }
 
@@ -81,6 +97,8 @@ export interface ScanGradBuffers {
   readonly dm: FloatArray | null;
   /** `(T, B, P)` the step gradients kept for the projection's weight gradient. */
   readonly dhAll: FloatArray | null;
+  /** `(B, H)` gradient of `r ⊙ h₋` (GRU reset-before only). */
+  readonly drs: FloatArray | null;
   readonly views: StepGradViews;
 }
 
@@ -117,14 +135,32 @@ export interface CellKind {
   readonly hasCellState: boolean;
   /** Whether `b_hh` can be added to the hoisted input projection (false for GRU's reset-after candidate). */
   readonly foldsHiddenBias: boolean;
-  /** Whether the hidden-side pre-activations need their own buffer (GRU). */
+  /** Whether the hidden-side pre-activations need their own buffer (GRU reset-after). */
   readonly separateHiddenPreactivations: boolean;
+  /**
+   * The gate blocks, from the first, whose recurrent product reads h₋ itself:
+   * all of them but in the GRU with the reset gate before the product (2: its
+   * candidate's `W_hn` reads `r ⊙ h₋`, kept in `rs`). The scan backpropagates
+   * these blocks through `W_hh` (`dh₋ += dHW W_hh`, `dW_hh += dHWᵀ H₋`); the
+   * others' path to h₋ is the cell's, and their weight gradient `dHWᵀ RS`.
+   */
+  readonly directGates: number;
   /** One step forward: reads `xw[t]`, state slot `before`, writes slot `after` and the caches. */
   stepForward(s: ScanBuffers, t: number, before: number, after: number): void;
   /**
    * One step backward: reads `d.dh` (and `d.dc`), writes `dxw[t]`, `dhw[t]`,
    * the cell-state gradient of `before` into `d.dc`, and the part of the
-   * gradient of state `before` that does not pass through `W_hh` into `d.dhPrev`.
+   * gradient of state `before` that does not pass through the {@link directGates}'
+   * rows of `W_hh` into `d.dhPrev`.
    */
   stepBackward(s: ScanBuffers, d: ScanGradBuffers, t: number, before: number, after: number): void;
+}
+
+/**
+ * `kind` named for a message saying it is not `expected`: its module name, and
+ * for the same name what differs (`GRU with the reset gate elsewhere`).
+ */
+export function otherCellName(kind: CellKind, expected: CellKind): string {
+  if (kind.name !== expected.name) return kind.name;
+  return `${kind.name} ${kind.type === 'gru' ? 'with the reset gate elsewhere' : 'with another nonlinearity'}`;
 }

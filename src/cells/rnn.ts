@@ -31,6 +31,7 @@ function elmanKind(type: CellType, slope: number): CellKind {
     hasCellState: false,
     foldsHiddenBias: true,
     separateHiddenPreactivations: false,
+    directGates: 1,
 
     stepForward(s: ScanBuffers, t: number, before: number, after: number): void {
       const { be, B, H, views: v } = s;

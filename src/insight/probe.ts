@@ -177,7 +177,7 @@ function stateGradientRecorder(cache: ScanCache, record: ScanRecord): BackwardSt
       if (lengths && t >= (lengths[b] as number)) continue;
       for (let p = 0; p < P; p++) sumH += (dh[b * P + p] as number) ** 2;
       if (!gradC || !dcCarry || !cache.cs) continue;
-      // ∂L/∂c_t = dc_carry + dm ⊙ o_t ⊙ (1 − tanh² c_t)
+      // ∂L/∂c_t = dc_carry + dm ⊙ o_t ⊙ (1 − tanh² c_t) (+ dm ⊙ tanh c_t ⊙ o_t(1 − o_t) ⊙ p_o: o_t sees c_t through its peephole)
       if (cache.ms) {
         const whr = cache.weights.whr; // W_hr (P, H): dm = dh W_hr
         dm.fill(0);
@@ -193,7 +193,8 @@ function stateGradientRecorder(cache: ScanCache, record: ScanRecord): BackwardSt
       for (let j = 0; j < H; j++) {
         const o = cache.xw[gates + 3 * H + j] as number;
         const tc = Math.tanh(cache.cs[cOff + j] as number);
-        sumC += ((dcCarry[b * H + j] as number) + (dm[j] as number) * o * (1 - tc * tc)) ** 2;
+        const po = cache.peep >= 0 ? (cache.w[cache.peep + 2 * H + j] as number) : 0;
+        sumC += ((dcCarry[b * H + j] as number) + (dm[j] as number) * o * (1 - tc * tc + tc * (1 - o) * po)) ** 2;
       }
     }
     gradH[t] = Math.sqrt(sumH);

@@ -19,7 +19,7 @@ import {
 } from './scan.js';
 import { Module, type ModuleOptions } from '../module.js';
 import { allocate, dtypeOf, type FloatArray, type Tensor } from '../tensor.js';
-import type { CellKind } from '../cells/cell.js';
+import { type CellKind, otherCellName } from '../cells/cell.js';
 import type { BackwardStepObserver, LayerObserver } from './observer.js';
 
 export interface CellModuleOptions extends ModuleOptions {
@@ -133,8 +133,14 @@ export class CellModule<S extends CellSignature = AnyCellModuleSignature> extend
   private inference: Workspace | null = null;
   private observer: LayerObserver | null = null;
 
-  /** @param optionKeys option keys of the concrete cell besides inputSize, hiddenSize and bias. */
-  constructor(protected readonly kind: CellKind, moduleName: string, options: CellModuleOptions, optionKeys: readonly string[] = []) {
+  /** Whether the gates see the cell state (LSTMCell with peepholes). */
+  readonly peepholes: boolean;
+
+  /**
+   * @param optionKeys option keys of the concrete cell besides inputSize, hiddenSize and bias.
+   * @param peepholes whether the cell has peepholes `weight_peep` (3, H) (LSTM).
+   */
+  constructor(protected readonly kind: CellKind, moduleName: string, options: CellModuleOptions, optionKeys: readonly string[] = [], peepholes: unknown = false) {
     super(moduleName, options, ['inputSize', 'hiddenSize', 'bias', ...optionKeys]);
     const m = moduleName;
     for (const key of ['inputSize', 'hiddenSize'] as const) {
@@ -144,6 +150,8 @@ export class CellModule<S extends CellSignature = AnyCellModuleSignature> extend
     this.inputSize = options.inputSize;
     this.hiddenSize = options.hiddenSize;
     this.bias = options.bias ?? true;
+    if (typeof peepholes !== 'boolean') throw new Error(`${m}: peepholes must be true or false, got ${String(peepholes)}`);
+    this.peepholes = peepholes;
     const G = kind.gates * this.hiddenSize;
     this.weights = {
       wih: this.addParameter('weight_ih', [G, this.inputSize]),
@@ -151,6 +159,7 @@ export class CellModule<S extends CellSignature = AnyCellModuleSignature> extend
       bih: this.bias ? this.addParameter('bias_ih', [G]) : -1,
       bhh: this.bias ? this.addParameter('bias_hh', [G]) : -1,
       whr: -1,
+      peep: peepholes ? this.addParameter('weight_peep', [3, this.hiddenSize]) : -1,
     };
     defaultRecurrentInit(this.params, this.rng, this.hiddenSize, this.parameterNames);
     this.params.placeIn(this.backend);
@@ -266,11 +275,11 @@ export class CellModule<S extends CellSignature = AnyCellModuleSignature> extend
     const { B, H, I } = cache;
     const w = this.weights;
     const mismatch =
-      cache.kind !== this.kind ? `it is ${cache.kind.name}, expected ${this.kind.name}`
+      cache.kind !== this.kind ? `it is ${otherCellName(cache.kind, this.kind)}, expected ${this.kind.name}`
       : H !== this.hiddenSize ? `hiddenSize ${H}, expected ${this.hiddenSize}`
       : I !== this.inputSize ? `input size ${I}, expected ${this.inputSize}`
-      : cache.weights.wih !== w.wih || cache.weights.whh !== w.whh || cache.weights.bih !== w.bih || cache.weights.bhh !== w.bhh
-        ? 'it uses other parameters (bias or prefix differ)'
+      : cache.weights.wih !== w.wih || cache.weights.whh !== w.whh || cache.weights.bih !== w.bih || cache.weights.bhh !== w.bhh || cache.weights.peep !== w.peep
+        ? 'it uses other parameters (bias, peepholes or prefix differ)'
       : null;
     if (mismatch) throw new Error(`${m}: ctx does not come from a forward call of this module (${mismatch})`);
     const shape = batched ? [B, H] : [H];

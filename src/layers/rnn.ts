@@ -49,7 +49,7 @@ export class RNN extends RecurrentLayer<ElmanOrGRUSignature> {
   readonly negativeSlope: number;
   constructor(options: RNNOptions) {
     const cell = elmanCell('RNN', options);
-    super(cell.kind, 'RNN', options, 0, ELMAN_OPTION_KEYS);
+    super(cell.kind, 'RNN', options, ELMAN_OPTION_KEYS);
     this.nonlinearity = cell.nonlinearity;
     this.negativeSlope = cell.negativeSlope;
   }

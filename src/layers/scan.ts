@@ -11,6 +11,7 @@
  *   dh_{t−1} = direct part + dHW[t] W_hh
  * then, once for the whole sequence:
  *   dW_ih += dXWᵀ X,  db_ih += Σ dXW,  dW_hh += dHWᵀ H₋,  db_hh += Σ dHW,  dX += dXW W_ih
+ *   (GRU reset-before: dW_hn += dHW_nᵀ (R ⊙ H₋); LSTM peepholes: dp += Σ dA ⊙ C)
  *
  * Variable lengths follow PyTorch's PackedSequence: a row is active at step t
  * iff t < length. An inactive row keeps its state unchanged and emits zeros,
@@ -58,6 +59,8 @@ export interface ScanWeights {
   readonly bih: number;
   readonly bhh: number;
   readonly whr: number;
+  /** The LSTM's peepholes `(3, H)`. */
+  readonly peep: number;
 }
 
 /** Everything the backward pass of one scan needs. */
@@ -129,9 +132,11 @@ export function scanForward(
 
   const hw = kind.separateHiddenPreactivations ? get(3, T * B * G) : xw;
   const ms = weights.whr >= 0 ? get(4, T * B * H) : null;
+  const GD = kind.directGates * H;
+  const rs = GD < G ? get(5, T * B * H) : null;
   const cache: ScanCache = {
     kind, be, B, H, P, T, I, reverse, lengths, x, weights, w,
-    bhh: weights.bhh, xw, hw, hs, cs, ms,
+    bhh: weights.bhh, peep: weights.peep, xw, hw, hs, cs, ms, rs,
     views: {
       W_hh: mat(w, weights.whh, G, P),
       W_hr: ms ? mat(w, weights.whr, P, H) : null,
@@ -139,6 +144,11 @@ export function scanForward(
       hPrev: mat(hs, 0, B, P),
       h: mat(hs, 0, B, P),
       m: ms ? mat(ms, 0, B, H) : null,
+      W_hrz: rs ? mat(w, weights.whh, GD, P) : null,
+      W_hn: rs ? mat(w, weights.whh + GD * P, G - GD, P) : null,
+      rzPre: rs ? mat(xw, 0, B, GD, G) : null,
+      nPre: rs ? mat(xw, GD, B, G - GD, G) : null,
+      rs: rs ? mat(rs, 0, B, H) : null,
     },
   };
   for (let s = 0; s < T; s++) {
@@ -162,6 +172,7 @@ export function releaseScan(cache: ScanCache): void {
   be.release(cache.hs);
   if (cache.cs) be.release(cache.cs);
   if (cache.ms) be.release(cache.ms);
+  if (cache.rs) be.release(cache.rs);
 }
 
 /**
@@ -216,11 +227,16 @@ export function scanBackward(
   const dh = be.allocate(dtype, B * P);
   const dhPrev = be.allocate(dtype, B * P);
   const dm = cache.ms ? be.allocate(dtype, B * H) : null;
+  const drs = cache.rs ? be.allocate(dtype, B * H) : null;
+  const GD = kind.directGates * H;
   const d: ScanGradBuffers = {
-    g, dxw, dhw, dh, dhPrev, dm,
+    g, dxw, dhw, dh, dhPrev, dm, drs,
     dc: kind.hasCellState ? be.allocate(dtype, B * H) : null,
     dhAll: cache.ms ? be.allocate(dtype, T * B * P) : null,
-    views: { dh: mat(dh, 0, B, P), dhPrev: mat(dhPrev, 0, B, P), dm: dm ? mat(dm, 0, B, H) : null, dhw: mat(dhw, 0, B, G) },
+    views: {
+      dh: mat(dh, 0, B, P), dhPrev: mat(dhPrev, 0, B, P), dm: dm ? mat(dm, 0, B, H) : null, dhw: mat(dhw, 0, B, G),
+      drs: drs ? mat(drs, 0, B, H) : null, dnPre: drs ? mat(dxw, GD, B, G - GD, G) : null,
+    },
   };
   // The gradient carried into the last step processed: that of the final state.
   const carry = d.dhPrev;
@@ -230,7 +246,10 @@ export function scanBackward(
   // With many rows, W_hh transposed once makes each step's dHW[t] W_hh a product with
   // both operands read along k (A·Bᵀ), which the fast kernels prefer; same sums, same order.
   const whhT = B >= 4 && T * B >= 128 ? transposeInto(be.allocate(dtype, G * P), w, weights.whh, G, P) : null;
-  const W_hhT = whhT ? mat(whhT, 0, P, G) : null;
+  // Only the direct gates' rows of W_hh (their columns of the transpose): the others read r ⊙ h₋.
+  const W_hhT = whhT ? mat(whhT, 0, P, GD, G) : null;
+  const W_hhDirect = mat(w, weights.whh, GD, P);
+  const dhwDirect = mat(dhw, 0, B, GD, G);
 
   for (let s = T - 1; s >= 0; s--) {
     const t = reverse ? T - 1 - s : s;
@@ -263,9 +282,9 @@ export function scanBackward(
         if (d.dhAll) d.dhAll.fill(0, (t * B + b) * P, (t * B + b + 1) * P);
       }
     }
-    // dh_{t−1} += dHW[t] W_hh
-    if (W_hhT) addMatmulNT(be, d.views.dhPrev, at(d.views.dhw, t), W_hhT);
-    else addMatmulNN(be, d.views.dhPrev, at(d.views.dhw, t), cache.views.W_hh);
+    // dh_{t−1} += dHW[t] W_hh (the direct gates' blocks)
+    if (W_hhT) addMatmulNT(be, d.views.dhPrev, at(dhwDirect, t), W_hhT);
+    else addMatmulNN(be, d.views.dhPrev, at(dhwDirect, t), W_hhDirect);
   }
 
   // Weight gradients for the whole sequence, one product each.
@@ -273,9 +292,16 @@ export function scanBackward(
   const prevOff = (reverse ? 1 : 0) * B * P; // slots before(t) for t = 0..T−1 are contiguous
   const dXW = mat(d.dxw, 0, TB, G);
   addMatmulTN(be, mat(g, weights.wih, G, I), dXW, mat(cache.x, 0, TB, I)); // dW_ih += dXWᵀ X
-  addMatmulTN(be, mat(g, weights.whh, G, P), mat(d.dhw, 0, TB, G), mat(cache.hs, prevOff, TB, P)); // dW_hh += dHWᵀ H₋
+  addMatmulTN(be, mat(g, weights.whh, GD, P), mat(d.dhw, 0, TB, GD, G), mat(cache.hs, prevOff, TB, P)); // dW_hh += dHWᵀ H₋
+  if (cache.rs) addMatmulTN(be, mat(g, weights.whh + GD * P, G - GD, P), mat(d.dhw, GD, TB, G - GD, G), mat(cache.rs, 0, TB, H)); // dW_hn += dHW_nᵀ RS
   if (weights.bih >= 0) be.sumRows(TB, G, d.dxw, 0, g, weights.bih); // db_ih += Σ dXW
   if (weights.bhh >= 0) be.sumRows(TB, G, d.dhw, 0, g, weights.bhh); // db_hh += Σ dHW
+  if (weights.peep >= 0 && cache.cs) {
+    // dp_i += Σ dA_i ⊙ C₋, dp_f += Σ dA_f ⊙ C₋, dp_o += Σ dA_o ⊙ C (before(t) and after(t) slots are each contiguous)
+    const before = (reverse ? 1 : 0) * B * H;
+    const after = (reverse ? 0 : 1) * B * H;
+    be.lstmPeepholeGrad(TB, H, d.dxw, 0, cache.cs, before, cache.cs, after, g, weights.peep);
+  }
   if (cache.ms && d.dhAll) addMatmulTN(be, mat(g, weights.whr, P, H), mat(d.dhAll, 0, TB, P), mat(cache.ms, 0, TB, H)); // dW_hr += dHᵀ M
   if (dx) addMatmulNN(be, mat(dx, 0, TB, I), dXW, mat(w, weights.wih, G, I)); // dX += dXW W_ih
 
@@ -283,7 +309,7 @@ export function scanBackward(
   if (dc0 && d.dc) dc0.set(d.dc.subarray(0, B * H), dc0Off);
   be.release(d.dxw);
   if (d.dhw !== d.dxw) be.release(d.dhw);
-  for (const buf of [d.dh, d.dhPrev, d.dc, d.dm, d.dhAll, dcSaved, whhT]) if (buf) be.release(buf);
+  for (const buf of [d.dh, d.dhPrev, d.dc, d.dm, d.dhAll, d.drs, dcSaved, whhT]) if (buf) be.release(buf);
 }
 
 /** Writes the transpose of the `rows×cols` matrix at `src[off…]` into `dst` (`cols×rows`); returns `dst`. */

@@ -21,10 +21,11 @@
  * returned to the caller are ordinary arrays.
  *
  * Parameters per layer k and direction (suffix `_reverse` for the backward one):
- *   weight_ih_l{k} (g·H, in), weight_hh_l{k} (g·H, P), bias_ih_l{k}, bias_hh_l{k} (g·H), weight_hr_l{k} (P, H)
+ *   weight_ih_l{k} (g·H, in), weight_hh_l{k} (g·H, P), bias_ih_l{k}, bias_hh_l{k} (g·H), weight_hr_l{k} (P, H),
+ *   weight_peep_l{k} (3, H) (LSTM with peepholes: rows p_i, p_f, p_o)
  */
 import { isGradEnabled, record, type Variable } from '../autograd/variable.js';
-import type { CellKind } from '../cells/cell.js';
+import { type CellKind, otherCellName } from '../cells/cell.js';
 import { defaultRecurrentInit } from '../init.js';
 import { Module, type ModuleOptions } from '../module.js';
 import { allocate, dtypeOf, type FloatArray, type Tensor } from '../tensor.js';
@@ -49,6 +50,14 @@ export interface RecurrentOptions extends ModuleOptions {
   dropout?: number;
   /** Run a second scan backwards in time and concatenate (default false). */
   bidirectional?: boolean;
+}
+
+/** Parameters only some LSTMs have (see {@link RecurrentLayer}'s constructor). */
+export interface LSTMParameters {
+  /** Size of the projected hidden state (0: none). */
+  projSize?: number;
+  /** Whether the gates see the cell state through peepholes `weight_peep_l{k}` (3, H). */
+  peepholes?: boolean;
 }
 
 /** The option keys of every recurrent layer (a concrete layer may add its own). */
@@ -190,6 +199,8 @@ export class RecurrentLayer<S extends LayerSignature = AnyCellSignature> extends
   /** Emitted state size: projSize when set, else hiddenSize. */
   readonly outputSize: number;
   readonly projSize: number;
+  /** Whether the gates see the cell state (LSTM with peepholes). */
+  readonly peepholes: boolean;
   private readonly weights: ScanWeights[] = [];
   /** Buffers reused by forward calls under noGrad: the layer's own, and one set per scan. */
   private inference: Workspace | null = null;
@@ -201,8 +212,8 @@ export class RecurrentLayer<S extends LayerSignature = AnyCellSignature> extends
     protected readonly kind: CellKind,
     moduleName: string,
     options: RecurrentOptions,
-    projSize = 0,
     optionKeys: readonly string[] = [],
+    { projSize = 0, peepholes = false }: LSTMParameters = {},
   ) {
     super(moduleName, options, [...RECURRENT_OPTION_KEYS, ...optionKeys]);
     const m = moduleName;
@@ -223,6 +234,8 @@ export class RecurrentLayer<S extends LayerSignature = AnyCellSignature> extends
     if (!Number.isInteger(projSize) || projSize < 0) throw new Error(`${m}: projSize must be a non-negative integer, got ${projSize}`);
     if (projSize >= this.hiddenSize) throw new Error(`${m}: projSize (${projSize}) must be smaller than hiddenSize (${this.hiddenSize})`);
     this.projSize = projSize;
+    if (typeof peepholes !== 'boolean') throw new Error(`${m}: peepholes must be true or false, got ${String(peepholes)}`);
+    this.peepholes = peepholes;
     this.outputSize = projSize > 0 ? projSize : this.hiddenSize;
 
     const G = kind.gates * this.hiddenSize;
@@ -236,7 +249,8 @@ export class RecurrentLayer<S extends LayerSignature = AnyCellSignature> extends
         const bih = this.bias ? this.addParameter(`bias_ih${sfx}`, [G]) : -1;
         const bhh = this.bias ? this.addParameter(`bias_hh${sfx}`, [G]) : -1;
         const whr = projSize > 0 ? this.addParameter(`weight_hr${sfx}`, [projSize, this.hiddenSize]) : -1;
-        this.weights.push({ wih, whh, bih, bhh, whr });
+        const peep = peepholes ? this.addParameter(`weight_peep${sfx}`, [3, this.hiddenSize]) : -1;
+        this.weights.push({ wih, whh, bih, bhh, whr, peep });
       }
     }
     defaultRecurrentInit(this.params, this.rng, this.hiddenSize, this.parameterNames);
@@ -466,15 +480,15 @@ export class RecurrentLayer<S extends LayerSignature = AnyCellSignature> extends
       const w = this.weights[k] as ScanWeights;
       const inSize = k < D ? this.inputSize : D * this.outputSize;
       if (c.kind !== this.kind) {
-        return `scan ${k} is ${c.kind.name}${c.kind.name === this.kind.name ? ' with another nonlinearity' : ''}, expected ${this.kind.name}`;
+        return `scan ${k} is ${otherCellName(c.kind, this.kind)}, expected ${this.kind.name}`;
       }
       if (c.H !== this.hiddenSize) return `scan ${k} has hiddenSize ${c.H}, expected ${this.hiddenSize}`;
       if (c.P !== this.outputSize) return `scan ${k} has output size ${c.P}, expected ${this.outputSize}`;
       if (c.I !== inSize) return `scan ${k} has input size ${c.I}, expected ${inSize}`;
       if (c.T !== T || c.B !== B) return `scan ${k} covers (T, B) = (${c.T}, ${c.B}), ctx says (${T}, ${B})`;
       if (c.reverse !== (k % D === 1)) return `scan ${k} runs ${c.reverse ? 'backwards' : 'forwards'} in time`;
-      if (c.weights.wih !== w.wih || c.weights.whh !== w.whh || c.weights.bih !== w.bih || c.weights.bhh !== w.bhh || c.weights.whr !== w.whr) {
-        return `scan ${k} uses other parameters (bias or prefix differ)`;
+      if (c.weights.wih !== w.wih || c.weights.whh !== w.whh || c.weights.bih !== w.bih || c.weights.bhh !== w.bhh || c.weights.whr !== w.whr || c.weights.peep !== w.peep) {
+        return `scan ${k} uses other parameters (bias, peepholes or prefix differ)`;
       }
     }
     return null;

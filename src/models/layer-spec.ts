@@ -52,6 +52,10 @@ export interface RecurrentSpec {
   negativeSlope?: number;
   /** LSTM only: size of the projected hidden state (default 0 = none). */
   projSize?: number;
+  /** LSTM only: whether the gates see the cell state through peepholes (default false). */
+  peepholes?: boolean;
+  /** GRU only: whether the reset gate acts after the recurrent product, as in PyTorch (default true), or before it. */
+  resetAfter?: boolean;
 }
 
 /**
@@ -114,8 +118,8 @@ const ACTIVATIONS: readonly string[] = ['tanh', 'sigmoid', 'relu', 'softmax', 'l
 const FIELDS: Readonly<Record<string, readonly string[]>> = {
   embedding: ['type', 'numEmbeddings', 'embeddingDim', 'paddingIdx'],
   rnn: ['type', 'inputSize', 'hiddenSize', 'numLayers', 'bidirectional', 'dropout', 'bias', 'nonlinearity', 'negativeSlope'],
-  lstm: ['type', 'inputSize', 'hiddenSize', 'numLayers', 'bidirectional', 'dropout', 'bias', 'projSize'],
-  gru: ['type', 'inputSize', 'hiddenSize', 'numLayers', 'bidirectional', 'dropout', 'bias'],
+  lstm: ['type', 'inputSize', 'hiddenSize', 'numLayers', 'bidirectional', 'dropout', 'bias', 'projSize', 'peepholes'],
+  gru: ['type', 'inputSize', 'hiddenSize', 'numLayers', 'bidirectional', 'dropout', 'bias', 'resetAfter'],
   takeLast: ['type'],
   linear: ['type', 'inFeatures', 'outFeatures', 'bias'],
   activation: ['type', 'activation'],
@@ -226,7 +230,9 @@ export function resolveLayers(layers: unknown, where: string): { layers: LayerSp
         if (type === 'lstm') {
           spec.projSize = int('projSize', 0, 0);
           if (spec.projSize >= spec.hiddenSize) throw new Error(`${at}.projSize (${spec.projSize}) must be smaller than hiddenSize (${spec.hiddenSize})`);
+          spec.peepholes = bool('peepholes', false);
         }
+        if (type === 'gru') spec.resetAfter = bool('resetAfter', true);
         out.push(spec);
         directions = spec.bidirectional ? 2 : 1;
         width = directions * (spec.projSize || spec.hiddenSize);

@@ -5,7 +5,8 @@
  * A one-layer recurrent network is a state map s_t = F(x_t, s_{t−1}, θ) with
  * s = h for RNN and GRU and s = [h; c] for LSTM (S = H or 2H rows), and θ the
  * layer's weight_ih (G·H, I), weight_hh (G·H, H), bias_ih, bias_hh (G·H),
- * G = 1, 4 or 3 gates, flattened in that order (N = G·H·(I + H + 2) numbers).
+ * G = 1, 4 or 3 gates, and an LSTM's peepholes weight_peep (3, H), flattened
+ * in that order (N = G·H·(I + H + 2) numbers, + 3H with peepholes).
  * Forward-mode methods need, per step,
  *
  *   J_t = ∂F/∂s_{t−1},   D_t = ∂F/∂θ|direct (s_{t−1} held fixed)
@@ -28,16 +29,26 @@
  *
  * and these are what the cell's backward step returns for a unit upstream
  * gradient on s^σ (dh = 1 or dc = 1): dxw = Kˣ, dhw = Kʰ (the same array unless
- * GRU), and the direct previous-state gradients dhPrev and dc = E. Then
+ * GRU), and the direct previous-state gradients dhPrev and dc = E (with
+ * peepholes, E_σc includes their paths: they are unit-wise too). Then
  *
  *   (J v)^σ_j = Σ_k Kʰ_σ[k, j] (W_hh v^h)_kj + Σ_σ' E_σσ'[j] v^σ'_j
  *   D^σ_j has, in the rows r = (k, j) of each block only,
  *     ∂/∂W_ih[r, m] = Kˣ_σ[k, j] x_m,   ∂/∂b_ih[r] = Kˣ_σ[k, j],
  *     ∂/∂W_hh[r, m] = Kʰ_σ[k, j] h₋_m,  ∂/∂b_hh[r] = Kʰ_σ[k, j]
+ *   and, with peepholes, in unit j of each: ∂/∂p_i[j] = Kˣ_σ[i, j] c₋_j,
+ *     ∂/∂p_f[j] = Kˣ_σ[f, j] c₋_j,  ∂/∂p_o[j] = Kˣ_σ[o, j] c_j
  *
  * and, with da^x, da^h the cell's backward for an upstream gradient u,
  *
- *   uᵀ D = [da^x xᵀ, da^h h₋ᵀ, da^x, da^h]   (the BPTT weight gradients of one step).
+ *   uᵀ D = [da^x xᵀ, da^h h₋ᵀ, da^x, da^h, (da_i ⊙ c₋, da_f ⊙ c₋, da_o ⊙ c)]
+ *
+ * (the BPTT weight gradients of one step).
+ *
+ * The GRU with the reset gate before the recurrent product (`resetAfter:
+ * false`) is refused: its candidate's W_hn (r ⊙ h₋) makes unit j depend on
+ * every unit's reset gate, so D is not confined to the rows of unit j and
+ * J V needs a second product — the unit-wise structure above does not hold.
  *
  * W_hh V is one matrix product: G·H·H·C multiply-adds for C columns — for
  * RTRL (C = N) the O(n⁴) part of a step.
@@ -109,6 +120,7 @@ export class CellJacobians {
   readonly oWhh: number;
   readonly oBih: number;
   readonly oBhh: number;
+  readonly oPeep: number;
   /** `parameterIndex[p]` is the store index of local parameter p. */
   readonly parameterIndex: Int32Array;
   /** θ in float64, and the step's input x `(B, I)` in float64. */
@@ -145,6 +157,9 @@ export class CellJacobians {
     if (layer.numLayers !== 1) throw new Error(`${m}: expected a layer with numLayers 1, got ${layer.numLayers}`);
     if (layer.bidirectional) throw new Error(`${m}: expected a unidirectional layer, got bidirectional`);
     if (layer.projSize !== 0) throw new Error(`${m}: LSTM projection is not supported, got projSize ${layer.projSize}`);
+    if (layer instanceof GRU && !layer.resetAfter) {
+      throw new Error(`${m}: a GRU with resetAfter false is not supported (its candidate's W_hn (r ⊙ h₋) couples the units, which forward mode's one-step Jacobians assume apart); use resetAfter true, or BPTT`);
+    }
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`${m}: batchSize must be a positive integer, got ${String(batchSize)}`);
     this.type = layer instanceof LSTM ? 'lstm' : layer instanceof GRU ? 'gru' : `rnn_${layer.nonlinearity}`;
     const kind = layer instanceof RNN && layer.nonlinearity === 'leaky_relu' ? rnnLeakyReluKind(layer.negativeSlope) : cellKinds[this.type];
@@ -165,14 +180,18 @@ export class CellJacobians {
     const whh = ref('weight_hh');
     const bih = layer.bias ? ref('bias_ih') : null;
     const bhh = layer.bias ? ref('bias_hh') : null;
+    const peep = layer.peepholes ? ref('weight_peep') : null;
     this.oWih = 0;
     this.oWhh = GH * I;
     this.oBih = bih ? this.oWhh + GH * H : -1;
     this.oBhh = bih ? this.oBih + GH : -1;
-    this.N = this.oWhh + GH * H + (bih ? 2 * GH : 0);
+    const weightsEnd = this.oWhh + GH * H + (bih ? 2 * GH : 0);
+    this.oPeep = peep ? weightsEnd : -1;
+    this.N = weightsEnd + (peep ? 3 * H : 0);
     this.parameterIndex = new Int32Array(this.N);
     const blocks: [number, number, number][] = [[this.oWih, wih.offset, wih.size], [this.oWhh, whh.offset, whh.size]];
     if (bih && bhh) blocks.push([this.oBih, bih.offset, bih.size], [this.oBhh, bhh.offset, bhh.size]);
+    if (peep) blocks.push([this.oPeep, peep.offset, peep.size]);
     for (const [local, global, size] of blocks) for (let i = 0; i < size; i++) this.parameterIndex[local + i] = global + i;
 
     this.theta = new Float64Array(this.N);
@@ -186,8 +205,11 @@ export class CellJacobians {
     this.xRows = mat(this.x, 0, B, I);
     this.xwRows = mat(xw, 0, B, GH);
     this.scan = {
-      be, B, H, P: H, w: this.theta, bhh: this.oBhh, xw, hw, hs, cs, ms: null,
-      views: { W_hh: this.W_hh, W_hr: null, hw: mat(hw, 0, B, GH), hPrev: mat(hs, 0, B, H), h: mat(hs, 0, B, H), m: null },
+      be, B, H, P: H, w: this.theta, bhh: this.oBhh, peep: this.oPeep, xw, hw, hs, cs, ms: null, rs: null,
+      views: {
+        W_hh: this.W_hh, W_hr: null, hw: mat(hw, 0, B, GH), hPrev: mat(hs, 0, B, H), h: mat(hs, 0, B, H), m: null,
+        W_hrz: null, W_hn: null, rzPre: null, nPre: null, rs: null,
+      },
     };
     this.hSlots = [hs.subarray(0, B * H), hs.subarray(B * H)];
     const c = cs ?? new Float64Array(B * H); // zeros for cells without c
@@ -203,8 +225,8 @@ export class CellJacobians {
         dh, dc, dcSeed: dc && new Float64Array(B * H).fill(1 - dhSeed), dxw, dhw, dhPrev,
         // (the weight gradients are formed here, not by the cell: `g` stays unused)
         grads: {
-          g: new Float64Array(0), dxw, dhw, dh, dhPrev, dc, dm: null, dhAll: null,
-          views: { dh: mat(dh, 0, B, H), dhPrev: mat(dhPrev, 0, B, H), dm: null, dhw: mat(dhw, 0, B, GH) },
+          g: new Float64Array(0), dxw, dhw, dh, dhPrev, dc, dm: null, dhAll: null, drs: null,
+          views: { dh: mat(dh, 0, B, H), dhPrev: mat(dhPrev, 0, B, H), dm: null, dhw: mat(dhw, 0, B, GH), drs: null, dnPre: null },
         },
       };
     };
@@ -225,12 +247,17 @@ export class CellJacobians {
 
   /** The current cell state (B, H) (LSTM; zeros otherwise); live, like {@link h}. */
   get c(): Float64Array {
-    return this.slot === 0 ? this.cSlots[0] : this.cSlots[1];
+    return this.cSlot(this.slot);
   }
 
   /** The hidden state in slot 0 or 1. */
   private hSlot(slot: number): Float64Array {
     return slot === 0 ? this.hSlots[0] : this.hSlots[1];
+  }
+
+  /** The cell state in slot 0 or 1 (zeros for cells without c). */
+  private cSlot(slot: number): Float64Array {
+    return slot === 0 ? this.cSlots[0] : this.cSlots[1];
   }
 
   /** Sets the current state to h0, c0 (B, H) or zeros (sizes checked by the caller). */
@@ -290,6 +317,8 @@ export class CellJacobians {
     matmulNN(be, views.A, this.W_hh, views.tangentIn as Mat);
     const x = this.x;
     const hPrev = this.hSlot(1 - this.slot);
+    const cPrev = this.cSlot(1 - this.slot);
+    const c = this.cSlot(this.slot);
     const G4 = G === 4;
     for (let sigma = 0; sigma < this.coefficients.length; sigma++) {
       const { dxw: kx, dhw: kh, dhPrev: eh, dc: ec } = this.coefficients[sigma] as CellBackward;
@@ -334,6 +363,14 @@ export class CellJacobians {
             tanOut[out + this.oBhh + r] = (tanOut[out + this.oBhh + r] as number) + ch;
           }
         }
+        if (this.oPeep >= 0) {
+          // p_i[j], p_f[j] see c₋_j; p_o[j] sees c_j
+          const p = out + this.oPeep + j;
+          const cp = cPrev[b * H + j] as number;
+          tanOut[p] = (tanOut[p] as number) + (kx[b * GH + j] as number) * cp;
+          tanOut[p + H] = (tanOut[p + H] as number) + (kx[b * GH + H + j] as number) * cp;
+          tanOut[p + 2 * H] = (tanOut[p + 2 * H] as number) + (kx[b * GH + 3 * H + j] as number) * (c[b * H + j] as number);
+        }
       }
     }
   }
@@ -372,10 +409,21 @@ export class CellJacobians {
       (v.dWhh as Mat).offset = o + this.oWhh;
       matmulTN(be, v.dWih as Mat, v.dxwRow, v.xRow);
       matmulTN(be, v.dWhh as Mat, v.dhwRow, hPrevRow);
-      if (this.oBih < 0) continue;
-      for (let r = 0; r < GH; r++) {
-        out[o + this.oBih + r] = dxw[b * GH + r] as number;
-        out[o + this.oBhh + r] = dhw[b * GH + r] as number;
+      if (this.oBih >= 0) {
+        for (let r = 0; r < GH; r++) {
+          out[o + this.oBih + r] = dxw[b * GH + r] as number;
+          out[o + this.oBhh + r] = dhw[b * GH + r] as number;
+        }
+      }
+      if (this.oPeep < 0) continue;
+      // dp_i = da_i ⊙ c₋, dp_f = da_f ⊙ c₋, dp_o = da_o ⊙ c
+      const cPrev = this.cSlot(before);
+      const c = this.cSlot(this.slot);
+      for (let j = 0; j < H; j++) {
+        const cp = cPrev[b * H + j] as number;
+        out[o + this.oPeep + j] = (dxw[b * GH + j] as number) * cp;
+        out[o + this.oPeep + H + j] = (dxw[b * GH + H + j] as number) * cp;
+        out[o + this.oPeep + 2 * H + j] = (dxw[b * GH + 3 * H + j] as number) * (c[b * H + j] as number);
       }
     }
   }
@@ -396,7 +444,7 @@ export abstract class ForwardModeLearner {
   readonly parameterCount: number;
   /**
    * `parameterIndex[p]` is the index in `layer.params.data`/`grad` of
-   * column p (weight_ih, weight_hh, bias_ih, bias_hh, row-major).
+   * column p (weight_ih, weight_hh, bias_ih, bias_hh, weight_peep, row-major).
    */
   readonly parameterIndex: Int32Array;
   protected readonly jacobians: CellJacobians;
