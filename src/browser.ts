@@ -64,6 +64,10 @@ export { UORO, type UOROOptions } from './train/uoro.js';
 export { addingProblem, constantPredictionMse, ADDING_TRIVIAL_MSE, type AddingProblemOptions, type AddingBatch } from './tasks/adding.js';
 export { delayedRecall, recallChanceLoss, accuracy as recallAccuracy, RECALL_IGNORE, type DelayedRecallOptions, type DelayedRecallBatch } from './tasks/copy.js';
 export {
+  VANISHING_CONFIGS, vanishingExperiment, vanishingFigure, vanishingLayer, gradientByDistance,
+  type VanishingConfig, type VanishingOptions, type VanishingCurve, type VanishingResult,
+} from './lab/vanishing.js';
+export {
   ADDING_MODELS, addingModelName, addingNet, runAdding, type AddingModel, type AddingNet, type AddingPoint, type AddingRunOptions, type AddingRunResult,
 } from './tasks/adding-run.js';
 export {

@@ -223,6 +223,12 @@ if (skip) {
       await page.waitForFunction(() => globalThis.document.querySelectorAll('#inside-gates-chart svg g.mark-rect.role-mark path').length > 0);
       assert.equal(await rectMarks(page, '#inside-gates-chart'), 3 * text.length, 'a heatmap cell per character and gate (LSTM: i, f, o)');
       assert.ok((await textOf(page, '#inside-units')).includes(text), 'the text coloured by a unit');
+
+      await page.click('#inside-vanishing-run');
+      await page.waitForFunction(() => (globalThis.document.querySelector('#inside-vanishing-status')?.textContent ?? '').startsWith('done'), null, { timeout: 30_000 });
+      const paths = await page.evaluate(() => globalThis.document.querySelectorAll('#inside-vanishing-chart svg g.mark-line.role-mark path').length);
+      assert.equal(paths, 8 + 4, 'the vanishing experiment draws a line per configuration, and h and c of both LSTMs');
+      assert.match(await textOf(page, '#inside-vanishing-status'), /tanh RNN ρ = 0\.\d+; .*IRNN \(ReLU, identity W_hh\) ρ = 0\.9\d+/);
       assert.deepEqual(errors, [], 'no console error');
     } finally {
       await close(opened);

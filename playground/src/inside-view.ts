@@ -6,7 +6,7 @@
  * a heatmap, and ‖∂L/∂h_t‖ over t on a log scale, which the training steps
  * refresh live while the model trains.
  */
-import { heatmapSpec, lineChartSpec, unitColour } from 'recurrent';
+import { heatmapSpec, lineChartSpec, unitColour, vanishingExperiment, vanishingFigure } from 'recurrent';
 import { clear, draw } from './charts.ts';
 import { element } from './dom.ts';
 import type { InsideLayer, LMReply, LMRequest } from './protocol.ts';
@@ -41,6 +41,7 @@ export class InsideView {
 
   constructor(private readonly send: Send, private readonly visible: () => boolean) {
     element('inside-run').addEventListener('click', () => this.run());
+    element('inside-vanishing-run').addEventListener('click', () => void this.runVanishing());
     this.text.addEventListener('input', () => {
       this.suggested = false;
     });
@@ -89,6 +90,25 @@ export class InsideView {
 
   private run(): void {
     this.send({ type: 'inside', text: this.text.value });
+  }
+
+  /** `lab vanishing` at page size, on this thread (about a second), drawn as the command line draws it. */
+  private async runVanishing(): Promise<void> {
+    const status = element<HTMLElement>('inside-vanishing-status');
+    const button = element<HTMLButtonElement>('inside-vanishing-run');
+    button.disabled = true;
+    status.textContent = 'running…';
+    await new Promise((resolve) => setTimeout(resolve, 20)); // let the status show before the work
+    try {
+      const started = performance.now();
+      const result = vanishingExperiment({ length: 100, hiddenSize: 64, batch: 8, seeds: [0, 1] });
+      await draw(element('inside-vanishing-chart'), vanishingFigure(result), 'Vanishing gradients by cell');
+      status.textContent = `done in ${((performance.now() - started) / 1000).toFixed(1)} s: ${result.curves.map((c) => `${c.config.label} ρ = ${c.rate.toFixed(3)}`).join('; ')}`;
+    } catch (e) {
+      status.textContent = `failed: ${(e as Error).message}`;
+    } finally {
+      button.disabled = false;
+    }
   }
 
   private setLayers(count: number): void {
