@@ -252,7 +252,7 @@ if (skip) {
     }
   });
 
-  test('a translation checkpoint translates as the command line does and draws its attention', async () => {
+  test('a translation checkpoint translates as the command line does and draws its attention; the dates task trains in the page', async () => {
     const r = ok(await spawnCollect(['translate', 'run', '--checkpoint', translateCheckpoint(), DATE], { cwd: dir }), 'recurrent translate run');
     const expected = r.stdout.trim();
     assert.ok(expected.length > 0);
@@ -271,6 +271,13 @@ if (skip) {
       const cells = await rectMarks(page, '#att-chart');
       const rows = cells / [...DATE].length;
       assert.ok([...expected].length <= rows && rows <= [...expected].length + 1, `a cell per source character and output character (and the end): ${cells}`);
+
+      // The dates task trained in the page: a few steps, then it translates (whatever it has learnt so far) and draws.
+      await page.fill('#att-max-steps', '10');
+      await page.click('#att-train');
+      await page.waitForSelector('#att-status[data-state="done"]', { timeout: 30_000 });
+      assert.equal(await page.locator('#att-status').getAttribute('data-step'), '10');
+      await page.waitForFunction(() => globalThis.document.querySelectorAll('#att-chart svg g.mark-rect.role-mark path').length > 0);
       assert.deepEqual(errors, [], 'no console error');
     } finally {
       await close(opened);
