@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * The `recurrent` command line: train, sample, eval and info for
+ * The `recurrent` command line: train, sample, eval, info and export for
  * character-level language models; translate train, eval and run for
  * sequence-to-sequence translation with attention.
  */
@@ -13,6 +13,7 @@ import { MAX_SAMPLE_LENGTH } from '../charlm/sample.js';
 import { CheckpointKindError } from '../io/checkpoint.js';
 import { TRANSLATOR_KIND } from '../seq2seq/checkpoint.js';
 import { evalCommand } from './eval.js';
+import { exportCommand } from './export.js';
 import { infoCommand } from './info.js';
 import { labCommand } from './lab/index.js';
 import {
@@ -162,6 +163,15 @@ program
   .option('--plot <file>', 'also draw the training history as an SVG figure: losses, and the diagnostics when recorded (dev scores for translation); needs vega and vega-lite')
   .action(async (opts) => {
     process.exitCode = await infoCommand(opts);
+  });
+
+program
+  .command('export')
+  .description("a character model's checkpoint as an ONNX model (opset 14): ids and state in, logits and state out")
+  .requiredOption('--onnx <file>', 'ONNX model file to write')
+  .option('--checkpoint <file>', 'checkpoint path', DEFAULT_CHECKPOINT)
+  .action((opts) => {
+    process.exitCode = exportCommand(opts);
   });
 
 const TRANSLATE_TRAIN_OUTPUT = `
