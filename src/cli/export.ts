@@ -16,7 +16,7 @@ export interface ExportOptions {
   checkpoint: string;
 }
 
-export function exportCommand(o: ExportOptions): number {
+export async function exportCommand(o: ExportOptions): Promise<number> {
   let c: CharLMCheckpoint;
   try {
     c = loadCharLM(o.checkpoint);
@@ -26,7 +26,7 @@ export function exportCommand(o: ExportOptions): number {
     }
     throw e;
   }
-  const bytes = exportCharLMONNX(c.model);
+  const bytes = await exportCharLMONNX(c.model);
   saveONNX(o.onnx, bytes);
   const { config } = c;
   const state = config.cell === 'lstm' ? `, h0 and c0 (${config.numLayers}, B, ${config.hiddenSize})` : `, h0 (${config.numLayers}, B, ${config.hiddenSize})`;

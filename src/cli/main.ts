@@ -170,8 +170,8 @@ program
   .description("a character model's checkpoint as an ONNX model (opset 14): ids and state in, logits and state out")
   .requiredOption('--onnx <file>', 'ONNX model file to write')
   .option('--checkpoint <file>', 'checkpoint path', DEFAULT_CHECKPOINT)
-  .action((opts) => {
-    process.exitCode = exportCommand(opts);
+  .action(async (opts) => {
+    process.exitCode = await exportCommand(opts);
   });
 
 const TRANSLATE_TRAIN_OUTPUT = `

@@ -1,6 +1,8 @@
 /**
  * ONNX export (opset 14) of recurrent layers and character language
- * models, as model bytes (any host; ./file.ts writes them to a file).
+ * models, as model bytes (any host; ./file.ts writes them to a file). The
+ * bytes are encoded by onnx-proto, an optional peer dependency loaded on the
+ * first export (./proto.ts); a missing one is an error saying how to install it.
  *
  * A layer's model (T, B dynamic; D = 2 if bidirectional; L = numLayers):
  *   inputs   input (T, B, I) float — (B, T, I) with batchFirst
@@ -22,7 +24,7 @@ import { GraphBuilder } from './graph.js';
 import { emitRecurrent } from './recurrent.js';
 
 /** The ONNX model of a recurrent layer (RNN, LSTM or GRU, any numLayers, directions and options but projSize). */
-export function exportRecurrentONNX(layer: RecurrentLayer): Uint8Array {
+export async function exportRecurrentONNX(layer: RecurrentLayer): Promise<Uint8Array> {
   const g = new GraphBuilder();
   const D = layer.directions;
   const LD = layer.numLayers * D;
@@ -49,7 +51,7 @@ export function exportRecurrentONNX(layer: RecurrentLayer): Uint8Array {
 }
 
 /** The ONNX model of a character language model: next-character logits from ids and a state. */
-export function exportCharLMONNX(model: CharLM): Uint8Array {
+export async function exportCharLMONNX(model: CharLM): Promise<Uint8Array> {
   const g = new GraphBuilder();
   const { vocabSize: V, embeddingSize: E, hiddenSize: H, numLayers: L } = model.config;
   const lstm = model.rnn.cell.hasCellState;

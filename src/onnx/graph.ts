@@ -1,17 +1,14 @@
 /**
  * Building an ONNX graph: nodes, initializers (weights stored as
  * little-endian `raw_data`), typed inputs and outputs, and the model's
- * protobuf bytes — all through onnx-proto's encoder, nothing by hand.
+ * protobuf bytes — encoded by onnx-proto (./proto.ts), nothing by hand.
  */
-import { onnx, type ONNX } from './proto.js';
+import { ATTRIBUTE_TYPE as AttributeType, DATA_TYPE as DataType, onnxProto, type ONNX } from './proto.js';
 
 /** The operator set the exported models declare (RNN, LSTM and GRU as of opset 14, with `layout`). */
 export const OPSET = 14;
 /** The IR version that goes with opset 14. */
 export const IR_VERSION = 7;
-
-const { DataType } = onnx.TensorProto;
-const { AttributeType } = onnx.AttributeProto;
 
 /** A dimension: a size, or the name of a size given at run time (`T`, `B`). */
 export type Dim = number | string;
@@ -72,8 +69,11 @@ export class GraphBuilder {
     return name;
   }
 
-  /** The model's protobuf bytes. */
-  encode(graphName: string, docString: string): Uint8Array {
+  /**
+   * The model's protobuf bytes.
+   * @throws Error saying how to install onnx-proto when it is missing.
+   */
+  async encode(graphName: string, docString: string): Promise<Uint8Array> {
     const model: ONNX.IModelProto = {
       irVersion: IR_VERSION,
       opsetImport: [{ domain: '', version: OPSET }],
@@ -81,7 +81,7 @@ export class GraphBuilder {
       docString,
       graph: { name: graphName, node: this.nodes, initializer: this.initializers, input: this.inputs, output: this.outputs },
     };
-    return onnx.ModelProto.encode(model).finish();
+    return (await onnxProto()).ModelProto.encode(model).finish();
   }
 }
 
