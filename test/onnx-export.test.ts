@@ -139,6 +139,13 @@ describe('recurrent export --onnx', () => {
     });
   }
 
+  test('refuses a translation checkpoint, saying so', async () => {
+    const checkpoint = join(dir, 'dates.safetensors');
+    ok(await spawnCollect(['translate', 'train', '--hidden', '8', '--embedding', '4', '--batch', '16', '--backend', 'js', '--steps', '1', '--checkpoint', checkpoint], { cwd: dir }), 'translate train');
+    const r = await spawnCollect(['export', '--onnx', join(dir, 'dates.onnx'), '--checkpoint', checkpoint], { cwd: dir });
+    failsCleanly(r, /dates\.safetensors is a translation model; ONNX export is for character-level language models only/, 'translation checkpoint');
+  });
+
   test('refuses a file that is not a checkpoint, naming it', async () => {
     const r = await spawnCollect(['export', '--onnx', join(dir, 'x.onnx'), '--checkpoint', join(dir, 'missing.safetensors')], { cwd: dir });
     failsCleanly(r, /missing\.safetensors/, 'missing checkpoint');
