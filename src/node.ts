@@ -9,6 +9,7 @@ export { FileError, readRegularFile, writeFileAtomic } from './io/files.js';
 export { readSafetensors, writeSafetensors } from './io/safetensors-file.js';
 export { saveModel, loadModel } from './models/model-file.js';
 export { saveCharLM, loadCharLM } from './charlm/checkpoint-file.js';
+export { saveONNX } from './onnx/file.js';
 export { loadCorpus, readTextFile, defaultCorpus } from './charlm/corpus.js';
 export { saveTranslator, loadTranslator, bestCheckpointPath } from './seq2seq/checkpoint-file.js';
 export { readTatoeba } from './seq2seq/tatoeba-file.js';

@@ -16,6 +16,7 @@ export {
 export { DiagnosticsRecorder, keepGateOf, type TrainingDiagnostics } from './diagnostics.js';
 export { sampleText, MAX_SAMPLE_LENGTH, type SampleOptions } from './sample.js';
 export { serializeCharLM, parseCharLM, CHARLM_KIND, type CharLMCheckpoint, type DataInfo } from './checkpoint.js';
+export { exportCharLMONNX } from '../onnx/export.js';
 export { resolveBudget, describeBudget, type Budget, type BudgetRequest } from './budget.js';
 export { ResumeError, checkResume, resumeConflicts, type ResumeConflict, type ResumeRequest } from './resume.js';
 export { fingerprint, splitText, type Fingerprint } from './text.js';
