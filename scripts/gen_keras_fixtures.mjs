@@ -7,6 +7,12 @@
  * TensorFlow.js is not a dependency of the project: it is installed apart,
  * with the benchmark peers (`npm run bench:peers`), and resolved from
  * bench/peers/node_modules. Run: node scripts/gen_keras_fixtures.mjs
+ *
+ * TensorFlow.js cannot build a GRU with reset_after=true (Keras's default
+ * since 2.3, what tensorflowjs_converter writes for such models): that case
+ * takes a tfjs GRU's model.json with reset_after set and its bias made
+ * (2, 3H), and its outputs from `kerasGRUResetAfter` below, Keras's own
+ * equations on Keras's layouts in float64.
  */
 import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -112,6 +118,56 @@ for (const c of cases) {
     ...(await artefacts(model)),
     input: { shape: input.shape, data: Array.from(input.dataSync()) },
     output: { shape: output.shape, data: Array.from(output.dataSync()) },
+  });
+}
+
+/**
+ * Keras's GRUCell with reset_after=True (keras/layers/recurrent.py), gates
+ * z, r, h in column blocks of the kernels, bias (2, 3H) = [input; recurrent]:
+ *   [x_z x_r x_h] = x·kernel + b_in,  [h_z h_r h_h] = h₋·recurrent_kernel + b_rec
+ *   z = σ(x_z + h_z),  r = σ(x_r + h_r),  ĥ = tanh(x_h + r ⊙ h_h),  h = z ⊙ h₋ + (1 − z) ⊙ ĥ
+ * over (B, T, F); returns the final h (B, H).
+ */
+function kerasGRUResetAfter(x, [B, T, F], kernel, recurrent, bias, H) {
+  const sigmoid = (v) => 1 / (1 + Math.exp(-v));
+  const out = [];
+  for (let b = 0; b < B; b++) {
+    let h = new Array(H).fill(0);
+    for (let t = 0; t < T; t++) {
+      const xs = new Array(3 * H).fill(0).map((_, c) => bias[c] + Array.from({ length: F }, (_, f) => x[(b * T + t) * F + f] * kernel[f * 3 * H + c]).reduce((a, v) => a + v, 0));
+      const hs = new Array(3 * H).fill(0).map((_, c) => bias[3 * H + c] + h.reduce((a, v, k) => a + v * recurrent[k * 3 * H + c], 0));
+      h = h.map((prev, u) => {
+        const z = sigmoid(xs[u] + hs[u]);
+        const r = sigmoid(xs[H + u] + hs[H + u]);
+        const candidate = Math.tanh(xs[2 * H + u] + r * hs[2 * H + u]);
+        return z * prev + (1 - z) * candidate;
+      });
+    }
+    out.push(...h);
+  }
+  return out;
+}
+
+{
+  const H = 3;
+  const model = tf.sequential({ layers: [tf.layers.gru({ units: H, inputShape: [T, F], ...sigmoidGates })] });
+  const kernel = uniform([F, 3 * H]);
+  const recurrent = uniform([H, 3 * H]);
+  const bias = uniform([2, 3 * H]);
+  model.setWeights([kernel, recurrent, uniform([3 * H])]);
+  const { modelJson } = await artefacts(model);
+  modelJson.modelTopology.config.layers[0].config.reset_after = true;
+  modelJson.weightsManifest[0].weights[2].shape = [2, 3 * H];
+  const weightData = Buffer.concat([kernel, recurrent, bias].map((w) => Buffer.from(w.dataSync().buffer)));
+  const input = uniform([B, T, F], -1, 1);
+  const x = Array.from(input.dataSync());
+  const output = kerasGRUResetAfter(x, [B, T, F], kernel.dataSync(), recurrent.dataSync(), bias.dataSync(), H);
+  models.push({
+    name: 'gru_reset_after_keras_equations',
+    modelJson,
+    weights: weightData.toString('base64'),
+    input: { shape: [B, T, F], data: x },
+    output: { shape: [B, H], data: output },
   });
 }
 
