@@ -12,6 +12,8 @@ import { join } from 'node:path';
 import { fromKerasModel } from '../src/interop/keras.js';
 import { loadKerasModel } from '../src/interop/keras-file.js';
 import type { Sequential } from '../src/models/sequential.js';
+import * as browserEntry from '../src/browser.js';
+import * as nodeEntry from '../src/node.js';
 import { assertClose, type FixtureTensor, loadFixture, toTensor } from './helpers.js';
 
 interface KerasCase {
@@ -32,6 +34,12 @@ function run(model: Sequential, c: KerasCase): Float32Array | Float64Array {
   const input = hasEmbedding ? { data: Int32Array.from(c.input.data), shape: c.input.shape } : toTensor(c.input, 'float32');
   return model.apply(input).value.data;
 }
+
+test('the entries export fromKerasModel (any host) and loadKerasModel (Node)', () => {
+  assert.equal(browserEntry.fromKerasModel, fromKerasModel);
+  assert.equal(nodeEntry.loadKerasModel, loadKerasModel);
+  assert.equal('loadKerasModel' in browserEntry, false);
+});
 
 test('fixtures cover every supported layer', () => {
   const classes = new Set(models.flatMap((m) => m.modelJson.modelTopology.config.layers.flatMap((l) => [l.class_name, (l.config.layer as { class_name?: string } | undefined)?.class_name ?? ''])));
