@@ -137,6 +137,24 @@ describe('ONNX import of single nodes, against onnxruntime', () => {
     });
   }
 
+  test('a chain as torch.onnx writes it: RNN → Squeeze(axis 1) → reverse LSTM with lengths', async (t) => {
+    const rng = new Random(4);
+    const [T, N, I, H] = [5, 2, 3, 4];
+    const g = new GraphBuilder();
+    const lens = g.input('sequence_lens', 'int32', [N]);
+    g.node('RNN', [g.input('X', 'float', [T, N, I]), g.floats('W0', [1, H, I], uniform(rng, H * I, 0.5)), g.floats('R0', [1, H, H], uniform(rng, H * H, 0.5)), '', lens], ['Y0'], { hidden_size: H });
+    g.node('Squeeze', ['Y0', g.int64s('axes', [1])], ['X1']);
+    g.node('LSTM', ['X1', g.floats('W1', [1, 4 * H, H], uniform(rng, 4 * H * H, 0.5)), g.floats('R1', [1, 4 * H, H], uniform(rng, 4 * H * H, 0.5)), g.floats('B1', [1, 8 * H], uniform(rng, 8 * H, 0.5)), lens], ['Y', 'Y_h', 'Y_c'], { hidden_size: H, direction: 'reverse' });
+    g.output('Y', [T, 1, N, H]);
+    g.output('Y_h', [1, N, H]);
+    g.output('Y_c', [1, N, H]);
+    const bytes = await g.encode('chain', 'chain');
+    const feeds: Feeds = { X: { type: 'float32', data: uniform(rng, T * N * I, 1), shape: [T, N, I] }, sequence_lens: { type: 'int32', data: [3, 5], shape: [N] } };
+    const imported = await importONNX(bytes);
+    assert.deepEqual(imported.recurrent.map((r) => `${r.operator} ${r.direction}`), ['RNN forward', 'LSTM reverse']);
+    t.diagnostic(`max |difference| ${compareOutputs(imported.run(feeds), await runtime(bytes, feeds)).toExponential(2)}`);
+  });
+
   test('the description names each node, its direction and layout', async () => {
     const { bytes } = await nodeModel(nodeCases[4]!, new Random(3));
     const [r] = (await importONNX(bytes)).recurrent;
@@ -218,4 +236,73 @@ describe('ONNX import: the specification\'s default examples', () => {
       assertClose({ data: got['Y_h']!.data as Float32Array, shape: got['Y_h']!.shape }, { data: closedForm, shape: [1, 3, H] }, RTOL, 'Y_h');
     });
   }
+});
+
+describe('ONNX import refuses bad models, naming what is wrong', () => {
+  const reject = (bytes: Promise<Uint8Array> | Uint8Array, pattern: RegExp): Promise<void> => assert.rejects(async () => importONNX(await bytes), pattern);
+  /** An LSTM node (I = 3, H = 4) over X with the given weights, attributes and an optional node after it. */
+  const lstm = (options: { W?: number[]; R?: number[]; P?: number[]; weightsAsInputs?: boolean; missing?: string; attributes?: Record<string, AttributeValue>; then?: string }): Promise<Uint8Array> => {
+    const g = new GraphBuilder();
+    const W = options.W ?? [1, 16, 3];
+    const R = options.R ?? [1, 16, 4];
+    const size = (d: number[]): number => d.reduce((a, b) => a * b, 1);
+    const weight = (name: string, dims: number[]): string => {
+      if (options.missing === name) return name;
+      return options.weightsAsInputs ? g.input(name, 'float', dims) : g.floats(name, dims, new Float32Array(size(dims)));
+    };
+    const inputs = [g.input('X', 'float', [2, 1, 3]), weight('W', W), weight('R', R), '', '', '', ''];
+    if (options.P) inputs.push(weight('P', options.P));
+    g.node('LSTM', inputs, ['Y', 'Y_h'], { hidden_size: 4, ...options.attributes });
+    if (options.then) g.node(options.then, ['Y_h'], ['Z']);
+    g.output(options.then ? 'Z' : 'Y_h', [1, 1, 4]);
+    return g.encode('bad', 'bad');
+  };
+
+  test('truncated bytes', async () => {
+    const bytes = await exportRecurrentONNX(new LSTM({ inputSize: 3, hiddenSize: 4, seed: 1 }));
+    await reject(bytes.subarray(0, bytes.length - 3), /^Error: ONNX import: the bytes are not an ONNX model \(protobuf decoding failed: index out of range/);
+  });
+
+  test('bytes that are no protobuf, and an empty model', async () => {
+    await reject(new TextEncoder().encode('hello, this is not a model'), /the bytes are not an ONNX model \(protobuf decoding failed: invalid wire type/);
+    await reject(new Uint8Array(0), /ONNX import: the model has no graph or its graph has no nodes/);
+  });
+
+  test('an unsupported operator, named with its node', async () => {
+    await reject(lstm({ then: 'Tanh' }), /node 'Tanh_1' \(Tanh\): operator Tanh is not supported \(only RNN, LSTM, GRU and Transpose, Reshape/);
+  });
+
+  test('weights whose shapes disagree with hidden_size or the input size, named', async () => {
+    await reject(lstm({ R: [1, 16, 5] }), /node 'LSTM_0' \(LSTM\): R 'R' has shape \(1, 16, 5\), expected \(directions, 4·hidden_size, hidden_size\) = \(1, 16, 4\)/);
+    await reject(lstm({ W: [1, 12, 3] }), /W 'W' has shape \(1, 12, 3\), expected \(directions, 4·hidden_size, input size\) = \(1, 16, 3\) for hidden_size 4/);
+    await reject(lstm({ P: [1, 8] }), /P 'P' has shape \(1, 8\), expected \(directions, 3·hidden_size\) = \(1, 12\)/);
+    await reject(lstm({ attributes: { direction: 'bidirectional' } }), /W 'W' has shape \(1, 16, 3\), expected .* = \(2, 16, 3\)/);
+  });
+
+  test('a missing initializer, and weights fed as graph inputs', async () => {
+    await reject(lstm({ missing: 'R' }), /node 'LSTM_0' \(LSTM\) reads 'R', which is neither a graph input, an initializer nor an earlier node's output/);
+    await reject(lstm({ weightsAsInputs: true }), /node 'LSTM_0' \(LSTM\): W 'W' must be an initializer/);
+  });
+
+  test('activations other than the defaults (and an RNN\'s Relu, LeakyRelu)', async () => {
+    await reject(lstm({ attributes: { activations: { strings: ['Sigmoid', 'Tanh', 'Relu'] } } }),
+      /node 'LSTM_0' \(LSTM\): activations \[Sigmoid, Tanh, Relu\] are not supported; an LSTM takes only the defaults \(sigmoid, tanh, tanh per direction\)/);
+    const rnn = nodeModel({ name: 'sigmoid RNN', op: 'RNN', attributes: { activations: { strings: ['Sigmoid'] } } }, new Random(1));
+    await reject((await rnn).bytes, /node 'RNN_0' \(RNN\): activations \[Sigmoid\] are not supported; an RNN takes Tanh, Relu or LeakyRelu/);
+    const gru = nodeModel({ name: 'hard sigmoid GRU', op: 'GRU', attributes: { activations: { strings: ['HardSigmoid', 'Tanh'] } } }, new Random(1));
+    await reject((await gru).bytes, /node 'GRU_0' \(GRU\): activations \[HardSigmoid, Tanh\] are not supported/);
+  });
+
+  test('clip, input_forget, and an unknown direction', async () => {
+    await reject(lstm({ attributes: { clip: { float: 3 } } }), /node 'LSTM_0' \(LSTM\): clip \(3\) is not supported; the library's cells have no cell clip/);
+    await reject(lstm({ attributes: { input_forget: 1 } }), /node 'LSTM_0' \(LSTM\): input_forget = 1 \(coupled input and forget gates\) is not supported/);
+    await reject(lstm({ attributes: { direction: 'sideways' } }), /direction must be forward, reverse or bidirectional, got 'sideways'/);
+  });
+
+  test('run: a missing input and lengths out of range, named', async () => {
+    const { bytes, feeds } = await nodeModel({ name: 'lengths', op: 'GRU', lengths: [5, 3] }, new Random(1));
+    const model = await importONNX(bytes);
+    assert.throws(() => model.run({ X: feeds['X']! }), /ONNX model: input 'sequence_lens' is missing/);
+    assert.throws(() => model.run({ ...feeds, sequence_lens: { data: [6, 3], shape: [2] } }), /node 'GRU_0' \(GRU\): sequence_lens 'sequence_lens' must be \(2\) lengths in \[1, 5\], got \(2\) \[6, 3\]/);
+  });
 });

@@ -76,7 +76,7 @@ function checkAttributes(op: Operator, where: string, a: Attributes, D: number):
   const given = attributeStrings(a, 'activations');
   const want = Array.from({ length: D }, () => DEFAULT_ACTIVATIONS[op]).flat();
   if (given && (given.length !== want.length || given.some((s, i) => s.toLowerCase() !== want[i]))) {
-    throw new Error(`ONNX import: ${where}: activations [${given.join(', ')}] are not supported; a ${op} takes only the defaults (${DEFAULT_ACTIVATIONS[op].join(', ')} per direction)`);
+    throw new Error(`ONNX import: ${where}: activations [${given.join(', ')}] are not supported; ${op === 'LSTM' ? 'an' : 'a'} ${op} takes only the defaults (${DEFAULT_ACTIVATIONS[op].join(', ')} per direction)`);
   }
   if (a.has('activation_alpha')) throw new Error(`ONNX import: ${where}: activation_alpha is not supported for a ${op}`);
 }
