@@ -20,6 +20,7 @@ import { exportRecurrentONNX } from '../src/onnx/export.js';
 import { type AttributeValue, GraphBuilder } from '../src/onnx/graph.js';
 import { transpose, type Value } from '../src/onnx/glue.js';
 import { type Feed, importONNX } from '../src/onnx/import.js';
+import { onnxProto } from '../src/onnx/proto.js';
 import { Random } from '../src/random.js';
 import { assertClose } from './helpers.js';
 
@@ -153,6 +154,26 @@ describe('ONNX import of single nodes, against onnxruntime', () => {
     const imported = await importONNX(bytes);
     assert.deepEqual(imported.recurrent.map((r) => `${r.operator} ${r.direction}`), ['RNN forward', 'LSTM reverse']);
     t.diagnostic(`max |difference| ${compareOutputs(imported.run(feeds), await runtime(bytes, feeds)).toExponential(2)}`);
+  });
+
+  test('initial_h sliced from a graph input with an end of INT64_MAX (raw int64 data), as exporters write "to the end"', async (t) => {
+    const rng = new Random(6);
+    const [T, N, I, H] = [3, 2, 3, 4];
+    const g = new GraphBuilder();
+    g.node('Slice', [g.input('H0', 'float', [3, N, H]), g.int64s('start', [-1]), g.int64s('end', [0]), g.int64s('axis', [0])], ['initial_h']);
+    g.node('GRU', [g.input('X', 'float', [T, N, I]), g.floats('W', [1, 3 * H, I], uniform(rng, 3 * H * I, 0.5)), g.floats('R', [1, 3 * H, H], uniform(rng, 3 * H * H, 0.5)), '', '', 'initial_h'], ['Y', 'Y_h'], { hidden_size: H });
+    g.output('Y', [T, 1, N, H]);
+    g.output('Y_h', [1, N, H]);
+    // The end rewritten as raw little-endian INT64_MAX, as torch.onnx stores it.
+    const { ModelProto } = await onnxProto();
+    const model = ModelProto.decode(await g.encode('slice', 'slice'));
+    const end = model.graph!.initializer!.find((i) => i.name === 'end')!;
+    end.int64Data = [];
+    end.rawData = new Uint8Array(8);
+    new DataView(end.rawData.buffer).setBigInt64(0, 0x7fffffffffffffffn, true);
+    const bytes = ModelProto.encode(model).finish();
+    const feeds: Feeds = { X: { type: 'float32', data: uniform(rng, T * N * I, 1), shape: [T, N, I] }, H0: { type: 'float32', data: uniform(rng, 3 * N * H, 0.5), shape: [3, N, H] } };
+    t.diagnostic(`max |difference| ${compareOutputs((await importONNX(bytes)).run(feeds), await runtime(bytes, feeds)).toExponential(2)}`);
   });
 
   test('the description names each node, its direction and layout', async () => {

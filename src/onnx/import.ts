@@ -48,7 +48,12 @@ export interface ImportedONNX {
 const RECURRENT = new Set(['RNN', 'LSTM', 'GRU']);
 const GLUE = new Set(['Transpose', 'Reshape', 'Slice', 'Concat', 'Squeeze', 'Identity']);
 
-/** An initializer's values, checked against its dims. */
+/** An int64 clamped to the int32 range: exporters write INT64_MAX for "to the end" (Slice), which must stay huge. */
+function toInt32(v: number): number {
+  return Math.min(Math.max(v, -0x80000000), 0x7fffffff);
+}
+
+/** An initializer's values (int64s as clamped int32s), checked against its dims. */
 function readTensor(t: ONNX.ITensorProto): Value {
   const name = t.name ?? '';
   const shape = (t.dims ?? []).map(toNumber);
@@ -69,7 +74,7 @@ function readTensor(t: ONNX.ITensorProto): Value {
       data = raw ? Int32Array.from({ length: count! }, (_, i) => raw.getInt32(4 * i, true)) : Int32Array.from(t.int32Data ?? []);
       break;
     case DATA_TYPE.INT64:
-      data = raw ? Int32Array.from({ length: count! }, (_, i) => Number(raw.getBigInt64(8 * i, true))) : Int32Array.from((t.int64Data ?? []).map(toNumber));
+      data = raw ? Int32Array.from({ length: count! }, (_, i) => toInt32(Number(raw.getBigInt64(8 * i, true)))) : Int32Array.from((t.int64Data ?? []).map((v) => toInt32(toNumber(v))));
       break;
     default:
       throw new Error(`ONNX import: initializer '${name}' has data type ${String(t.dataType)}; only float, double, int32 and int64 are supported`);
