@@ -119,6 +119,7 @@ export {
 } from './insight/index.js';
 export { exportRecurrentONNX } from './onnx/export.js';
 export { fromKerasModel, type KerasModelOptions, type KerasWeightData } from './interop/keras.js';
+export { importONNX, type ImportedONNX, type ImportedRecurrent, type Feed as ONNXFeed, type Value as ONNXValue } from './onnx/import.js';
 export { renderSvg, figurePackages, FIGURE_FONTS } from './figures/render.js';
 export { lineChartSpec, panelsSpec, type LineSeries, type LineChart, type PanelsOptions } from './figures/lines.js';
 export { heatmapSpec, type Heatmap } from './figures/heatmap.js';

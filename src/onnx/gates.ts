@@ -33,3 +33,10 @@ export function reorderBlocks(out: Float32Array, offset: number, src: ArrayLike<
   });
   return out;
 }
+
+/** The inverse of a block order: PyTorch block p is ONNX block inverse[p] (for importing). */
+export function inverseOrder(order: readonly number[]): number[] {
+  const inverse = new Array<number>(order.length);
+  order.forEach((from, j) => { inverse[from] = j; });
+  return inverse;
+}
