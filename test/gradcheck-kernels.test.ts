@@ -37,7 +37,7 @@ test('LSTM peephole kernels: gate pre-activations, c₋ and the peepholes', (t) 
   const m = new Float64Array(n);
   const forward = (): void => {
     gates.set(a);
-    be.lstmPeepholeForward(rows, H, gates, gOff, peep, pOff, cPrev, 0, c, 0, m, 0);
+    be.lstmPeepholeForward(rows, H, Infinity, gates, gOff, peep, pOff, cPrev, 0, c, 0, m, 0);
   };
   const loss = (): number => {
     forward();
@@ -46,7 +46,7 @@ test('LSTM peephole kernels: gate pre-activations, c₋ and the peepholes', (t) 
   forward();
   const dc = wc.slice();
   const dGates = new Float64Array(gOff + 4 * n);
-  be.lstmPeepholeBackward(rows, H, gates, gOff, peep, pOff, cPrev, 0, c, 0, wm, 0, dc, 0, dGates, gOff);
+  be.lstmPeepholeBackward(rows, H, Infinity, gates, gOff, peep, pOff, cPrev, 0, c, 0, wm, 0, dc, 0, dGates, gOff);
   const dPeep = new Float64Array(pOff + 3 * H);
   be.lstmPeepholeGrad(rows, H, dGates, gOff, cPrev, 0, c, 0, dPeep, pOff);
   const skip = (off: number, len: number): number[] => Array.from({ length: len }, (_, i) => off + i);
@@ -72,9 +72,9 @@ test('GRU reset-before kernels with the product between them: pre-activations, h
   const h = new Float64Array(n);
   const forward = (): void => {
     gates.set(a);
-    be.gruResetForward(rows, H, gates, gOff, hPrev, 0, rh, 0); // r, z; r ⊙ h₋
+    be.gruResetForward(rows, H, Infinity, gates, gOff, hPrev, 0, rh, 0); // r, z; r ⊙ h₋
     be.gemm(false, true, rows, H, H, 1, rh, 0, H, W_hn, 0, H, 1, gates, gOff + 2 * H, 3 * H); // n += (r ⊙ h₋) W_hnᵀ
-    be.gruCandidateForward(rows, H, gates, gOff, hPrev, 0, h, 0);
+    be.gruCandidateForward(rows, H, Infinity, gates, gOff, hPrev, 0, h, 0);
   };
   const loss = (): number => {
     forward();
@@ -84,9 +84,9 @@ test('GRU reset-before kernels with the product between them: pre-activations, h
   const dGates = new Float64Array(gOff + 3 * n);
   const dhPrev = new Float64Array(n);
   const drh = new Float64Array(n);
-  be.gruCandidateBackward(rows, H, gates, gOff, hPrev, 0, wh, 0, dGates, gOff, dhPrev, 0);
+  be.gruCandidateBackward(rows, H, Infinity, gates, gOff, hPrev, 0, wh, 0, dGates, gOff, dhPrev, 0);
   be.gemm(false, false, rows, H, H, 1, dGates, gOff + 2 * H, 3 * H, W_hn, 0, H, 0, drh, 0, H); // d(r ⊙ h₋) = dn W_hn
-  be.gruResetBackward(rows, H, gates, gOff, hPrev, 0, drh, 0, dGates, gOff, dhPrev, 0);
+  be.gruResetBackward(rows, H, Infinity, gates, gOff, hPrev, 0, drh, 0, dGates, gOff, dhPrev, 0);
   const dW = new Float64Array(H * H);
   be.gemm(true, false, H, H, rows, 1, dGates, gOff + 2 * H, 3 * H, rh, 0, H, 0, dW, 0, H); // dW_hn = dnᵀ (r ⊙ h₋)
   const results = [

@@ -175,11 +175,11 @@ if (!be) {
       const m1 = new Float32Array(B * H);
       const g1 = gates.slice();
       const c1 = cs.slice();
-      be.lstmForward(B, H, g1, 0, c1, 0, c1, B * H, m1, 0);
+      be.lstmForward(B, H, Infinity, g1, 0, c1, 0, c1, B * H, m1, 0);
       const g2 = resident(be, gates);
       const c2 = cs.slice();
       const m2 = resident(be, new Float32Array(B * H));
-      be.lstmForward(B, H, g2, 0, c2, 0, c2, B * H, m2, 0);
+      be.lstmForward(B, H, Infinity, g2, 0, c2, 0, c2, B * H, m2, 0);
       assert.deepEqual(g2, g1);
       assert.deepEqual(c2, c1);
       assert.deepEqual(m2, m1);

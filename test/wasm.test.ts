@@ -40,9 +40,12 @@ function close(actual: Float32Array, expected: Float32Array, rtol: number, what:
 }
 
 /** Runs a kernel on copies of the buffers on both backends and returns both results. */
-function both<T extends [Float32Array, ...Float32Array[]]>(be: Backend, inputs: T, call: (b: Backend, bufs: T) => void): { js: T; wasm: T } {
+/** Copies of `inputs` (for the WebAssembly backend, of `wasmInputs`: its own results of an earlier call) through `call` on each backend. */
+function both<T extends [Float32Array, ...Float32Array[]]>(
+  be: Backend, inputs: T, call: (b: Backend, bufs: T) => void, wasmInputs: T = inputs,
+): { js: T; wasm: T } {
   const js = inputs.map((a) => a.slice()) as T;
-  const wasm = inputs.map((a) => a.slice()) as T;
+  const wasm = wasmInputs.map((a) => a.slice()) as T;
   call(jsBackend, js);
   call(be, wasm);
   return { js, wasm };
@@ -164,26 +167,28 @@ for (const be of backends) {
     });
 
     const gateSizes: [number, number][] = [[1, 1], [2, 3], [3, 5], [1, 8], [4, 13], [5, 64]];
+    // no cell clip, and one that clamps many of the pre-activations (drawn from ±4 or ±6)
+    const clips = [Infinity, 1.5];
 
     test('lstmForward and lstmBackward', () => {
       const rng = new Random(13);
-      for (const [rows, H] of gateSizes) {
+      for (const clip of clips) for (const [rows, H] of gateSizes) {
         const n = rows * H;
         // Scan-like layout: c₋ and c are two slots of one state buffer.
         const gates = randomF32(rng, 3 + 4 * n, 6);
         const cs = randomF32(rng, 2 + 2 * n, 2);
         const m = randomF32(rng, 1 + n);
-        const fwd = both(be, [gates, cs, m], (x, [g, c, m_]) => x.lstmForward(rows, H, g, 3, c, 2, c, 2 + n, m_, 1));
+        const fwd = both(be, [gates, cs, m], (x, [g, c, m_]) => x.lstmForward(rows, H, clip, g, 3, c, 2, c, 2 + n, m_, 1));
         close(fwd.wasm[0], fwd.js[0], 1e-5, `lstmForward gates ${rows}×${H}`);
         close(fwd.wasm[1], fwd.js[1], 1e-5, `lstmForward c ${rows}×${H}`);
         close(fwd.wasm[2], fwd.js[2], 1e-5, `lstmForward m ${rows}×${H}`);
 
-        const acts = fwd.js[0];
         const dm = randomF32(rng, 4 + n);
         const dc = randomF32(rng, 5 + n);
         const dGates = randomF32(rng, 6 + 4 * n);
-        const bwd = both(be, [acts, fwd.js[1], dm, dc, dGates], (x, [g, c, dm_, dc_, dg]) =>
-          x.lstmBackward(rows, H, g, 3, c, 2, c, 2 + n, dm_, 4, dc_, 5, dg, 6));
+        // each backend from its own forward (the clip's mask compares with its own activations)
+        const bwd = both(be, [fwd.js[0], fwd.js[1], dm, dc, dGates], (x, [g, c, dm_, dc_, dg]) =>
+          x.lstmBackward(rows, H, clip, g, 3, c, 2, c, 2 + n, dm_, 4, dc_, 5, dg, 6), [fwd.wasm[0], fwd.wasm[1], dm, dc, dGates]);
         close(bwd.wasm[4], bwd.js[4], 1e-5, `lstmBackward dGates ${rows}×${H}`);
         close(bwd.wasm[3], bwd.js[3], 1e-5, `lstmBackward dc ${rows}×${H}`);
       }
@@ -191,12 +196,12 @@ for (const be of backends) {
 
     test('gruForward and gruBackward', () => {
       const rng = new Random(17);
-      for (const [rows, H] of gateSizes) {
+      for (const clip of clips) for (const [rows, H] of gateSizes) {
         const n = rows * H;
         const xw = randomF32(rng, 2 + 3 * n, 4);
         const hw = randomF32(rng, 3 + 3 * n, 4);
         const hs = randomF32(rng, 1 + 2 * n);
-        const fwd = both(be, [xw, hw, hs], (x, [xw_, hw_, hs_]) => x.gruForward(rows, H, xw_, 2, hw_, 3, hs_, 1, hs_, 1 + n));
+        const fwd = both(be, [xw, hw, hs], (x, [xw_, hw_, hs_]) => x.gruForward(rows, H, clip, xw_, 2, hw_, 3, hs_, 1, hs_, 1 + n));
         close(fwd.wasm[0], fwd.js[0], 1e-5, `gruForward xw ${rows}×${H}`);
         close(fwd.wasm[2], fwd.js[2], 1e-5, `gruForward h ${rows}×${H}`);
         assert.deepEqual(fwd.wasm[1], hw, 'hw is left as is');
@@ -206,7 +211,7 @@ for (const be of backends) {
         const dhw = randomF32(rng, 6 + 3 * n);
         const dhPrev = randomF32(rng, 7 + n);
         const bwd = both(be, [fwd.js[0], hw, fwd.js[2], dh, dxw, dhw, dhPrev], (x, [xw_, hw_, hs_, dh_, dxw_, dhw_, dhp]) =>
-          x.gruBackward(rows, H, xw_, 2, hw_, 3, hs_, 1, dh_, 4, dxw_, 5, dhw_, 6, dhp, 7));
+          x.gruBackward(rows, H, clip, xw_, 2, hw_, 3, hs_, 1, dh_, 4, dxw_, 5, dhw_, 6, dhp, 7), [fwd.wasm[0], hw, fwd.wasm[2], dh, dxw, dhw, dhPrev]);
         close(bwd.wasm[4], bwd.js[4], 1e-5, `gruBackward dxw ${rows}×${H}`);
         close(bwd.wasm[5], bwd.js[5], 1e-5, `gruBackward dhw ${rows}×${H}`);
         close(bwd.wasm[6], bwd.js[6], 1e-5, `gruBackward dhPrev ${rows}×${H}`);
@@ -215,13 +220,13 @@ for (const be of backends) {
 
     test('lstmPeepholeForward, lstmPeepholeBackward and lstmPeepholeGrad', () => {
       const rng = new Random(41);
-      for (const [rows, H] of gateSizes) {
+      for (const clip of clips) for (const [rows, H] of gateSizes) {
         const n = rows * H;
         const gates = randomF32(rng, 3 + 4 * n, 6);
         const peep = randomF32(rng, 2 + 3 * H, 2);
         const cs = randomF32(rng, 2 + 2 * n, 2);
         const m = randomF32(rng, 1 + n);
-        const fwd = both(be, [gates, peep, cs, m], (x, [g, p, c, m_]) => x.lstmPeepholeForward(rows, H, g, 3, p, 2, c, 2, c, 2 + n, m_, 1));
+        const fwd = both(be, [gates, peep, cs, m], (x, [g, p, c, m_]) => x.lstmPeepholeForward(rows, H, clip, g, 3, p, 2, c, 2, c, 2 + n, m_, 1));
         close(fwd.wasm[0], fwd.js[0], 1e-5, `lstmPeepholeForward gates ${rows}×${H}`);
         close(fwd.wasm[2], fwd.js[2], 1e-5, `lstmPeepholeForward c ${rows}×${H}`);
         close(fwd.wasm[3], fwd.js[3], 1e-5, `lstmPeepholeForward m ${rows}×${H}`);
@@ -231,7 +236,7 @@ for (const be of backends) {
         const dc = randomF32(rng, 5 + n);
         const dGates = randomF32(rng, 6 + 4 * n);
         const bwd = both(be, [fwd.js[0], peep, fwd.js[2], dm, dc, dGates], (x, [g, p, c, dm_, dc_, dg]) =>
-          x.lstmPeepholeBackward(rows, H, g, 3, p, 2, c, 2, c, 2 + n, dm_, 4, dc_, 5, dg, 6));
+          x.lstmPeepholeBackward(rows, H, clip, g, 3, p, 2, c, 2, c, 2 + n, dm_, 4, dc_, 5, dg, 6), [fwd.wasm[0], peep, fwd.wasm[2], dm, dc, dGates]);
         close(bwd.wasm[5], bwd.js[5], 1e-5, `lstmPeepholeBackward dGates ${rows}×${H}`);
         close(bwd.wasm[4], bwd.js[4], 1e-5, `lstmPeepholeBackward dc ${rows}×${H}`);
 
@@ -243,28 +248,27 @@ for (const be of backends) {
 
     test('GRU reset-before: gruResetForward, gruCandidateForward, gruCandidateBackward, gruResetBackward', () => {
       const rng = new Random(43);
-      for (const [rows, H] of gateSizes) {
+      for (const clip of clips) for (const [rows, H] of gateSizes) {
         const n = rows * H;
         // Scan-like layout: h₋ and h are two slots of one state buffer.
         const gates = randomF32(rng, 2 + 3 * n, 4);
         const hs = randomF32(rng, 1 + 2 * n);
         const rh = randomF32(rng, 3 + n);
-        const reset = both(be, [gates, hs, rh], (x, [g, hs_, rh_]) => x.gruResetForward(rows, H, g, 2, hs_, 1, rh_, 3));
+        const reset = both(be, [gates, hs, rh], (x, [g, hs_, rh_]) => x.gruResetForward(rows, H, clip, g, 2, hs_, 1, rh_, 3));
         close(reset.wasm[0], reset.js[0], 1e-5, `gruResetForward gates ${rows}×${H}`);
         close(reset.wasm[2], reset.js[2], 1e-5, `gruResetForward rh ${rows}×${H}`);
-        const candidate = both(be, [reset.js[0], hs], (x, [g, hs_]) => x.gruCandidateForward(rows, H, g, 2, hs_, 1, hs_, 1 + n));
+        const candidate = both(be, [reset.js[0], hs], (x, [g, hs_]) => x.gruCandidateForward(rows, H, clip, g, 2, hs_, 1, hs_, 1 + n), [reset.wasm[0], hs]);
         close(candidate.wasm[0], candidate.js[0], 1e-5, `gruCandidateForward gates ${rows}×${H}`);
         close(candidate.wasm[1], candidate.js[1], 1e-5, `gruCandidateForward h ${rows}×${H}`);
 
-        const acts = candidate.js[0];
         const dh = randomF32(rng, 4 + n);
         const dGates = randomF32(rng, 5 + 3 * n);
         const dhPrev = randomF32(rng, 6 + n);
-        const dn = both(be, [acts, hs, dh, dGates, dhPrev], (x, [g, hs_, dh_, dg, dhp]) => x.gruCandidateBackward(rows, H, g, 2, hs_, 1, dh_, 4, dg, 5, dhp, 6));
+        const dn = both(be, [candidate.js[0], hs, dh, dGates, dhPrev], (x, [g, hs_, dh_, dg, dhp]) => x.gruCandidateBackward(rows, H, clip, g, 2, hs_, 1, dh_, 4, dg, 5, dhp, 6), [candidate.wasm[0], hs, dh, dGates, dhPrev]);
         close(dn.wasm[3], dn.js[3], 1e-5, `gruCandidateBackward dGates ${rows}×${H} (its r block left as is)`);
         close(dn.wasm[4], dn.js[4], 1e-5, `gruCandidateBackward dhPrev ${rows}×${H}`);
         const drh = randomF32(rng, 7 + n);
-        const dr = both(be, [acts, hs, drh, dn.js[3], dn.js[4]], (x, [g, hs_, drh_, dg, dhp]) => x.gruResetBackward(rows, H, g, 2, hs_, 1, drh_, 7, dg, 5, dhp, 6));
+        const dr = both(be, [candidate.js[0], hs, drh, dn.js[3], dn.js[4]], (x, [g, hs_, drh_, dg, dhp]) => x.gruResetBackward(rows, H, clip, g, 2, hs_, 1, drh_, 7, dg, 5, dhp, 6), [candidate.wasm[0], hs, drh, dn.wasm[3], dn.wasm[4]]);
         close(dr.wasm[3], dr.js[3], 1e-5, `gruResetBackward dGates ${rows}×${H} (its z, n blocks left as is)`);
         close(dr.wasm[4], dr.js[4], 1e-5, `gruResetBackward dhPrev ${rows}×${H}`);
       }
@@ -274,15 +278,15 @@ for (const be of backends) {
       const rng = new Random(19);
       for (const slope of [ELMAN_TANH, 0, 0.01, 0.3]) {
         const act = slope === ELMAN_TANH ? 'tanh' : `slope ${slope}`;
-        for (const [rows, H] of gateSizes) {
+        for (const clip of clips) for (const [rows, H] of gateSizes) {
           const n = rows * H;
           const pre = randomF32(rng, 3 + n, 4);
           const h = randomF32(rng, 2 + n);
-          const fwd = both(be, [pre, h], (x, [p, h_]) => x.rnnForward(rows, H, slope, p, 3, h_, 2));
+          const fwd = both(be, [pre, h], (x, [p, h_]) => x.rnnForward(rows, H, slope, clip, p, 3, h_, 2));
           close(fwd.wasm[1], fwd.js[1], 1e-5, `rnnForward ${act} ${rows}×${H}`);
           const dh = randomF32(rng, 1 + n);
           const dpre = randomF32(rng, 4 + n);
-          const bwd = both(be, [fwd.js[1], dh, dpre], (x, [h_, dh_, dp]) => x.rnnBackward(rows, H, slope, h_, 2, dh_, 1, dp, 4));
+          const bwd = both(be, [fwd.js[1], dh, dpre], (x, [h_, dh_, dp]) => x.rnnBackward(rows, H, slope, clip, h_, 2, dh_, 1, dp, 4), [fwd.wasm[1], dh, dpre]);
           close(bwd.wasm[2], bwd.js[2], 1e-5, `rnnBackward ${act} ${rows}×${H}`);
         }
       }
@@ -302,15 +306,15 @@ for (const be of backends) {
       const g2 = g1.slice();
       const h1 = new Float64Array(4);
       const h2 = new Float64Array(4);
-      jsBackend.rnnForward(2, 4, ELMAN_TANH, g1, 0, h1, 0);
-      be.rnnForward(2, 4, ELMAN_TANH, g2, 0, h2, 0);
+      jsBackend.rnnForward(2, 4, ELMAN_TANH, Infinity, g1, 0, h1, 0);
+      be.rnnForward(2, 4, ELMAN_TANH, Infinity, g2, 0, h2, 0);
       assert.deepEqual(h2, h1);
       assert.equal(be.stats.fallbacks, before + 2);
     });
 
     test('a missing operand is refused, naming the kernel and the operand', () => {
       const h = new Float32Array(2);
-      assert.throws(() => be.rnnForward(1, 2, ELMAN_TANH, null as unknown as Float32Array, 0, h, 0), /rnnForward: pre must be an array, got null/);
+      assert.throws(() => be.rnnForward(1, 2, ELMAN_TANH, Infinity, null as unknown as Float32Array, 0, h, 0), /rnnForward: pre must be an array, got null/);
       be.sgdStep(2, h, new Float32Array([1, 1]), null, { lr: 0.5, momentum: 0.9, dampening: 0, nesterov: false, weightDecay: 0, first: true });
       assert.deepEqual(h, new Float32Array([-0.5, -0.5]), 'SGD without a momentum buffer is plain SGD, as in the reference');
     });

@@ -88,13 +88,19 @@ export interface Backend {
   sumRows(rows: number, cols: number, a: FloatArray, aOff: number, out: FloatArray, outOff: number): void;
 
   /**
+   * The gate kernels take the cell clip `clip` (> 0, ∞ for none): every
+   * pre-activation `a` enters its activation as `min(max(a, −clip), clip)`,
+   * and the backward kernels give a clamped pre-activation a zero gradient,
+   * telling it from the cached activation (equal to the activation of
+   * ±clip). With `clip = ∞` results are those without the clip, bit for bit.
+   *
    * LSTM gates, forward, for `rows` rows of hidden size `H`.
    * `gates` holds pre-activations `[i f g o]` (each `H` wide) and is overwritten
    * in place with the activations `σ(i), σ(f), tanh(g), σ(o)`; then
    * `c = f ⊙ cPrev + i ⊙ g` and `m = o ⊙ tanh(c)`.
    */
   lstmForward(
-    rows: number, H: number, gates: FloatArray, gOff: number,
+    rows: number, H: number, clip: number, gates: FloatArray, gOff: number,
     cPrev: FloatArray, cPrevOff: number, c: FloatArray, cOff: number, m: FloatArray, mOff: number,
   ): void;
 
@@ -105,7 +111,7 @@ export interface Backend {
    * `cPrev`. Writes the pre-activation gradients to `dGates` (overwriting).
    */
   lstmBackward(
-    rows: number, H: number, gates: FloatArray, gOff: number,
+    rows: number, H: number, clip: number, gates: FloatArray, gOff: number,
     cPrev: FloatArray, cPrevOff: number, c: FloatArray, cOff: number,
     dm: FloatArray, dmOff: number, dc: FloatArray, dcOff: number, dGates: FloatArray, dgOff: number,
   ): void;
@@ -119,7 +125,7 @@ export interface Backend {
    * (`hw` is left as is: its `n` part is needed by the backward pass).
    */
   gruForward(
-    rows: number, H: number, xw: FloatArray, xwOff: number, hw: FloatArray, hwOff: number,
+    rows: number, H: number, clip: number, xw: FloatArray, xwOff: number, hw: FloatArray, hwOff: number,
     hPrev: FloatArray, hPrevOff: number, h: FloatArray, hOff: number,
   ): void;
 
@@ -130,7 +136,7 @@ export interface Backend {
    * gradient of `hPrev` to `dhPrev` (all overwriting).
    */
   gruBackward(
-    rows: number, H: number, xw: FloatArray, xwOff: number, hw: FloatArray, hwOff: number,
+    rows: number, H: number, clip: number, xw: FloatArray, xwOff: number, hw: FloatArray, hwOff: number,
     hPrev: FloatArray, hPrevOff: number, dh: FloatArray, dhOff: number,
     dxw: FloatArray, dxwOff: number, dhw: FloatArray, dhwOff: number, dhPrev: FloatArray, dhPrevOff: number,
   ): void;
@@ -143,7 +149,7 @@ export interface Backend {
    * `m = o ⊙ tanh(c)`; `gates` is overwritten with `[i f g o]`.
    */
   lstmPeepholeForward(
-    rows: number, H: number, gates: FloatArray, gOff: number, peep: FloatArray, pOff: number,
+    rows: number, H: number, clip: number, gates: FloatArray, gOff: number, peep: FloatArray, pOff: number,
     cPrev: FloatArray, cPrevOff: number, c: FloatArray, cOff: number, m: FloatArray, mOff: number,
   ): void;
 
@@ -153,7 +159,7 @@ export interface Backend {
    * `dc` (gradient of `c` from the future) is replaced by that of `cPrev`.
    */
   lstmPeepholeBackward(
-    rows: number, H: number, gates: FloatArray, gOff: number, peep: FloatArray, pOff: number,
+    rows: number, H: number, clip: number, gates: FloatArray, gOff: number, peep: FloatArray, pOff: number,
     cPrev: FloatArray, cPrevOff: number, c: FloatArray, cOff: number,
     dm: FloatArray, dmOff: number, dc: FloatArray, dcOff: number, dGates: FloatArray, dgOff: number,
   ): void;
@@ -175,7 +181,7 @@ export interface Backend {
    * place (`n` is left as is), and `rh = r ⊙ hPrev` is written.
    */
   gruResetForward(
-    rows: number, H: number, gates: FloatArray, gOff: number,
+    rows: number, H: number, clip: number, gates: FloatArray, gOff: number,
     hPrev: FloatArray, hPrevOff: number, rh: FloatArray, rhOff: number,
   ): void;
 
@@ -185,7 +191,7 @@ export interface Backend {
    * and `h = (1 − z) ⊙ n + z ⊙ hPrev` is written.
    */
   gruCandidateForward(
-    rows: number, H: number, gates: FloatArray, gOff: number,
+    rows: number, H: number, clip: number, gates: FloatArray, gOff: number,
     hPrev: FloatArray, hPrevOff: number, h: FloatArray, hOff: number,
   ): void;
 
@@ -195,7 +201,7 @@ export interface Backend {
    * blocks of `dGates` (the `r` block is left as is) and `z ⊙ dh` to `dhPrev`.
    */
   gruCandidateBackward(
-    rows: number, H: number, gates: FloatArray, gOff: number, hPrev: FloatArray, hPrevOff: number,
+    rows: number, H: number, clip: number, gates: FloatArray, gOff: number, hPrev: FloatArray, hPrevOff: number,
     dh: FloatArray, dhOff: number, dGates: FloatArray, dgOff: number, dhPrev: FloatArray, dhPrevOff: number,
   ): void;
 
@@ -206,7 +212,7 @@ export interface Backend {
    * `r ⊙ drh` to `dhPrev`.
    */
   gruResetBackward(
-    rows: number, H: number, gates: FloatArray, gOff: number, hPrev: FloatArray, hPrevOff: number,
+    rows: number, H: number, clip: number, gates: FloatArray, gOff: number, hPrev: FloatArray, hPrevOff: number,
     drh: FloatArray, drhOff: number, dGates: FloatArray, dgOff: number, dhPrev: FloatArray, dhPrevOff: number,
   ): void;
 
@@ -215,14 +221,14 @@ export interface Backend {
    * {@link ELMAN_TANH}, else the rectifier `h = pre > 0 ? pre : slope·pre`
    * (`slope` in [0, 1): 0 is relu, above 0 leaky relu).
    */
-  rnnForward(rows: number, H: number, slope: number, pre: FloatArray, preOff: number, h: FloatArray, hOff: number): void;
+  rnnForward(rows: number, H: number, slope: number, clip: number, pre: FloatArray, preOff: number, h: FloatArray, hOff: number): void;
 
   /**
    * Elman RNN activation, backward from the output (overwriting):
    * `dpre = dh ⊙ (1 − h²)` for tanh, `dpre = dh ⊙ (h > 0 ? 1 : slope)` for the rectifier.
    */
   rnnBackward(
-    rows: number, H: number, slope: number, h: FloatArray, hOff: number,
+    rows: number, H: number, slope: number, clip: number, h: FloatArray, hOff: number,
     dh: FloatArray, dhOff: number, dpre: FloatArray, dpreOff: number,
   ): void;
 

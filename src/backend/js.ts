@@ -7,6 +7,24 @@ import { type Backend, ELMAN_TANH } from './backend.js';
 
 const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
 
+/** `min(max(x, −clip), clip)`: the cell clip on a pre-activation. */
+const clamp = (x: number, clip: number): number => Math.min(Math.max(x, -clip), clip);
+
+/** `v` as stored in `a` (rounded to float32 for a float32 array). */
+const stored = (a: FloatArray, v: number): number => (a instanceof Float32Array ? Math.fround(v) : v);
+
+/**
+ * The activation's values at the clip bounds, as stored in `a`: a cached
+ * activation equal to either counts as clamped, its gradient zero (a
+ * pre-activation within rounding of the bound is taken for the bound).
+ * No bounds (NaN, equal to nothing) when `clip` is ∞.
+ */
+const bounds = (a: FloatArray, act: (x: number) => number, clip: number): readonly [number, number] =>
+  clip === Infinity ? [NaN, NaN] : [stored(a, act(-clip)), stored(a, act(clip))];
+
+/** 0 where `y` is at a clip bound, else 1. */
+const pass = (y: number, b: readonly [number, number]): number => (y === b[0] || y === b[1] ? 0 : 1);
+
 export const jsBackend: Backend = {
   name: 'js',
 
@@ -77,14 +95,14 @@ export const jsBackend: Backend = {
     }
   },
 
-  lstmForward(rows, H, gates, gOff, cPrev, cPrevOff, c, cOff, m, mOff) {
+  lstmForward(rows, H, clip, gates, gOff, cPrev, cPrevOff, c, cOff, m, mOff) {
     for (let r = 0; r < rows; r++) {
       const g0 = gOff + r * 4 * H;
       for (let j = 0; j < H; j++) {
-        const i = sigmoid(gates[g0 + j] as number);
-        const f = sigmoid(gates[g0 + H + j] as number);
-        const g = Math.tanh(gates[g0 + 2 * H + j] as number);
-        const o = sigmoid(gates[g0 + 3 * H + j] as number);
+        const i = sigmoid(clamp(gates[g0 + j] as number, clip));
+        const f = sigmoid(clamp(gates[g0 + H + j] as number, clip));
+        const g = Math.tanh(clamp(gates[g0 + 2 * H + j] as number, clip));
+        const o = sigmoid(clamp(gates[g0 + 3 * H + j] as number, clip));
         gates[g0 + j] = i;
         gates[g0 + H + j] = f;
         gates[g0 + 2 * H + j] = g;
@@ -96,7 +114,9 @@ export const jsBackend: Backend = {
     }
   },
 
-  lstmBackward(rows, H, gates, gOff, cPrev, cPrevOff, c, cOff, dm, dmOff, dc, dcOff, dGates, dgOff) {
+  lstmBackward(rows, H, clip, gates, gOff, cPrev, cPrevOff, c, cOff, dm, dmOff, dc, dcOff, dGates, dgOff) {
+    const sb = bounds(gates, sigmoid, clip);
+    const tb = bounds(gates, Math.tanh, clip);
     for (let r = 0; r < rows; r++) {
       const g0 = gOff + r * 4 * H;
       const d0 = dgOff + r * 4 * H;
@@ -108,23 +128,23 @@ export const jsBackend: Backend = {
         const tc = Math.tanh(c[cOff + r * H + j] as number);
         const dmv = dm[dmOff + r * H + j] as number;
         const dct = (dc[dcOff + r * H + j] as number) + dmv * o * (1 - tc * tc); // through m = o⊙tanh(c)
-        dGates[d0 + j] = dct * g * i * (1 - i); // through c = … + i⊙g, then σ
-        dGates[d0 + H + j] = dct * (cPrev[cPrevOff + r * H + j] as number) * f * (1 - f); // through f⊙c₋, then σ
-        dGates[d0 + 2 * H + j] = dct * i * (1 - g * g); // through i⊙g, then tanh
-        dGates[d0 + 3 * H + j] = dmv * tc * o * (1 - o); // through o⊙tanh(c), then σ
+        dGates[d0 + j] = dct * g * i * (1 - i) * pass(i, sb); // through c = … + i⊙g, then σ (and the clip)
+        dGates[d0 + H + j] = dct * (cPrev[cPrevOff + r * H + j] as number) * f * (1 - f) * pass(f, sb); // through f⊙c₋, then σ
+        dGates[d0 + 2 * H + j] = dct * i * (1 - g * g) * pass(g, tb); // through i⊙g, then tanh
+        dGates[d0 + 3 * H + j] = dmv * tc * o * (1 - o) * pass(o, sb); // through o⊙tanh(c), then σ
         dc[dcOff + r * H + j] = dct * f; // to c₋ through f⊙c₋
       }
     }
   },
 
-  gruForward(rows, H, xw, xwOff, hw, hwOff, hPrev, hPrevOff, h, hOff) {
+  gruForward(rows, H, clip, xw, xwOff, hw, hwOff, hPrev, hPrevOff, h, hOff) {
     for (let row = 0; row < rows; row++) {
       const x0 = xwOff + row * 3 * H;
       const w0 = hwOff + row * 3 * H;
       for (let j = 0; j < H; j++) {
-        const r = sigmoid((xw[x0 + j] as number) + (hw[w0 + j] as number));
-        const z = sigmoid((xw[x0 + H + j] as number) + (hw[w0 + H + j] as number));
-        const n = Math.tanh((xw[x0 + 2 * H + j] as number) + r * (hw[w0 + 2 * H + j] as number));
+        const r = sigmoid(clamp((xw[x0 + j] as number) + (hw[w0 + j] as number), clip));
+        const z = sigmoid(clamp((xw[x0 + H + j] as number) + (hw[w0 + H + j] as number), clip));
+        const n = Math.tanh(clamp((xw[x0 + 2 * H + j] as number) + r * (hw[w0 + 2 * H + j] as number), clip));
         xw[x0 + j] = r;
         xw[x0 + H + j] = z;
         xw[x0 + 2 * H + j] = n;
@@ -133,7 +153,9 @@ export const jsBackend: Backend = {
     }
   },
 
-  gruBackward(rows, H, xw, xwOff, hw, hwOff, hPrev, hPrevOff, dh, dhOff, dxw, dxwOff, dhw, dhwOff, dhPrev, dhPrevOff) {
+  gruBackward(rows, H, clip, xw, xwOff, hw, hwOff, hPrev, hPrevOff, dh, dhOff, dxw, dxwOff, dhw, dhwOff, dhPrev, dhPrevOff) {
+    const sb = bounds(xw, sigmoid, clip);
+    const tb = bounds(xw, Math.tanh, clip);
     for (let row = 0; row < rows; row++) {
       const x0 = xwOff + row * 3 * H;
       const w0 = hwOff + row * 3 * H;
@@ -146,9 +168,9 @@ export const jsBackend: Backend = {
         const hn = hw[w0 + 2 * H + j] as number;
         const hp = hPrev[hPrevOff + row * H + j] as number;
         const d = dh[dhOff + row * H + j] as number;
-        const dnPre = d * (1 - z) * (1 - n * n); // through (1−z)⊙n, then tanh
-        const dzPre = d * (hp - n) * z * (1 - z); // through z⊙(h₋ − n), then σ
-        const drPre = dnPre * hn * r * (1 - r); // through r⊙hw_n, then σ
+        const dnPre = d * (1 - z) * (1 - n * n) * pass(n, tb); // through (1−z)⊙n, then tanh (and the clip)
+        const dzPre = d * (hp - n) * z * (1 - z) * pass(z, sb); // through z⊙(h₋ − n), then σ
+        const drPre = dnPre * hn * r * (1 - r) * pass(r, sb); // through r⊙hw_n, then σ
         dxw[dx0 + j] = drPre;
         dxw[dx0 + H + j] = dzPre;
         dxw[dx0 + 2 * H + j] = dnPre;
@@ -160,16 +182,16 @@ export const jsBackend: Backend = {
     }
   },
 
-  lstmPeepholeForward(rows, H, gates, gOff, peep, pOff, cPrev, cPrevOff, c, cOff, m, mOff) {
+  lstmPeepholeForward(rows, H, clip, gates, gOff, peep, pOff, cPrev, cPrevOff, c, cOff, m, mOff) {
     for (let r = 0; r < rows; r++) {
       const g0 = gOff + r * 4 * H;
       for (let j = 0; j < H; j++) {
         const cp = cPrev[cPrevOff + r * H + j] as number;
-        const i = sigmoid((gates[g0 + j] as number) + (peep[pOff + j] as number) * cp); // i = σ(a_i + p_i⊙c₋)
-        const f = sigmoid((gates[g0 + H + j] as number) + (peep[pOff + H + j] as number) * cp); // f = σ(a_f + p_f⊙c₋)
-        const g = Math.tanh(gates[g0 + 2 * H + j] as number);
+        const i = sigmoid(clamp((gates[g0 + j] as number) + (peep[pOff + j] as number) * cp, clip)); // i = σ(a_i + p_i⊙c₋)
+        const f = sigmoid(clamp((gates[g0 + H + j] as number) + (peep[pOff + H + j] as number) * cp, clip)); // f = σ(a_f + p_f⊙c₋)
+        const g = Math.tanh(clamp(gates[g0 + 2 * H + j] as number, clip));
         const ct = f * cp + i * g; // c = f⊙c₋ + i⊙g
-        const o = sigmoid((gates[g0 + 3 * H + j] as number) + (peep[pOff + 2 * H + j] as number) * ct); // o = σ(a_o + p_o⊙c)
+        const o = sigmoid(clamp((gates[g0 + 3 * H + j] as number) + (peep[pOff + 2 * H + j] as number) * ct, clip)); // o = σ(a_o + p_o⊙c)
         gates[g0 + j] = i;
         gates[g0 + H + j] = f;
         gates[g0 + 2 * H + j] = g;
@@ -180,7 +202,9 @@ export const jsBackend: Backend = {
     }
   },
 
-  lstmPeepholeBackward(rows, H, gates, gOff, peep, pOff, cPrev, cPrevOff, c, cOff, dm, dmOff, dc, dcOff, dGates, dgOff) {
+  lstmPeepholeBackward(rows, H, clip, gates, gOff, peep, pOff, cPrev, cPrevOff, c, cOff, dm, dmOff, dc, dcOff, dGates, dgOff) {
+    const sb = bounds(gates, sigmoid, clip);
+    const tb = bounds(gates, Math.tanh, clip);
     for (let r = 0; r < rows; r++) {
       const g0 = gOff + r * 4 * H;
       const d0 = dgOff + r * 4 * H;
@@ -192,14 +216,14 @@ export const jsBackend: Backend = {
         const cp = cPrev[cPrevOff + r * H + j] as number;
         const tc = Math.tanh(c[cOff + r * H + j] as number);
         const dmv = dm[dmOff + r * H + j] as number;
-        const doPre = dmv * tc * o * (1 - o); // through o⊙tanh(c), then σ
+        const doPre = dmv * tc * o * (1 - o) * pass(o, sb); // through o⊙tanh(c), then σ (and the clip)
         // through m = o⊙tanh(c), and through o's peephole p_o⊙c
         const dct = (dc[dcOff + r * H + j] as number) + dmv * o * (1 - tc * tc) + doPre * (peep[pOff + 2 * H + j] as number);
-        const diPre = dct * g * i * (1 - i); // through c = … + i⊙g, then σ
-        const dfPre = dct * cp * f * (1 - f); // through f⊙c₋, then σ
+        const diPre = dct * g * i * (1 - i) * pass(i, sb); // through c = … + i⊙g, then σ
+        const dfPre = dct * cp * f * (1 - f) * pass(f, sb); // through f⊙c₋, then σ
         dGates[d0 + j] = diPre;
         dGates[d0 + H + j] = dfPre;
-        dGates[d0 + 2 * H + j] = dct * i * (1 - g * g); // through i⊙g, then tanh
+        dGates[d0 + 2 * H + j] = dct * i * (1 - g * g) * pass(g, tb); // through i⊙g, then tanh
         dGates[d0 + 3 * H + j] = doPre;
         // to c₋ through f⊙c₋ and the peepholes p_i⊙c₋, p_f⊙c₋
         dc[dcOff + r * H + j] = dct * f + diPre * (peep[pOff + j] as number) + dfPre * (peep[pOff + H + j] as number);
@@ -219,31 +243,33 @@ export const jsBackend: Backend = {
     }
   },
 
-  gruResetForward(rows, H, gates, gOff, hPrev, hPrevOff, rh, rhOff) {
+  gruResetForward(rows, H, clip, gates, gOff, hPrev, hPrevOff, rh, rhOff) {
     for (let row = 0; row < rows; row++) {
       const g0 = gOff + row * 3 * H;
       for (let j = 0; j < H; j++) {
-        const r = sigmoid(gates[g0 + j] as number);
+        const r = sigmoid(clamp(gates[g0 + j] as number, clip));
         gates[g0 + j] = r;
-        gates[g0 + H + j] = sigmoid(gates[g0 + H + j] as number);
+        gates[g0 + H + j] = sigmoid(clamp(gates[g0 + H + j] as number, clip));
         rh[rhOff + row * H + j] = r * (hPrev[hPrevOff + row * H + j] as number); // r⊙h₋
       }
     }
   },
 
-  gruCandidateForward(rows, H, gates, gOff, hPrev, hPrevOff, h, hOff) {
+  gruCandidateForward(rows, H, clip, gates, gOff, hPrev, hPrevOff, h, hOff) {
     for (let row = 0; row < rows; row++) {
       const g0 = gOff + row * 3 * H;
       for (let j = 0; j < H; j++) {
         const z = gates[g0 + H + j] as number;
-        const n = Math.tanh(gates[g0 + 2 * H + j] as number);
+        const n = Math.tanh(clamp(gates[g0 + 2 * H + j] as number, clip));
         gates[g0 + 2 * H + j] = n;
         h[hOff + row * H + j] = (1 - z) * n + z * (hPrev[hPrevOff + row * H + j] as number);
       }
     }
   },
 
-  gruCandidateBackward(rows, H, gates, gOff, hPrev, hPrevOff, dh, dhOff, dGates, dgOff, dhPrev, dhPrevOff) {
+  gruCandidateBackward(rows, H, clip, gates, gOff, hPrev, hPrevOff, dh, dhOff, dGates, dgOff, dhPrev, dhPrevOff) {
+    const sb = bounds(gates, sigmoid, clip);
+    const tb = bounds(gates, Math.tanh, clip);
     for (let row = 0; row < rows; row++) {
       const g0 = gOff + row * 3 * H;
       const d0 = dgOff + row * 3 * H;
@@ -251,50 +277,54 @@ export const jsBackend: Backend = {
         const z = gates[g0 + H + j] as number;
         const n = gates[g0 + 2 * H + j] as number;
         const d = dh[dhOff + row * H + j] as number;
-        dGates[d0 + H + j] = d * ((hPrev[hPrevOff + row * H + j] as number) - n) * z * (1 - z); // through z⊙(h₋ − n), then σ
-        dGates[d0 + 2 * H + j] = d * (1 - z) * (1 - n * n); // through (1−z)⊙n, then tanh
+        dGates[d0 + H + j] = d * ((hPrev[hPrevOff + row * H + j] as number) - n) * z * (1 - z) * pass(z, sb); // through z⊙(h₋ − n), then σ (and the clip)
+        dGates[d0 + 2 * H + j] = d * (1 - z) * (1 - n * n) * pass(n, tb); // through (1−z)⊙n, then tanh
         dhPrev[dhPrevOff + row * H + j] = d * z; // through z⊙h₋
       }
     }
   },
 
-  gruResetBackward(rows, H, gates, gOff, hPrev, hPrevOff, drh, drhOff, dGates, dgOff, dhPrev, dhPrevOff) {
+  gruResetBackward(rows, H, clip, gates, gOff, hPrev, hPrevOff, drh, drhOff, dGates, dgOff, dhPrev, dhPrevOff) {
+    const sb = bounds(gates, sigmoid, clip);
     for (let row = 0; row < rows; row++) {
       const g0 = gOff + row * 3 * H;
       const d0 = dgOff + row * 3 * H;
       for (let j = 0; j < H; j++) {
         const r = gates[g0 + j] as number;
         const d = drh[drhOff + row * H + j] as number;
-        dGates[d0 + j] = d * (hPrev[hPrevOff + row * H + j] as number) * r * (1 - r); // through r⊙h₋, then σ
+        dGates[d0 + j] = d * (hPrev[hPrevOff + row * H + j] as number) * r * (1 - r) * pass(r, sb); // through r⊙h₋, then σ (and the clip)
         dhPrev[dhPrevOff + row * H + j] = (dhPrev[dhPrevOff + row * H + j] as number) + d * r; // through r⊙h₋
       }
     }
   },
 
-  rnnForward(rows, H, slope, pre, preOff, h, hOff) {
+  rnnForward(rows, H, slope, clip, pre, preOff, h, hOff) {
     const n = rows * H;
-    if (slope === ELMAN_TANH) for (let i = 0; i < n; i++) h[hOff + i] = Math.tanh(pre[preOff + i] as number);
-    else if (slope === 0) for (let i = 0; i < n; i++) h[hOff + i] = Math.max(0, pre[preOff + i] as number);
+    if (slope === ELMAN_TANH) for (let i = 0; i < n; i++) h[hOff + i] = Math.tanh(clamp(pre[preOff + i] as number, clip));
+    else if (slope === 0) for (let i = 0; i < n; i++) h[hOff + i] = Math.max(0, clamp(pre[preOff + i] as number, clip));
     else {
       for (let i = 0; i < n; i++) {
-        const a = pre[preOff + i] as number;
+        const a = clamp(pre[preOff + i] as number, clip);
         h[hOff + i] = a > 0 ? a : slope * a;
       }
     }
   },
 
-  rnnBackward(rows, H, slope, h, hOff, dh, dhOff, dpre, dpreOff) {
+  rnnBackward(rows, H, slope, clip, h, hOff, dh, dhOff, dpre, dpreOff) {
     const n = rows * H;
-    if (slope === 0) for (let i = 0; i < n; i++) dpre[dpreOff + i] = (h[hOff + i] as number) > 0 ? (dh[dhOff + i] as number) : 0;
-    else if (slope !== ELMAN_TANH) {
-      for (let i = 0; i < n; i++) {
-        const d = dh[dhOff + i] as number;
-        dpre[dpreOff + i] = (h[hOff + i] as number) > 0 ? d : slope * d; // for slope > 0, h > 0 ⟺ pre > 0
-      }
-    } else {
+    if (slope === ELMAN_TANH) {
+      const tb = bounds(h, Math.tanh, clip);
       for (let i = 0; i < n; i++) {
         const hv = h[hOff + i] as number;
-        dpre[dpreOff + i] = (dh[dhOff + i] as number) * (1 - hv * hv); // through tanh
+        dpre[dpreOff + i] = (dh[dhOff + i] as number) * (1 - hv * hv) * pass(hv, tb); // through tanh (and the clip)
+      }
+    } else {
+      const rb = bounds(h, (x) => (x > 0 ? x : slope * x), clip);
+      for (let i = 0; i < n; i++) {
+        const d = dh[dhOff + i] as number;
+        const hv = h[hOff + i] as number;
+        // for slope > 0, h > 0 ⟺ pre > 0 (and the clip)
+        dpre[dpreOff + i] = hv > 0 ? d * pass(hv, rb) : slope === 0 ? 0 : slope * d * pass(hv, rb);
       }
     }
   },

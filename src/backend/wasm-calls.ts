@@ -251,8 +251,8 @@ function invoke(f: KernelExport, a: readonly number[]): unknown {
   }
 }
 
-/** Most parameters of a Backend kernel method (gemm's 16). */
-const MAX_PARAMS = 16;
+/** Most parameters of a Backend kernel method (gruBackward's and lstmPeepholeBackward's 17). */
+const MAX_PARAMS = 17;
 
 /**
  * A function of up to {@link MAX_PARAMS} parameters that hands them to
@@ -263,9 +263,10 @@ const MAX_PARAMS = 16;
 function withReusedParams(body: (params: readonly unknown[]) => unknown): (...params: unknown[]) => unknown {
   const p: unknown[] = new Array(MAX_PARAMS).fill(undefined);
   return (p0?: unknown, p1?: unknown, p2?: unknown, p3?: unknown, p4?: unknown, p5?: unknown, p6?: unknown, p7?: unknown,
-    p8?: unknown, p9?: unknown, p10?: unknown, p11?: unknown, p12?: unknown, p13?: unknown, p14?: unknown, p15?: unknown) => {
+    p8?: unknown, p9?: unknown, p10?: unknown, p11?: unknown, p12?: unknown, p13?: unknown, p14?: unknown, p15?: unknown,
+    p16?: unknown) => {
     p[0] = p0; p[1] = p1; p[2] = p2; p[3] = p3; p[4] = p4; p[5] = p5; p[6] = p6; p[7] = p7;
-    p[8] = p8; p[9] = p9; p[10] = p10; p[11] = p11; p[12] = p12; p[13] = p13; p[14] = p14; p[15] = p15;
+    p[8] = p8; p[9] = p9; p[10] = p10; p[11] = p11; p[12] = p12; p[13] = p13; p[14] = p14; p[15] = p15; p[16] = p16;
     const result = body(p);
     for (let i = 0; i < MAX_PARAMS; i++) p[i] = undefined;
     return result;

@@ -45,19 +45,19 @@ export interface WasmKernels {
   ): void;
   addRowVector(rows: number, cols: number, v: number, out: number): void;
   sumRows(rows: number, cols: number, a: number, out: number): void;
-  lstmForward(rows: number, H: number, gates: number, cPrev: number, c: number, m: number): void;
-  lstmBackward(rows: number, H: number, gates: number, cPrev: number, c: number, dm: number, dc: number, dGates: number): void;
-  gruForward(rows: number, H: number, xw: number, hw: number, hPrev: number, h: number): void;
-  gruBackward(rows: number, H: number, xw: number, hw: number, hPrev: number, dh: number, dxw: number, dhw: number, dhPrev: number): void;
-  lstmPeepholeForward(rows: number, H: number, gates: number, peep: number, cPrev: number, c: number, m: number): void;
-  lstmPeepholeBackward(rows: number, H: number, gates: number, peep: number, cPrev: number, c: number, dm: number, dc: number, dGates: number): void;
+  lstmForward(rows: number, H: number, clip: number, gates: number, cPrev: number, c: number, m: number): void;
+  lstmBackward(rows: number, H: number, clip: number, gates: number, cPrev: number, c: number, dm: number, dc: number, dGates: number): void;
+  gruForward(rows: number, H: number, clip: number, xw: number, hw: number, hPrev: number, h: number): void;
+  gruBackward(rows: number, H: number, clip: number, xw: number, hw: number, hPrev: number, dh: number, dxw: number, dhw: number, dhPrev: number): void;
+  lstmPeepholeForward(rows: number, H: number, clip: number, gates: number, peep: number, cPrev: number, c: number, m: number): void;
+  lstmPeepholeBackward(rows: number, H: number, clip: number, gates: number, peep: number, cPrev: number, c: number, dm: number, dc: number, dGates: number): void;
   lstmPeepholeGrad(rows: number, H: number, dGates: number, cPrev: number, c: number, dPeep: number): void;
-  gruResetForward(rows: number, H: number, gates: number, hPrev: number, rh: number): void;
-  gruCandidateForward(rows: number, H: number, gates: number, hPrev: number, h: number): void;
-  gruCandidateBackward(rows: number, H: number, gates: number, hPrev: number, dh: number, dGates: number, dhPrev: number): void;
-  gruResetBackward(rows: number, H: number, gates: number, hPrev: number, drh: number, dGates: number, dhPrev: number): void;
-  rnnForward(rows: number, H: number, slope: number, pre: number, h: number): void;
-  rnnBackward(rows: number, H: number, slope: number, h: number, dh: number, dpre: number): void;
+  gruResetForward(rows: number, H: number, clip: number, gates: number, hPrev: number, rh: number): void;
+  gruCandidateForward(rows: number, H: number, clip: number, gates: number, hPrev: number, h: number): void;
+  gruCandidateBackward(rows: number, H: number, clip: number, gates: number, hPrev: number, dh: number, dGates: number, dhPrev: number): void;
+  gruResetBackward(rows: number, H: number, clip: number, gates: number, hPrev: number, drh: number, dGates: number, dhPrev: number): void;
+  rnnForward(rows: number, H: number, slope: number, clip: number, pre: number, h: number): void;
+  rnnBackward(rows: number, H: number, slope: number, clip: number, h: number, dh: number, dpre: number): void;
   /** `y = σ(x)` on `n` floats (the SIMD approximation used by the gate kernels). */
   sigmoidArray(n: number, x: number, y: number): void;
   /** `y = tanh(x)` on `n` floats (the SIMD approximation used by the gate kernels). */

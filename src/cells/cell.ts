@@ -61,6 +61,8 @@ export interface ScanBuffers {
   readonly w: FloatArray;
   readonly bhh: number;
   readonly peep: number;
+  /** The cell clip: every gate pre-activation is clamped to [−clip, clip] before its activation (∞ for none). */
+  readonly clip: number;
   /** `(T, B, gates·H)`: input-side pre-activations, overwritten with the gate cache. */
   readonly xw: FloatArray;
   /** `(T, B, 3H)` hidden-side pre-activations (GRU reset-after only; otherwise the same array as `xw`). */

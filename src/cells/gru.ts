@@ -48,13 +48,13 @@ export const gruKind: CellKind = {
       s.hw.fill(0, off, off + B * 3 * H);
     }
     addMatmulNT(be, at(v.hw, t), at(v.hPrev, before), v.W_hh);
-    be.gruForward(B, H, s.xw, off, s.hw, off, s.hs, before * B * H, s.hs, after * B * H);
+    be.gruForward(B, H, s.clip, s.xw, off, s.hw, off, s.hs, before * B * H, s.hs, after * B * H);
   },
 
   stepBackward(s: ScanBuffers, d: ScanGradBuffers, t: number, before: number): void {
     const { be, B, H } = s;
     const off = t * B * 3 * H;
-    be.gruBackward(B, H, s.xw, off, s.hw, off, s.hs, before * B * H, d.dh, 0, d.dxw, off, d.dhw, off, d.dhPrev, 0);
+    be.gruBackward(B, H, s.clip, s.xw, off, s.hw, off, s.hs, before * B * H, d.dh, 0, d.dxw, off, d.dhw, off, d.dhPrev, 0);
   },
 };
 
@@ -79,9 +79,9 @@ export const gruResetBeforeKind: CellKind = {
     const { be, B, H, views: v } = s;
     const off = t * B * 3 * H;
     addMatmulNT(be, columnsAt(v.rzPre!, t, 0), at(v.hPrev, before), v.W_hrz!); // [r z] += h₋ [W_hr; W_hz]ᵀ
-    be.gruResetForward(B, H, s.xw, off, s.hs, before * B * H, s.rs!, t * B * H); // r, z; rs = r ⊙ h₋
+    be.gruResetForward(B, H, s.clip, s.xw, off, s.hs, before * B * H, s.rs!, t * B * H); // r, z; rs = r ⊙ h₋
     addMatmulNT(be, columnsAt(v.nPre!, t, 2 * H), at(v.rs!, t), v.W_hn!); // n += (r ⊙ h₋) W_hnᵀ
-    be.gruCandidateForward(B, H, s.xw, off, s.hs, before * B * H, s.hs, after * B * H); // n = tanh(·), h
+    be.gruCandidateForward(B, H, s.clip, s.xw, off, s.hs, before * B * H, s.hs, after * B * H); // n = tanh(·), h
   },
 
   stepBackward(s: ScanBuffers, d: ScanGradBuffers, t: number, before: number): void {
@@ -89,9 +89,9 @@ export const gruResetBeforeKind: CellKind = {
     const off = t * B * 3 * H;
     const hPrev = before * B * H;
     // dz, dn (pre-activations) and dh₋ = z ⊙ dh
-    be.gruCandidateBackward(B, H, s.xw, off, s.hs, hPrev, d.dh, 0, d.dxw, off, d.dhPrev, 0);
+    be.gruCandidateBackward(B, H, s.clip, s.xw, off, s.hs, hPrev, d.dh, 0, d.dxw, off, d.dhPrev, 0);
     matmulNN(be, d.views.drs!, columnsAt(d.views.dnPre!, t, 2 * H), s.views.W_hn!); // d(r ⊙ h₋) = dn W_hn
     // dr (pre-activation) and dh₋ += r ⊙ d(r ⊙ h₋)
-    be.gruResetBackward(B, H, s.xw, off, s.hs, hPrev, d.drs!, 0, d.dxw, off, d.dhPrev, 0);
+    be.gruResetBackward(B, H, s.clip, s.xw, off, s.hs, hPrev, d.drs!, 0, d.dxw, off, d.dhPrev, 0);
   },
 };

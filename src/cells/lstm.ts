@@ -45,8 +45,8 @@ export const lstmKind: CellKind = {
     // m = o ⊙ tanh(c): the state itself, or what the projection reads
     const m = s.ms ?? s.hs;
     const mOff = s.ms ? t * B * H : after * B * H;
-    if (s.peep >= 0) be.lstmPeepholeForward(B, H, s.xw, gOff, s.w, s.peep, cs, before * B * H, cs, after * B * H, m, mOff);
-    else be.lstmForward(B, H, s.xw, gOff, cs, before * B * H, cs, after * B * H, m, mOff);
+    if (s.peep >= 0) be.lstmPeepholeForward(B, H, s.clip, s.xw, gOff, s.w, s.peep, cs, before * B * H, cs, after * B * H, m, mOff);
+    else be.lstmForward(B, H, s.clip, s.xw, gOff, cs, before * B * H, cs, after * B * H, m, mOff);
     if (s.ms) matmulNT(be, at(v.h, after), at(v.m!, t), v.W_hr!); // h = m W_hrᵀ
   },
 
@@ -61,8 +61,8 @@ export const lstmKind: CellKind = {
       dm = d.dm;
     }
     const gOff = t * B * 4 * H;
-    if (s.peep >= 0) be.lstmPeepholeBackward(B, H, s.xw, gOff, s.w, s.peep, cs, before * B * H, cs, after * B * H, dm, 0, d.dc!, 0, d.dxw, gOff);
-    else be.lstmBackward(B, H, s.xw, gOff, cs, before * B * H, cs, after * B * H, dm, 0, d.dc!, 0, d.dxw, gOff);
+    if (s.peep >= 0) be.lstmPeepholeBackward(B, H, s.clip, s.xw, gOff, s.w, s.peep, cs, before * B * H, cs, after * B * H, dm, 0, d.dc!, 0, d.dxw, gOff);
+    else be.lstmBackward(B, H, s.clip, s.xw, gOff, cs, before * B * H, cs, after * B * H, dm, 0, d.dc!, 0, d.dxw, gOff);
     // h₋ reaches the output only through W_hh (the peepholes read c): no direct part.
     d.dhPrev.fill(0, 0, B * P);
   },

@@ -36,12 +36,12 @@ function elmanKind(type: CellType, slope: number): CellKind {
     stepForward(s: ScanBuffers, t: number, before: number, after: number): void {
       const { be, B, H, views: v } = s;
       addMatmulNT(be, at(v.hw, t), at(v.hPrev, before), v.W_hh); // pre = xw[t] + h₋ W_hhᵀ
-      be.rnnForward(B, H, slope, s.xw, t * B * H, s.hs, after * B * H); // h = act(pre)
+      be.rnnForward(B, H, slope, s.clip, s.xw, t * B * H, s.hs, after * B * H); // h = act(pre)
     },
 
     stepBackward(s: ScanBuffers, d: ScanGradBuffers, t: number, _before: number, after: number): void {
       const { be, B, H } = s;
-      be.rnnBackward(B, H, slope, s.hs, after * B * H, d.dh, 0, d.dxw, t * B * H);
+      be.rnnBackward(B, H, slope, s.clip, s.hs, after * B * H, d.dh, 0, d.dxw, t * B * H);
       d.dhPrev.fill(0, 0, B * H); // h₋ acts only through W_hh
     },
   };

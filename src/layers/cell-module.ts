@@ -11,6 +11,7 @@
  * live in the backend's memory until {@link CellModule.release} or garbage
  * collection; under `noGrad` nothing is kept and buffers are reused.
  */
+import { cellClip } from './cell-clip.js';
 import { isGradEnabled, record, type Variable } from '../autograd/variable.js';
 import { defaultRecurrentInit } from '../init.js';
 import { checkFinite, checkShape, checkTensor } from '../checks.js';
@@ -29,6 +30,8 @@ export interface CellModuleOptions extends ModuleOptions {
   hiddenSize: number;
   /** Whether the cell has `bias_ih` and `bias_hh` (default true). */
   bias?: boolean;
+  /** The cell clip: gate pre-activations clamped to [−clip, clip] (a positive number; default none). */
+  clip?: number;
 }
 
 /** The saved step of a cell's forward call. */
@@ -129,6 +132,8 @@ export class CellModule<S extends CellSignature = AnyCellModuleSignature> extend
   readonly inputSize: number;
   readonly hiddenSize: number;
   readonly bias: boolean;
+  /** The cell clip (∞: none). */
+  readonly clip: number;
   private readonly weights: ScanWeights;
   private inference: Workspace | null = null;
   private observer: LayerObserver | null = null;
@@ -141,7 +146,7 @@ export class CellModule<S extends CellSignature = AnyCellModuleSignature> extend
    * @param peepholes whether the cell has peepholes `weight_peep` (3, H) (LSTM).
    */
   constructor(protected readonly kind: CellKind, moduleName: string, options: CellModuleOptions, optionKeys: readonly string[] = [], peepholes: unknown = false) {
-    super(moduleName, options, ['inputSize', 'hiddenSize', 'bias', ...optionKeys]);
+    super(moduleName, options, ['inputSize', 'hiddenSize', 'bias', 'clip', ...optionKeys]);
     const m = moduleName;
     for (const key of ['inputSize', 'hiddenSize'] as const) {
       const v = options[key];
@@ -150,6 +155,7 @@ export class CellModule<S extends CellSignature = AnyCellModuleSignature> extend
     this.inputSize = options.inputSize;
     this.hiddenSize = options.hiddenSize;
     this.bias = options.bias ?? true;
+    this.clip = cellClip(m, options.clip);
     if (typeof peepholes !== 'boolean') throw new Error(`${m}: peepholes must be true or false, got ${String(peepholes)}`);
     this.peepholes = peepholes;
     const G = kind.gates * this.hiddenSize;
@@ -160,6 +166,7 @@ export class CellModule<S extends CellSignature = AnyCellModuleSignature> extend
       bhh: this.bias ? this.addParameter('bias_hh', [G]) : -1,
       whr: -1,
       peep: peepholes ? this.addParameter('weight_peep', [3, this.hiddenSize]) : -1,
+      clip: this.clip,
     };
     defaultRecurrentInit(this.params, this.rng, this.hiddenSize, this.parameterNames);
     this.params.placeIn(this.backend);

@@ -61,6 +61,8 @@ export interface ScanWeights {
   readonly whr: number;
   /** The LSTM's peepholes `(3, H)`. */
   readonly peep: number;
+  /** The cell clip (∞ for none): not an offset, the bound itself. */
+  readonly clip: number;
 }
 
 /** Everything the backward pass of one scan needs. */
@@ -136,7 +138,7 @@ export function scanForward(
   const rs = GD < G ? get(5, T * B * H) : null;
   const cache: ScanCache = {
     kind, be, B, H, P, T, I, reverse, lengths, x, weights, w,
-    bhh: weights.bhh, peep: weights.peep, xw, hw, hs, cs, ms, rs,
+    bhh: weights.bhh, peep: weights.peep, clip: weights.clip, xw, hw, hs, cs, ms, rs,
     views: {
       W_hh: mat(w, weights.whh, G, P),
       W_hr: ms ? mat(w, weights.whr, P, H) : null,

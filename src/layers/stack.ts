@@ -25,6 +25,7 @@
  *   weight_peep_l{k} (3, H) (LSTM with peepholes: rows p_i, p_f, p_o)
  */
 import { isGradEnabled, record, type Variable } from '../autograd/variable.js';
+import { cellClip } from './cell-clip.js';
 import { type CellKind, otherCellName } from '../cells/cell.js';
 import { defaultRecurrentInit } from '../init.js';
 import { Module, type ModuleOptions } from '../module.js';
@@ -50,6 +51,8 @@ export interface RecurrentOptions extends ModuleOptions {
   dropout?: number;
   /** Run a second scan backwards in time and concatenate (default false). */
   bidirectional?: boolean;
+  /** The cell clip: gate pre-activations clamped to [−clip, clip] (a positive number; default none). */
+  clip?: number;
 }
 
 /** Parameters only some LSTMs have (see {@link RecurrentLayer}'s constructor). */
@@ -61,7 +64,7 @@ export interface LSTMParameters {
 }
 
 /** The option keys of every recurrent layer (a concrete layer may add its own). */
-const RECURRENT_OPTION_KEYS: readonly string[] = ['inputSize', 'hiddenSize', 'numLayers', 'bias', 'batchFirst', 'dropout', 'bidirectional'];
+const RECURRENT_OPTION_KEYS: readonly string[] = ['inputSize', 'hiddenSize', 'numLayers', 'bias', 'batchFirst', 'dropout', 'bidirectional', 'clip'];
 
 /** Optional inputs of {@link RecurrentLayer.forward}. */
 export interface RecurrentState {
@@ -201,6 +204,8 @@ export class RecurrentLayer<S extends LayerSignature = AnyCellSignature> extends
   readonly projSize: number;
   /** Whether the gates see the cell state (LSTM with peepholes). */
   readonly peepholes: boolean;
+  /** The cell clip (∞: none). */
+  readonly clip: number;
   private readonly weights: ScanWeights[] = [];
   /** Buffers reused by forward calls under noGrad: the layer's own, and one set per scan. */
   private inference: Workspace | null = null;
@@ -228,6 +233,7 @@ export class RecurrentLayer<S extends LayerSignature = AnyCellSignature> extends
     this.batchFirst = options.batchFirst ?? false;
     this.bidirectional = options.bidirectional ?? false;
     this.dropout = options.dropout ?? 0;
+    this.clip = cellClip(m, options.clip);
     if (typeof this.dropout !== 'number' || !(this.dropout >= 0 && this.dropout <= 1)) {
       throw new Error(`${m}: dropout must be a probability in [0, 1], got ${String(options.dropout)}`);
     }
@@ -250,7 +256,7 @@ export class RecurrentLayer<S extends LayerSignature = AnyCellSignature> extends
         const bhh = this.bias ? this.addParameter(`bias_hh${sfx}`, [G]) : -1;
         const whr = projSize > 0 ? this.addParameter(`weight_hr${sfx}`, [projSize, this.hiddenSize]) : -1;
         const peep = peepholes ? this.addParameter(`weight_peep${sfx}`, [3, this.hiddenSize]) : -1;
-        this.weights.push({ wih, whh, bih, bhh, whr, peep });
+        this.weights.push({ wih, whh, bih, bhh, whr, peep, clip: this.clip });
       }
     }
     defaultRecurrentInit(this.params, this.rng, this.hiddenSize, this.parameterNames);

@@ -157,6 +157,7 @@ export class CellJacobians {
     if (layer.numLayers !== 1) throw new Error(`${m}: expected a layer with numLayers 1, got ${layer.numLayers}`);
     if (layer.bidirectional) throw new Error(`${m}: expected a unidirectional layer, got bidirectional`);
     if (layer.projSize !== 0) throw new Error(`${m}: LSTM projection is not supported, got projSize ${layer.projSize}`);
+    if (layer.clip !== Infinity) throw new Error(`${m}: a cell clip is not supported (its one-step Jacobians assume no clamping), got clip ${layer.clip}; use BPTT`);
     if (layer instanceof GRU && !layer.resetAfter) {
       throw new Error(`${m}: a GRU with resetAfter false is not supported (its candidate's W_hn (r ⊙ h₋) couples the units, which forward mode's one-step Jacobians assume apart); use resetAfter true, or BPTT`);
     }
@@ -205,7 +206,7 @@ export class CellJacobians {
     this.xRows = mat(this.x, 0, B, I);
     this.xwRows = mat(xw, 0, B, GH);
     this.scan = {
-      be, B, H, P: H, w: this.theta, bhh: this.oBhh, peep: this.oPeep, xw, hw, hs, cs, ms: null, rs: null,
+      be, B, H, P: H, w: this.theta, bhh: this.oBhh, peep: this.oPeep, clip: Infinity, xw, hw, hs, cs, ms: null, rs: null,
       views: {
         W_hh: this.W_hh, W_hr: null, hw: mat(hw, 0, B, GH), hPrev: mat(hs, 0, B, H), h: mat(hs, 0, B, H), m: null,
         W_hrz: null, W_hn: null, rzPre: null, nPre: null, rs: null,
