@@ -120,6 +120,12 @@ const nodeCases: NodeCase[] = [
   { name: 'GRU linear_before_reset 0, reverse, initial_h', op: 'GRU', direction: 'reverse', initial: true, lengths: [5, 3], attributes: { linear_before_reset: 0 } },
   { name: 'GRU linear_before_reset 1, bidirectional, layout 1, lengths', op: 'GRU', direction: 'bidirectional', layout: 1, initial: true, lengths: [1, 4, 5], attributes: { linear_before_reset: 1 } },
   { name: 'GRU linear_before_reset 1, layout 1', op: 'GRU', layout: 1, attributes: { linear_before_reset: 1 } },
+  // the cell clip (0.5 clamps many of these pre-activations)
+  { name: 'RNN tanh, clip 0.5, bidirectional, lengths', op: 'RNN', direction: 'bidirectional', lengths: [3, 5], attributes: { clip: { float: 0.5 } } },
+  { name: 'RNN Relu, clip 0.5, initial_h', op: 'RNN', initial: true, attributes: { activations: { strings: ['Relu'] }, clip: { float: 0.5 } } },
+  { name: 'LSTM, clip 0.5, peepholes, initial states, lengths', op: 'LSTM', peepholes: true, initial: true, lengths: [4, 1, 5], attributes: { clip: { float: 0.5 } } },
+  { name: 'GRU linear_before_reset 0, clip 0.5, initial_h', op: 'GRU', initial: true, attributes: { linear_before_reset: 0, clip: { float: 0.5 } } },
+  { name: 'GRU linear_before_reset 1, clip 0.5, bidirectional, lengths', op: 'GRU', direction: 'bidirectional', lengths: [2, 5], attributes: { linear_before_reset: 1, clip: { float: 0.5 } } },
 ];
 
 describe('ONNX import of single nodes, against onnxruntime', () => {
@@ -196,6 +202,9 @@ describe('ONNX round trip: export, then import', () => {
     ['LSTM, 2 layers, bidirectional, peepholes', () => new LSTM({ ...common, numLayers: 2, bidirectional: true, peepholes: true })],
     ['GRU resetAfter false, 3 layers', () => new GRU({ ...common, numLayers: 3, resetAfter: false })],
     ['GRU without bias, batchFirst', () => new GRU({ ...common, bias: false, batchFirst: true })],
+    ['LSTM, clip 0.75', () => new LSTM({ ...common, clip: 0.75 })],
+    ['GRU, clip 0.75, bidirectional', () => new GRU({ ...common, clip: 0.75, bidirectional: true })],
+    ['RNN tanh, clip 0.75', () => new RNN({ ...common, clip: 0.75 })],
   ];
   for (const [name, make] of layers) {
     test(`${name}: identical weights, and the runtime's outputs`, async (t) => {
@@ -209,6 +218,7 @@ describe('ONNX round trip: export, then import', () => {
       imported.recurrent.forEach((r, l) => {
         assert.equal(r.direction, layer.directions === 2 ? 'bidirectional' : 'forward');
         assert.equal(r.layer.cell.type, layer.cell.type, 'the same cell');
+        assert.equal(r.layer.clip, layer.clip, 'the same cell clip');
         // ONNX stores activation_alpha as a float32; GRU kinds (reset before or after the product) are singletons.
         if (layer instanceof RNN) assert.equal((r.layer as RNN).negativeSlope, Math.fround(layer.negativeSlope));
         else assert.equal(r.layer.cell, layer.cell, 'the same GRU form');
@@ -314,8 +324,8 @@ describe('ONNX import refuses bad models, naming what is wrong', () => {
     await reject((await gru).bytes, /node 'GRU_0' \(GRU\): activations \[HardSigmoid, Tanh\] are not supported/);
   });
 
-  test('clip, input_forget, and an unknown direction', async () => {
-    await reject(lstm({ attributes: { clip: { float: 3 } } }), /node 'LSTM_0' \(LSTM\): clip \(3\) is not supported; the library's cells have no cell clip/);
+  test('a clip that is not positive, input_forget, and an unknown direction', async () => {
+    await reject(lstm({ attributes: { clip: { float: -1 } } }), /node 'LSTM_0' \(LSTM\): LSTM: clip must be a positive number, got -1/);
     await reject(lstm({ attributes: { input_forget: 1 } }), /node 'LSTM_0' \(LSTM\): input_forget = 1 \(coupled input and forget gates\) is not supported/);
     await reject(lstm({ attributes: { direction: 'sideways' } }), /direction must be forward, reverse or bidirectional, got 'sideways'/);
   });

@@ -12,10 +12,11 @@
  * `linear_before_reset` 1 is a GRU with resetAfter (PyTorch's), 0 without.
  * Activations: the defaults (RNN Tanh; LSTM Sigmoid, Tanh, Tanh; GRU
  * Sigmoid, Tanh), and Relu or LeakyRelu (activation_alpha = the slope) for
- * an RNN. direction "reverse" has no layer of its own: each row's first
+ * an RNN. `clip` is the layer's cell clip (option `clip`). direction
+ * "reverse" has no layer of its own: each row's first
  * sequence_lens[b] steps are reversed, run forward, and reversed back
  * — the reverse scan, exactly. Refused, with the node named: other
- * activations, `clip`, `input_forget` = 1, weights that are not
+ * activations, `input_forget` = 1, weights that are not
  * initializers or whose shapes disagree with hidden_size and the input size.
  *
  * The whole graph is checked before anything is built: an import returns a

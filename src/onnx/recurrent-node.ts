@@ -69,7 +69,6 @@ function checkAttributes(op: Operator, where: string, a: Attributes, D: number):
   for (const name of a.keys()) {
     if (!ATTRIBUTES[op].includes(name)) throw new Error(`ONNX import: ${where}: unknown attribute '${name}'`);
   }
-  if (a.has('clip')) throw new Error(`ONNX import: ${where}: clip (${String(a.get('clip')!.f)}) is not supported; the library's cells have no cell clip`);
   if (attributeInt(a, 'input_forget', 0) !== 0) throw new Error(`ONNX import: ${where}: input_forget = 1 (coupled input and forget gates) is not supported`);
   if (a.has('activation_beta')) throw new Error(`ONNX import: ${where}: activation_beta is not supported (no supported activation takes one)`);
   if (op === 'RNN') return;
@@ -140,7 +139,9 @@ export function recurrentNode(
   const P = op === 'LSTM' ? weight(7, 'P') : null;
   expect(P, 'P', 7, [D, 3 * H], '(directions, 3·hidden_size)');
 
-  const options = { inputSize: I, hiddenSize: H, bidirectional: D === 2, seed: 0 };
+  // the cell clip: the layer's option of the same name (checked there: a positive number)
+  const clip = a.has('clip') ? (a.get('clip')!.f ?? 0) : undefined;
+  const options = { inputSize: I, hiddenSize: H, bidirectional: D === 2, clip, seed: 0 };
   let layer: RecurrentLayer;
   try {
     if (op === 'LSTM') layer = new LSTM({ ...options, peepholes: P !== null });

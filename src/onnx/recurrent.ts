@@ -12,7 +12,8 @@
  *
  * GRU: resetAfter (PyTorch) is `linear_before_reset = 1`, reset before the
  * product 0. Elman: tanh, relu, or leaky relu as `LeakyRelu` with
- * `activation_alpha` = the slope. An LSTM with projSize has no ONNX form.
+ * `activation_alpha` = the slope. The cell clip is `clip` (written only when
+ * set; a float, so rounded to float32). An LSTM with projSize has no ONNX form.
  */
 import { gruResetBeforeKind } from '../cells/gru.js';
 import { RNN } from '../layers/rnn.js';
@@ -77,7 +78,8 @@ export function emitRecurrent(g: GraphBuilder, layer: RecurrentLayer, v: Recurre
     if (!t) throw new Error(`ONNX export: ${layer.moduleName} has no parameter ${name}`);
     return t;
   };
-  const attributes = { hidden_size: H, direction: D === 2 ? 'bidirectional' : 'forward', ...cellAttributes(layer, D) };
+  const attributes: Record<string, AttributeValue> = { hidden_size: H, direction: D === 2 ? 'bidirectional' : 'forward', ...cellAttributes(layer, D) };
+  if (layer.clip !== Infinity) attributes.clip = { float: layer.clip }; // the cell clip
   const hNs: string[] = [];
   const cNs: string[] = [];
   let x = v.input;
