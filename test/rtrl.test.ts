@@ -263,6 +263,7 @@ describe('RTRL equals BPTT (float64, T = 7, B = 2)', () => {
     assert.throws(() => new RTRL(new RNN({ inputSize: 2, hiddenSize: 3, numLayers: 2 })), /RTRL: expected a layer with numLayers 1, got 2/);
     assert.throws(() => new RTRL(new GRU({ inputSize: 2, hiddenSize: 3, bidirectional: true })), /unidirectional/);
     assert.throws(() => new RTRL(new LSTM({ inputSize: 2, hiddenSize: 3, projSize: 2 })), /projSize 2/);
+    assert.throws(() => new RTRL(new LSTM({ inputSize: 2, hiddenSize: 3, clip: 1 })), /RTRL: a cell clip is not supported .*got clip 1; use BPTT/);
     assert.throws(() => new RTRL(new GRU({ inputSize: 2, hiddenSize: 3, resetAfter: false })), /RTRL: a GRU with resetAfter false is not supported .*W_hn \(r ⊙ h₋\) couples the units.*use resetAfter true, or BPTT/);
     assert.throws(() => new UORO(new GRU({ inputSize: 2, hiddenSize: 3, resetAfter: false })), /UORO: a GRU with resetAfter false is not supported/);
     assert.throws(() => new RTRL({} as ForwardModeLayer), /expected an RNN, LSTM or GRU layer, got Object/);
