@@ -1,8 +1,10 @@
 /**
  * The shape operators around recurrent nodes in an ONNX graph, evaluated on
  * dense row-major arrays: Transpose, Reshape (0 = keep, −1 = infer),
- * Slice (steps 1), Concat and Squeeze — what ./export.ts writes and what
- * other exporters put between stacked RNN, LSTM and GRU nodes.
+ * Slice (steps 1), Concat, Squeeze, Unsqueeze, Gather, Expand and Shape —
+ * what ./export.ts writes, and what other exporters put around and between
+ * stacked RNN, LSTM and GRU nodes (torch.onnx builds zero initial states
+ * from Shape → Gather → Unsqueeze → Concat → Expand of a constant).
  */
 
 /** A dense row-major value of the graph: floats, or integers (lengths, shapes). */
@@ -111,4 +113,59 @@ export function squeeze(x: Value, axes: readonly number[] | null): Value {
     if (x.shape[a] !== 1) throw new Error(`axis ${a} of (${x.shape.join(', ')}) is not of size 1`);
   }
   return { data: x.data, shape: x.shape.filter((_, i) => !drop.has(i)) };
+}
+
+/** x with axes of size 1 inserted at `axes` (of the result; negative counts from the end). */
+export function unsqueeze(x: Value, axes: readonly number[]): Value {
+  const rank = x.shape.length + axes.length;
+  const at = new Set(axes.map((a) => (a < 0 ? a + rank : a)));
+  if (at.size !== axes.length || [...at].some((a) => a < 0 || a >= rank)) throw new Error(`axes [${axes.join(', ')}] do not fit a result of rank ${rank}`);
+  const shape: number[] = [];
+  let k = 0;
+  for (let i = 0; i < rank; i++) shape.push(at.has(i) ? 1 : (x.shape[k++] as number));
+  return { data: x.data, shape };
+}
+
+/** The shape of x as a 1-D integer value. */
+export function shapeOf(x: Value): Value {
+  return { data: Int32Array.from(x.shape), shape: [x.shape.length] };
+}
+
+/** x[…, indices, …] along `axis` (indices a scalar or any shape; negative indices count from the end). */
+export function gather(x: Value, indices: Value, axis: number): Value {
+  const rank = x.shape.length;
+  const ax = axis < 0 ? axis + rank : axis;
+  if (ax < 0 || ax >= rank) throw new Error(`axis ${axis} does not fit rank ${rank}`);
+  const n = x.shape[ax] as number;
+  const outer = x.shape.slice(0, ax).reduce((a, d) => a * d, 1);
+  const inner = x.shape.slice(ax + 1).reduce((a, d) => a * d, 1);
+  const idx = Array.from(indices.data, (i) => (i < 0 ? i + n : i));
+  for (const i of idx) if (i < 0 || i >= n) throw new Error(`index ${i} is out of range for an axis of ${n}`);
+  const out = like(x, outer * idx.length * inner);
+  for (let o = 0; o < outer; o++) {
+    idx.forEach((i, k) => out.set(x.data.subarray((o * n + i) * inner, (o * n + i + 1) * inner), (o * idx.length + k) * inner));
+  }
+  return { data: out, shape: [...x.shape.slice(0, ax), ...indices.shape, ...x.shape.slice(ax + 1)] };
+}
+
+/** x broadcast to `target` (NumPy rules: the result's shape is the broadcast of both). */
+export function expand(x: Value, target: readonly number[]): Value {
+  const rank = Math.max(x.shape.length, target.length);
+  const xs = [...new Array<number>(rank - x.shape.length).fill(1), ...x.shape];
+  const ts = [...new Array<number>(rank - target.length).fill(1), ...target];
+  const shape = xs.map((d, i) => {
+    const t = ts[i] as number;
+    if (d !== t && d !== 1 && t !== 1) throw new Error(`shape (${x.shape.join(', ')}) cannot be broadcast to (${target.join(', ')})`);
+    return Math.max(d, t);
+  });
+  const n = shape.reduce((a, d) => a * d, 1);
+  const out = like(x, n);
+  const xStrides = strides(xs).map((s, i) => (xs[i] === 1 ? 0 : s));
+  const outStrides = strides(shape);
+  for (let i = 0; i < n; i++) {
+    let from = 0;
+    for (let d = 0; d < rank; d++) from += Math.floor(i / (outStrides[d] as number)) % (shape[d] as number) * (xStrides[d] as number);
+    out[i] = x.data[from] as number;
+  }
+  return { data: out, shape };
 }

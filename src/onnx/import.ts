@@ -22,7 +22,7 @@
  * The whole graph is checked before anything is built: an import returns a
  * complete model or throws.
  */
-import { concat, reshape, slice, squeeze, transpose, type Value } from './glue.js';
+import { concat, expand, gather, reshape, shapeOf, slice, squeeze, transpose, unsqueeze, type Value } from './glue.js';
 import { type Attributes, attributeInt, attributeInts, type Step, toNumber } from './attributes.js';
 import { type ImportedRecurrent, recurrentNode } from './recurrent-node.js';
 import { DATA_TYPE, onnxProto, type ONNX } from './proto.js';
@@ -47,7 +47,7 @@ export interface ImportedONNX {
 }
 
 const RECURRENT = new Set(['RNN', 'LSTM', 'GRU']);
-const GLUE = new Set(['Transpose', 'Reshape', 'Slice', 'Concat', 'Squeeze', 'Identity']);
+const GLUE = new Set(['Transpose', 'Reshape', 'Slice', 'Concat', 'Squeeze', 'Identity', 'Constant', 'Shape', 'Gather', 'Unsqueeze', 'Expand']);
 
 /** An int64 clamped to the int32 range: exporters write INT64_MAX for "to the end" (Slice), which must stay huge. */
 function toInt32(v: number): number {
@@ -124,7 +124,12 @@ export async function importONNX(bytes: Uint8Array): Promise<ImportedONNX> {
       if (name !== '' && !known.has(name)) throw new Error(`ONNX import: ${where} reads '${name}', which is neither a graph input, an initializer nor an earlier node's output`);
     }
     const attributes: Attributes = new Map((node.attribute ?? []).map((a) => [a.name ?? '', a]));
-    if (RECURRENT.has(op)) {
+    if (op === 'Constant') {
+      // A value known now: later nodes may read it where they need an initializer (shapes, axes, bounds).
+      const value = attributes.get('value')?.t;
+      if (!value) throw new Error(`ONNX import: ${where}: only a Constant with a tensor 'value' is supported`);
+      constants.set(node.output?.[0] ?? '', readTensor({ ...value, name: node.output?.[0] ?? '' } as ONNX.ITensorProto));
+    } else if (RECURRENT.has(op)) {
       const built = recurrentNode(op as ImportedRecurrent['operator'], where, node.name || `#${index}`, inputs, node.output ?? [], attributes, constants);
       recurrent.push(built.imported);
       steps.push(built.step);
@@ -199,6 +204,24 @@ function glueNode(op: string, where: string, inputs: readonly string[], outputs:
       f = (env) => concat(inputs.map((name) => env.get(name)!), axis);
       break;
     }
+    case 'Shape':
+      if (a.has('start') || a.has('end')) throw new Error(`ONNX import: ${where}: start and end are not supported`);
+      f = (env) => shapeOf(env.get(x)!);
+      break;
+    case 'Gather': {
+      const axis = attributeInt(a, 'axis', 0);
+      f = (env) => gather(env.get(x)!, env.get(inputs[1] ?? '')!, axis);
+      break;
+    }
+    case 'Unsqueeze': {
+      const axes = constantInts(constants, inputs[1], where, 'axes') ?? attributeInts(a, 'axes');
+      if (!axes) throw new Error(`ONNX import: ${where} has no axes`);
+      f = (env) => unsqueeze(env.get(x)!, axes);
+      break;
+    }
+    case 'Expand':
+      f = (env) => expand(env.get(x)!, [...env.get(inputs[1] ?? '')!.data]);
+      break;
     default: {
       const axes = constantInts(constants, inputs[1], where, 'axes') ?? attributeInts(a, 'axes');
       f = (env) => squeeze(env.get(x)!, axes);
