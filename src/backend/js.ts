@@ -25,6 +25,76 @@ const bounds = (a: FloatArray, act: (x: number) => number, clip: number): readon
 /** 0 where `y` is at a clip bound, else 1. */
 const pass = (y: number, b: readonly [number, number]): number => (y === b[0] || y === b[1] ? 0 : 1);
 
+/**
+ * LSTM gates forward, with or without peepholes (`peep` null: none):
+ *   i = σ(a_i + p_i⊙c₋), f = σ(a_f + p_f⊙c₋), g = tanh(a_g), c = f⊙c₋ + i⊙g,
+ *   o = σ(a_o + p_o⊙c), m = o⊙tanh(c)      (every pre-activation clamped to ±clip)
+ * The activations overwrite the pre-activations in `gates`.
+ */
+function lstmGatesForward(
+  rows: number, H: number, clip: number, gates: FloatArray, gOff: number, peep: FloatArray | null, pOff: number,
+  cPrev: FloatArray, cPrevOff: number, c: FloatArray, cOff: number, m: FloatArray, mOff: number,
+): void {
+  for (let r = 0; r < rows; r++) {
+    const g0 = gOff + r * 4 * H;
+    for (let j = 0; j < H; j++) {
+      const cp = cPrev[cPrevOff + r * H + j] as number;
+      const ai = gates[g0 + j] as number;
+      const af = gates[g0 + H + j] as number;
+      const i = sigmoid(clamp(peep ? ai + (peep[pOff + j] as number) * cp : ai, clip));
+      const f = sigmoid(clamp(peep ? af + (peep[pOff + H + j] as number) * cp : af, clip));
+      const g = Math.tanh(clamp(gates[g0 + 2 * H + j] as number, clip));
+      const ct = f * cp + i * g; // c = f⊙c₋ + i⊙g
+      const ao = gates[g0 + 3 * H + j] as number;
+      const o = sigmoid(clamp(peep ? ao + (peep[pOff + 2 * H + j] as number) * ct : ao, clip));
+      gates[g0 + j] = i;
+      gates[g0 + H + j] = f;
+      gates[g0 + 2 * H + j] = g;
+      gates[g0 + 3 * H + j] = o;
+      c[cOff + r * H + j] = ct;
+      m[mOff + r * H + j] = o * Math.tanh(ct); // m = o⊙tanh(c)
+    }
+  }
+}
+
+/**
+ * LSTM gates backward, with or without peepholes: from `dm` and the carried
+ * `dc`, the pre-activation gradients into `dGates` and the gradient of c₋ into `dc`.
+ */
+function lstmGatesBackward(
+  rows: number, H: number, clip: number, gates: FloatArray, gOff: number, peep: FloatArray | null, pOff: number,
+  cPrev: FloatArray, cPrevOff: number, c: FloatArray, cOff: number, dm: FloatArray, dmOff: number,
+  dc: FloatArray, dcOff: number, dGates: FloatArray, dgOff: number,
+): void {
+  const sb = bounds(gates, sigmoid, clip);
+  const tb = bounds(gates, Math.tanh, clip);
+  for (let r = 0; r < rows; r++) {
+    const g0 = gOff + r * 4 * H;
+    const d0 = dgOff + r * 4 * H;
+    for (let j = 0; j < H; j++) {
+      const i = gates[g0 + j] as number;
+      const f = gates[g0 + H + j] as number;
+      const g = gates[g0 + 2 * H + j] as number;
+      const o = gates[g0 + 3 * H + j] as number;
+      const cp = cPrev[cPrevOff + r * H + j] as number;
+      const tc = Math.tanh(c[cOff + r * H + j] as number);
+      const dmv = dm[dmOff + r * H + j] as number;
+      const doPre = dmv * tc * o * (1 - o) * pass(o, sb); // through o⊙tanh(c), then σ (and the clip)
+      // through m = o⊙tanh(c) (and o's peephole p_o⊙c)
+      const direct = (dc[dcOff + r * H + j] as number) + dmv * o * (1 - tc * tc);
+      const dct = peep ? direct + doPre * (peep[pOff + 2 * H + j] as number) : direct;
+      const diPre = dct * g * i * (1 - i) * pass(i, sb); // through c = … + i⊙g, then σ
+      const dfPre = dct * cp * f * (1 - f) * pass(f, sb); // through f⊙c₋, then σ
+      dGates[d0 + j] = diPre;
+      dGates[d0 + H + j] = dfPre;
+      dGates[d0 + 2 * H + j] = dct * i * (1 - g * g) * pass(g, tb); // through i⊙g, then tanh
+      dGates[d0 + 3 * H + j] = doPre;
+      // to c₋ through f⊙c₋ (and the peepholes p_i⊙c₋, p_f⊙c₋)
+      dc[dcOff + r * H + j] = peep ? dct * f + diPre * (peep[pOff + j] as number) + dfPre * (peep[pOff + H + j] as number) : dct * f;
+    }
+  }
+}
+
 export const jsBackend: Backend = {
   name: 'js',
 
@@ -96,45 +166,11 @@ export const jsBackend: Backend = {
   },
 
   lstmForward(rows, H, clip, gates, gOff, cPrev, cPrevOff, c, cOff, m, mOff) {
-    for (let r = 0; r < rows; r++) {
-      const g0 = gOff + r * 4 * H;
-      for (let j = 0; j < H; j++) {
-        const i = sigmoid(clamp(gates[g0 + j] as number, clip));
-        const f = sigmoid(clamp(gates[g0 + H + j] as number, clip));
-        const g = Math.tanh(clamp(gates[g0 + 2 * H + j] as number, clip));
-        const o = sigmoid(clamp(gates[g0 + 3 * H + j] as number, clip));
-        gates[g0 + j] = i;
-        gates[g0 + H + j] = f;
-        gates[g0 + 2 * H + j] = g;
-        gates[g0 + 3 * H + j] = o;
-        const ct = f * (cPrev[cPrevOff + r * H + j] as number) + i * g; // c = f⊙c₋ + i⊙g
-        c[cOff + r * H + j] = ct;
-        m[mOff + r * H + j] = o * Math.tanh(ct); // m = o⊙tanh(c)
-      }
-    }
+    lstmGatesForward(rows, H, clip, gates, gOff, null, 0, cPrev, cPrevOff, c, cOff, m, mOff);
   },
 
   lstmBackward(rows, H, clip, gates, gOff, cPrev, cPrevOff, c, cOff, dm, dmOff, dc, dcOff, dGates, dgOff) {
-    const sb = bounds(gates, sigmoid, clip);
-    const tb = bounds(gates, Math.tanh, clip);
-    for (let r = 0; r < rows; r++) {
-      const g0 = gOff + r * 4 * H;
-      const d0 = dgOff + r * 4 * H;
-      for (let j = 0; j < H; j++) {
-        const i = gates[g0 + j] as number;
-        const f = gates[g0 + H + j] as number;
-        const g = gates[g0 + 2 * H + j] as number;
-        const o = gates[g0 + 3 * H + j] as number;
-        const tc = Math.tanh(c[cOff + r * H + j] as number);
-        const dmv = dm[dmOff + r * H + j] as number;
-        const dct = (dc[dcOff + r * H + j] as number) + dmv * o * (1 - tc * tc); // through m = o⊙tanh(c)
-        dGates[d0 + j] = dct * g * i * (1 - i) * pass(i, sb); // through c = … + i⊙g, then σ (and the clip)
-        dGates[d0 + H + j] = dct * (cPrev[cPrevOff + r * H + j] as number) * f * (1 - f) * pass(f, sb); // through f⊙c₋, then σ
-        dGates[d0 + 2 * H + j] = dct * i * (1 - g * g) * pass(g, tb); // through i⊙g, then tanh
-        dGates[d0 + 3 * H + j] = dmv * tc * o * (1 - o) * pass(o, sb); // through o⊙tanh(c), then σ
-        dc[dcOff + r * H + j] = dct * f; // to c₋ through f⊙c₋
-      }
-    }
+    lstmGatesBackward(rows, H, clip, gates, gOff, null, 0, cPrev, cPrevOff, c, cOff, dm, dmOff, dc, dcOff, dGates, dgOff);
   },
 
   gruForward(rows, H, clip, xw, xwOff, hw, hwOff, hPrev, hPrevOff, h, hOff) {
@@ -183,52 +219,11 @@ export const jsBackend: Backend = {
   },
 
   lstmPeepholeForward(rows, H, clip, gates, gOff, peep, pOff, cPrev, cPrevOff, c, cOff, m, mOff) {
-    for (let r = 0; r < rows; r++) {
-      const g0 = gOff + r * 4 * H;
-      for (let j = 0; j < H; j++) {
-        const cp = cPrev[cPrevOff + r * H + j] as number;
-        const i = sigmoid(clamp((gates[g0 + j] as number) + (peep[pOff + j] as number) * cp, clip)); // i = σ(a_i + p_i⊙c₋)
-        const f = sigmoid(clamp((gates[g0 + H + j] as number) + (peep[pOff + H + j] as number) * cp, clip)); // f = σ(a_f + p_f⊙c₋)
-        const g = Math.tanh(clamp(gates[g0 + 2 * H + j] as number, clip));
-        const ct = f * cp + i * g; // c = f⊙c₋ + i⊙g
-        const o = sigmoid(clamp((gates[g0 + 3 * H + j] as number) + (peep[pOff + 2 * H + j] as number) * ct, clip)); // o = σ(a_o + p_o⊙c)
-        gates[g0 + j] = i;
-        gates[g0 + H + j] = f;
-        gates[g0 + 2 * H + j] = g;
-        gates[g0 + 3 * H + j] = o;
-        c[cOff + r * H + j] = ct;
-        m[mOff + r * H + j] = o * Math.tanh(ct); // m = o⊙tanh(c)
-      }
-    }
+    lstmGatesForward(rows, H, clip, gates, gOff, peep, pOff, cPrev, cPrevOff, c, cOff, m, mOff);
   },
 
   lstmPeepholeBackward(rows, H, clip, gates, gOff, peep, pOff, cPrev, cPrevOff, c, cOff, dm, dmOff, dc, dcOff, dGates, dgOff) {
-    const sb = bounds(gates, sigmoid, clip);
-    const tb = bounds(gates, Math.tanh, clip);
-    for (let r = 0; r < rows; r++) {
-      const g0 = gOff + r * 4 * H;
-      const d0 = dgOff + r * 4 * H;
-      for (let j = 0; j < H; j++) {
-        const i = gates[g0 + j] as number;
-        const f = gates[g0 + H + j] as number;
-        const g = gates[g0 + 2 * H + j] as number;
-        const o = gates[g0 + 3 * H + j] as number;
-        const cp = cPrev[cPrevOff + r * H + j] as number;
-        const tc = Math.tanh(c[cOff + r * H + j] as number);
-        const dmv = dm[dmOff + r * H + j] as number;
-        const doPre = dmv * tc * o * (1 - o) * pass(o, sb); // through o⊙tanh(c), then σ (and the clip)
-        // through m = o⊙tanh(c), and through o's peephole p_o⊙c
-        const dct = (dc[dcOff + r * H + j] as number) + dmv * o * (1 - tc * tc) + doPre * (peep[pOff + 2 * H + j] as number);
-        const diPre = dct * g * i * (1 - i) * pass(i, sb); // through c = … + i⊙g, then σ
-        const dfPre = dct * cp * f * (1 - f) * pass(f, sb); // through f⊙c₋, then σ
-        dGates[d0 + j] = diPre;
-        dGates[d0 + H + j] = dfPre;
-        dGates[d0 + 2 * H + j] = dct * i * (1 - g * g) * pass(g, tb); // through i⊙g, then tanh
-        dGates[d0 + 3 * H + j] = doPre;
-        // to c₋ through f⊙c₋ and the peepholes p_i⊙c₋, p_f⊙c₋
-        dc[dcOff + r * H + j] = dct * f + diPre * (peep[pOff + j] as number) + dfPre * (peep[pOff + H + j] as number);
-      }
-    }
+    lstmGatesBackward(rows, H, clip, gates, gOff, peep, pOff, cPrev, cPrevOff, c, cOff, dm, dmOff, dc, dcOff, dGates, dgOff);
   },
 
   lstmPeepholeGrad(rows, H, dGates, dgOff, cPrev, cPrevOff, c, cOff, dPeep, dpOff) {
