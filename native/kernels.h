@@ -1,0 +1,86 @@
+/*
+ * The native kernels: the same contract as the Backend interface
+ * (src/backend/backend.ts) and the WebAssembly exports (assembly/), as C
+ * functions on raw pointers. The JavaScript side (src/backend/native.ts)
+ * has checked every length, offset and element type before a call reaches
+ * them; nothing here validates again.
+ *
+ * Float32 kernels are compiled once per instruction set from the same
+ * source (vector width chosen by the compiler flags: AVX-512, AVX2+FMA, or
+ * 128-bit portable vectors); NAME(x) gives each build its own symbols
+ * (x_avx512, x_avx2, x_base). Float64 kernels (gradient checks) are
+ * compiled once: `x_f64`, following the reference backend's arithmetic.
+ *
+ * No pointer is `restrict`: callers may pass overlapping operands where the
+ * Backend contract allows it (in-place updates).
+ */
+#ifndef RECURRENT_KERNELS_H
+#define RECURRENT_KERNELS_H
+
+#include <stdint.h>
+
+#ifndef ISA
+#define ISA base
+#endif
+#define NAME_JOIN2(a, b) a##_##b
+#define NAME_JOIN(a, b) NAME_JOIN2(a, b)
+#define NAME(x) NAME_JOIN(x, ISA)
+
+/* Adam's numbers as src/backend/wasm-kernels.ts derives them:
+ * stepSize = lr / (1 − β₁ᵗ), bias2Sqrt = √(1 − β₂ᵗ), decay = 1 − lr·λ. */
+typedef struct {
+  int decoupled;
+  double beta1, beta2, step_size, bias2_sqrt, eps, wd, decay;
+} adam_numbers;
+
+typedef struct {
+  double lr, momentum, dampening;
+  int nesterov;
+  double wd;
+  int first;
+} sgd_numbers;
+
+/* Declares the float32 kernels of one build (T = float, suffix S) or the float64 ones (T = double, suffix f64). */
+#define RECURRENT_KERNEL_DECLS(T, N)                                                                                   \
+  void N(gemm)(int transA, int transB, int m, int n, int k, double alpha, const T *a, int lda, const T *b, int ldb,    \
+               double beta, T *c, int ldc);                                                                            \
+  void N(add_row_vector)(int rows, int cols, const T *v, T *out);                                                     \
+  void N(sum_rows)(int rows, int cols, const T *a, T *out);                                                           \
+  void N(lstm_forward)(int rows, int H, double clip, T *gates, const T *cPrev, T *c, T *m);                            \
+  void N(lstm_backward)(int rows, int H, double clip, const T *gates, const T *cPrev, const T *c, const T *dm, T *dc,  \
+                        T *dGates);                                                                                    \
+  void N(gru_forward)(int rows, int H, double clip, T *xw, const T *hw, const T *hPrev, T *h);                          \
+  void N(gru_backward)(int rows, int H, double clip, const T *xw, const T *hw, const T *hPrev, const T *dh, T *dxw,    \
+                       T *dhw, T *dhPrev);                                                                             \
+  void N(lstm_peephole_forward)(int rows, int H, double clip, T *gates, const T *peep, const T *cPrev, T *c, T *m);   \
+  void N(lstm_peephole_backward)(int rows, int H, double clip, const T *gates, const T *peep, const T *cPrev,          \
+                                 const T *c, const T *dm, T *dc, T *dGates);                                          \
+  void N(lstm_peephole_grad)(int rows, int H, const T *dGates, const T *cPrev, const T *c, T *dPeep);                 \
+  void N(gru_reset_forward)(int rows, int H, double clip, T *gates, const T *hPrev, T *rh);                            \
+  void N(gru_candidate_forward)(int rows, int H, double clip, T *gates, const T *hPrev, T *h);                        \
+  void N(gru_candidate_backward)(int rows, int H, double clip, const T *gates, const T *hPrev, const T *dh,            \
+                                 T *dGates, T *dhPrev);                                                                \
+  void N(gru_reset_backward)(int rows, int H, double clip, const T *gates, const T *hPrev, const T *drh, T *dGates,   \
+                             T *dhPrev);                                                                               \
+  void N(rnn_forward)(int rows, int H, double slope, double clip, const T *pre, T *h);                                 \
+  void N(rnn_backward)(int rows, int H, double slope, double clip, const T *h, const T *dh, T *dpre);                 \
+  void N(adam_step)(int n, T *p, const T *g, T *m, T *v, T *vMax, const adam_numbers *o);                              \
+  void N(sgd_step)(int n, T *p, const T *g, T *buf, const sgd_numbers *o);                                             \
+  double N(sum_squares)(int n, const T *a);                                                                            \
+  void N(scale)(int n, double alpha, T *a);                                                                            \
+  double N(softmax_cross_entropy)(int rows, int V, const T *z, const int32_t *t, const double *w, T *probs);          \
+  void N(softmax_cross_entropy_backward)(int rows, int V, double s, const int32_t *t, const double *w, T *probs);
+
+#define NAME_AVX512(x) x##_avx512
+#define NAME_AVX2(x) x##_avx2
+#define NAME_BASE(x) x##_base
+#define NAME_F64(x) x##_f64
+RECURRENT_KERNEL_DECLS(float, NAME_AVX512)
+RECURRENT_KERNEL_DECLS(float, NAME_AVX2)
+RECURRENT_KERNEL_DECLS(float, NAME_BASE)
+RECURRENT_KERNEL_DECLS(double, NAME_F64)
+
+/* Scratch for gemm's packed panels, per thread (threads.c). */
+void *recurrent_thread_scratch(void);
+
+#endif
