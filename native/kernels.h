@@ -80,7 +80,20 @@ RECURRENT_KERNEL_DECLS(float, NAME_AVX2)
 RECURRENT_KERNEL_DECLS(float, NAME_BASE)
 RECURRENT_KERNEL_DECLS(double, NAME_F64)
 
-/* Scratch for gemm's packed panels, per thread (threads.c). */
+/* Tile sizes of each build's gemm: a product split at multiples of them is bit-identical to one call. */
+int gemm_column_block_avx512(void), gemm_column_block_avx2(void), gemm_column_block_base(void);
+int gemm_row_block_avx512(void), gemm_row_block_avx2(void), gemm_row_block_base(void);
+
+/* Each build's multiply-add ceiling: runs `rounds` rounds of independent vector FMAs, returns the flops done. */
+double fma_peak_avx512(long rounds), fma_peak_avx2(long rounds), fma_peak_base(long rounds);
+
+/* Bytes of scratch each thread holds for gemm's packed panels (threads.c). */
+#define RECURRENT_SCRATCH_BYTES (1u << 20)
 void *recurrent_thread_scratch(void);
+
+/* Runs fn(job, part) for every part in [0, parts): on the pool's threads (part 0 on the caller) when it is free and strong enough, else one after another. */
+void recurrent_parallel(int parts, void (*fn)(void *job, int part), void *job);
+/* Makes the pool `threads` strong (the caller included); returns the threads available (≥ 1). */
+int recurrent_threads_start(int threads);
 
 #endif
