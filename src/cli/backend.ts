@@ -1,18 +1,26 @@
-/** Choosing the kernels for a command: the WebAssembly backend when it loads, else the reference one. */
+/** Choosing the kernels for a command: native when built, else WebAssembly, else the reference. */
 import type { Backend } from '../backend/backend.js';
 import { jsBackend } from '../backend/js.js';
+import { loadNativeBackend, nativeStatus } from '../backend/native.js';
 import { availableThreads, loadWasmBackend, type WasmBackend } from '../backend/wasm.js';
 
-export type BackendChoice = 'auto' | 'wasm' | 'js';
+export type BackendChoice = 'auto' | 'native' | 'wasm' | 'js';
 
 /**
- * The backend to run on; `threads` (default: the cores) is what the WebAssembly
- * backend may use for large kernels. The command line owns its process, so it
- * lets the loader set V8's relaxed-SIMD flag where Node needs it.
+ * The backend to run on; `threads` (default: the cores) is what the native or
+ * WebAssembly backend may use for large kernels. `auto` prefers native, then
+ * WebAssembly. The command line owns its process, so it lets the WebAssembly
+ * loader set V8's relaxed-SIMD flag where Node needs it.
  */
 export async function chooseBackend(choice: BackendChoice, threads?: number): Promise<Backend> {
   if (choice === 'js') return jsBackend;
-  const wasm = await loadWasmBackend({ threads: threads ?? (await availableThreads()), setV8Flags: true });
+  const count = threads ?? (await availableThreads());
+  if (choice === 'native' || choice === 'auto') {
+    const native = loadNativeBackend({ threads: Math.min(count, 63) });
+    if (native) return native;
+    if (choice === 'native') throw new Error(`backend: the native kernels are not available: ${nativeStatus().reason}`);
+  }
+  const wasm = await loadWasmBackend({ threads: count, setV8Flags: true });
   if (wasm) return wasm;
   if (choice === 'wasm') throw new Error('backend: the WebAssembly backend could not be loaded (SIMD unsupported, or the .wasm files were not built: run npm run build)');
   return jsBackend;

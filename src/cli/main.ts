@@ -28,7 +28,7 @@ import { translateTrainCommand, type TranslateTrainOptions } from './translate/t
 const DEFAULT_CHECKPOINT = 'checkpoints/charlm.safetensors';
 const seed = integerIn(0, MAX_SEED);
 const sampleLength = integerIn(0, MAX_SAMPLE_LENGTH);
-const BACKENDS = ['auto', 'wasm', 'js'] as const;
+const BACKENDS = ['auto', 'native', 'wasm', 'js'] as const;
 const ATTENTION_CHOICES = [...ATTENTION_KINDS, 'none'] as const;
 const CELL_CHOICES = ['gru', 'lstm', 'rnn_tanh', 'rnn_relu', 'rnn_leaky_relu', 'rnn'];
 const beam = integerIn(1, 100);
@@ -39,7 +39,7 @@ const KIND_HINT: Readonly<Record<string, string>> = {
 };
 const OPTIMIZERS = ['adam', 'adamw', 'sgd', 'rmsprop', 'adagrad'] as const;
 /** Choices are listed in the help; the parser (set after them) checks them with its own message. */
-const backendOption = (): Option => new Option('--backend <name>', 'kernels: auto (WebAssembly SIMD if available, else js)').choices(BACKENDS).default('auto').argParser(oneOf(BACKENDS));
+const backendOption = (): Option => new Option('--backend <name>', 'kernels: auto (native if built at install, else WebAssembly SIMD, else js)').choices(BACKENDS).default('auto').argParser(oneOf(BACKENDS));
 
 const TRAIN_OUTPUT = `
 Output:
