@@ -19,6 +19,7 @@
  *
  *   node scripts/build-native.mjs            build if sources or flags changed
  *   node scripts/build-native.mjs --force    rebuild
+ *   node scripts/build-native.mjs --out DIR  build into DIR instead of native/build
  * Environment: RECURRENT_NATIVE=0 skips the build; CC names the compiler.
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -30,7 +31,9 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const sourceDir = join(root, 'native');
-const outDir = join(sourceDir, 'build');
+const outArg = process.argv.indexOf('--out');
+/** Where the addon and its status go (`--out DIR` for tests; the package's native/build by default). */
+const outDir = outArg > 0 && process.argv[outArg + 1] ? resolve(process.argv[outArg + 1]) : join(sourceDir, 'build');
 const target = join(outDir, 'recurrent.node');
 const statusFile = join(outDir, 'status.json');
 

@@ -150,6 +150,9 @@ export function loadNativeBackend(options: LoadNativeOptions = {}): NativeBacken
   return new Native(l.addon, l.codes, build, Math.min(threads, running));
 }
 
+// The kernel methods are installed by the constructor, one per entry of the kernel table.
+interface Native extends Pick<Backend, KernelName> {}
+
 /** A kernel's numbers and operands, checked, in the layout addon.c reads. */
 class Native implements NativeBackend {
   readonly name: `native-${NativeBuild}`;
