@@ -15,6 +15,9 @@
  *
  * Compiled once per instruction set (-DISA=avx512|avx2|base).
  */
+/* Each product rounded before its sum: the updates are bit-for-bit the reference's only without fused multiply-adds (whatever -ffp-contract the build passes). */
+#pragma GCC optimize("fp-contract=off")
+
 #include <math.h>
 #include <string.h>
 

@@ -5,6 +5,9 @@
  * scaling of gradient clipping, and fused softmax cross-entropy
  * (Math.exp → exp, Math.log → log, sums in index order).
  */
+/* Each product rounded before its sum: the reference's arithmetic has no fused multiply-adds (whatever -ffp-contract the build passes). */
+#pragma GCC optimize("fp-contract=off")
+
 #include <math.h>
 #include <string.h>
 

@@ -213,14 +213,4 @@ VINLINE vfloat vtanh(vfloat x) {
   return (vfloat)((vint)y | ((vint)x & (int32_t)0x80000000u));
 }
 
-/** σ(x) for one float, by the vector formula (the same value a lane gets). */
-VINLINE float sigmoid1(float x) {
-  return vsigmoid(vsplat(x))[0];
-}
-
-/** tanh(x) for one float, by the vector formula. */
-VINLINE float tanh1(float x) {
-  return vtanh(vsplat(x))[0];
-}
-
 #endif
