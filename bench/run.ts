@@ -4,9 +4,12 @@
  *
  *   npm run bench -- [--only W1,W3,S2S] [--timings 5] [--quick] [--write]
  *
- * Systems: recurrent (WebAssembly, 1 and 2 threads), PyTorch as installed and
- * with OPENBLAS_CORETYPE=SkylakeX (../shared/bench/peers/torch_rnn.py via
- * /usr/bin/python3), TensorFlow.js with its wasm backend
+ * First the native matrix product against the processor's multiply-add
+ * ceiling (./native-gemm.ts), pinned to core 1. Then the systems: recurrent
+ * native (1 and 2 threads) and WebAssembly (1 thread), PyTorch as installed
+ * and with OPENBLAS_CORETYPE=SkylakeX, each with 1 and with 2 threads
+ * (../shared/bench/peers/torch_rnn.py via /usr/bin/python3; its thread count
+ * is set from outside, see {@link torchWithThreads}), TensorFlow.js with its wasm backend
  * (../shared/bench/peers/tfjs_rnn.js, run from bench/peers/, whose own
  * package.json holds TensorFlow.js: install it once with `npm run bench:peers`).
  * A peer that is absent is skipped with a note. `--write` puts the table into BENCHMARKS.md between
@@ -17,6 +20,8 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { nativeStatus } from '../src/backend/native.js';
+import { nativeGemmTable, type NativeGemmReport } from './native-gemm.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const peers = join(root, '..', 'shared', 'bench', 'peers');
@@ -69,20 +74,43 @@ function hasTfjs(): boolean {
 }
 
 const torch = hasTorch();
+const avx512 = simdLevel() === 'AVX-512';
+const native = nativeStatus().available;
 const tfjs = hasTfjs();
 const workloadsJs = join(root, 'dist', 'bench', 'workloads.js');
+/**
+ * The peer script fixes `torch.set_num_threads(1)`; this runs it unchanged
+ * with that call pinned to `threads` instead (and OpenBLAS's own threads to match).
+ */
+function torchWithThreads(threads: number, skylake: boolean): { file: string; args: string[]; env: NodeJS.ProcessEnv } {
+  const script = join(peers, 'torch_rnn.py');
+  const wrapper = [
+    'import runpy, sys, torch',
+    `n = ${threads}`,
+    'set_threads = torch.set_num_threads',
+    'torch.set_num_threads = lambda _: set_threads(n)',
+    'sys.argv = [sys.argv[1]] + sys.argv[2:]',
+    "runpy.run_path(sys.argv[0], run_name='__main__')",
+  ].join('\n');
+  const env: NodeJS.ProcessEnv = { ...process.env, OMP_NUM_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads) };
+  if (skylake) env.OPENBLAS_CORETYPE = 'SkylakeX';
+  return { file: '/usr/bin/python3', args: ['-c', wrapper, script, '{W}', String(timings)], env };
+}
+
+const recurrent = (backend: 'native' | 'wasm', threads: number) => () =>
+  ({ file: process.execPath, args: [workloadsJs, '{W}', String(timings), '--backend', backend, '--threads', String(threads)] });
 const systems: System[] = [
-  { label: 'recurrent, 1 thread', cpus: '1', command: () => ({ file: process.execPath, args: [workloadsJs, '{W}', String(timings), '--threads', '1'] }) },
-  { label: 'recurrent, 2 threads', cpus: '0,1', command: () => ({ file: process.execPath, args: [workloadsJs, '{W}', String(timings), '--threads', '2'] }) },
+  { label: 'recurrent native, 1 thread', cpus: '1', command: native ? recurrent('native', 1) : () => null, note: 'recurrent native skipped: the native kernels are not built here' },
+  { label: 'recurrent native, 2 threads', cpus: '0,1', command: native ? recurrent('native', 2) : () => null },
+  { label: 'recurrent wasm, 1 thread', cpus: '1', command: recurrent('wasm', 1) },
   {
-    label: 'PyTorch as installed', cpus: '1',
-    command: () => (torch ? { file: '/usr/bin/python3', args: [join(peers, 'torch_rnn.py'), '{W}', String(timings)] } : null),
+    label: 'PyTorch as installed, 1 thread', cpus: '1',
+    command: () => (torch ? torchWithThreads(1, false) : null),
     note: 'PyTorch skipped: /usr/bin/python3 with torch or ../shared/bench/peers/torch_rnn.py not found',
   },
-  {
-    label: 'PyTorch, OPENBLAS_CORETYPE=SkylakeX', cpus: '1',
-    command: () => (torch ? { file: '/usr/bin/python3', args: [join(peers, 'torch_rnn.py'), '{W}', String(timings)], env: { ...process.env, OPENBLAS_CORETYPE: 'SkylakeX' } } : null),
-  },
+  { label: 'PyTorch SkylakeX, 1 thread', cpus: '1', command: () => (torch && avx512 ? torchWithThreads(1, true) : null) },
+  { label: 'PyTorch as installed, 2 threads', cpus: '0,1', command: () => (torch ? torchWithThreads(2, false) : null) },
+  { label: 'PyTorch SkylakeX, 2 threads', cpus: '0,1', command: () => (torch && avx512 ? torchWithThreads(2, true) : null) },
   {
     label: 'TensorFlow.js wasm', cpus: '1',
     command: () => (tfjs ? { file: process.execPath, args: [join(peers, 'tfjs_rnn.js'), 'wasm', '{W}', String(timings)], env: { ...process.env, CAP_S: quick ? '30' : '120' }, cwd: jsPeers } : null),
@@ -101,9 +129,11 @@ const s2sData = join(root, '..', 'shared', 'data', 'tatoeba-cmn-eng', 'cmn.txt')
 function s2sCommand(system: System): { file: string; args: string[]; env?: NodeJS.ProcessEnv; cwd?: string } | null {
   if (!existsSync(s2sData)) return null;
   if (system.label.startsWith('recurrent')) {
-    return { file: process.execPath, args: [join(root, 'dist', 'bench', 'seq2seq.js'), '--steps', quick ? '20' : '60', '--threads', system.cpus === '1' ? '1' : '2'] };
+    const backend = system.label.includes('wasm') ? 'wasm' : 'native';
+    return { file: process.execPath, args: [join(root, 'dist', 'bench', 'seq2seq.js'), '--steps', quick ? '20' : '60', '--threads', system.cpus === '1' ? '1' : '2', '--backend', backend] };
   }
-  if (system.label.startsWith('PyTorch') && torch) {
+  // the seq2seq script runs on one thread
+  if (system.label.startsWith('PyTorch') && system.cpus === '1' && torch) {
     const base = system.command();
     return base ? { ...base, args: [join(peers, 'torch_seq2seq.py'), '--minutes', quick ? '0.5' : '1.5', '--eval_every', '1000', '--out', tmpdir()] } : null;
   }
@@ -131,6 +161,22 @@ function run(system: System, w: string): Result | null {
   return asResult(line, w);
 }
 
+/** The native product and the ceiling, measured first in its own pinned process. */
+function measureGemm(): NativeGemmReport | null {
+  if (!native) return null;
+  process.stderr.write('native matrix product and multiply-add ceiling … ');
+  const p = spawnSync('taskset', ['-c', '1', process.execPath, join(root, 'dist', 'bench', 'native-gemm.js'), '--json'], { encoding: 'utf8' });
+  const line = (p.stdout ?? '').trim().split('\n').pop() ?? '';
+  if (p.status !== 0 || !line.startsWith('{')) {
+    process.stderr.write(`failed: ${(p.stderr ?? '').trim()}\n`);
+    return null;
+  }
+  const r = JSON.parse(line) as NativeGemmReport;
+  process.stderr.write(`${r.builds[0]} ceiling ${(r.peak[r.builds[0] as string] as number).toFixed(1)} GFLOP/s\n`);
+  return r;
+}
+const gemm = only.some((w) => w.startsWith('W')) ? measureGemm() : null;
+
 const results = new Map<string, Map<string, Result | null>>();
 for (const w of only) {
   const row = new Map<string, Result | null>();
@@ -154,21 +200,25 @@ lines.push(`| workload | ${systems.map((s) => s.label).join(' | ')} |`);
 lines.push(`|---|${systems.map(() => '---').join('|')}|`);
 for (const [w, row] of results) lines.push(`| ${w} ${w === 'S2S' ? 'pairs/s' : 'tokens/s (GFLOP/s)'} | ${systems.map((s) => fmt(row.get(s.label))).join(' | ')} |`);
 lines.push('');
-lines.push('| workload | recurrent 1t / PyTorch as installed | recurrent 1t / PyTorch SkylakeX | recurrent 2t / PyTorch SkylakeX | recurrent 1t / TensorFlow.js wasm | peak RSS MB: recurrent / PyTorch / tfjs |');
-lines.push('|---|---|---|---|---|---|');
+lines.push('| workload | native 1t / PyTorch 1t as installed | native 1t / PyTorch 1t SkylakeX | native 2t / PyTorch 2t as installed | native 2t / PyTorch 2t SkylakeX | native 1t / wasm 1t | native 1t / TensorFlow.js wasm | peak RSS MB: native 1t / PyTorch 1t / tfjs |');
+lines.push('|---|---|---|---|---|---|---|---|');
 for (const [w, row] of results) {
-  const r1 = row.get('recurrent, 1 thread');
-  const r2 = row.get('recurrent, 2 threads');
-  const pt = row.get('PyTorch as installed');
-  const sk = row.get('PyTorch, OPENBLAS_CORETYPE=SkylakeX');
+  const r1 = row.get('recurrent native, 1 thread');
+  const r2 = row.get('recurrent native, 2 threads');
+  const rw = row.get('recurrent wasm, 1 thread');
+  const pt = row.get('PyTorch as installed, 1 thread');
+  const sk = row.get('PyTorch SkylakeX, 1 thread');
+  const pt2 = row.get('PyTorch as installed, 2 threads');
+  const sk2 = row.get('PyTorch SkylakeX, 2 threads');
   const tf = row.get('TensorFlow.js wasm');
   const rss = [r1, pt, tf].map((r) => (r && Number.isFinite(r.peak_rss_mb) ? String(Math.round(r.peak_rss_mb)) : '–')).join(' / ');
-  lines.push(`| ${w} | ${ratio(r1, pt)} | ${ratio(r1, sk)} | ${ratio(r2, sk)} | ${ratio(r1, tf)} | ${rss} |`);
+  lines.push(`| ${w} | ${ratio(r1, pt)} | ${ratio(r1, sk)} | ${ratio(r2, pt2)} | ${ratio(r2, sk2)} | ${ratio(r1, rw)} | ${ratio(r1, tf)} | ${rss} |`);
 }
+if (gemm) lines.push('', '### The native matrix product against the core\'s ceiling (same run, core 1)', '', nativeGemmTable(gemm));
 for (const s of systems) if (!s.command() && s.note) lines.push('', s.note);
 const table = lines.join('\n');
 console.log(table);
-writeFileSync(join(root, 'bench', 'latest.json'), JSON.stringify(Object.fromEntries([...results].map(([w, row]) => [w, Object.fromEntries(row)])), null, 2));
+writeFileSync(join(root, 'bench', 'latest.json'), JSON.stringify({ gemm, ...Object.fromEntries([...results].map(([w, row]) => [w, Object.fromEntries(row)])) }, null, 2));
 if (args.includes('--write')) {
   const file = join(root, 'BENCHMARKS.md');
   const text = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmarks\n\n<!-- bench:start -->\n<!-- bench:end -->\n';

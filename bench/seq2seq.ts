@@ -18,7 +18,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadWasmBackend } from '../src/backend/wasm.js';
+import type { Backend } from '../src/backend/backend.js';
+import { chooseBackend, type BackendChoice } from '../src/cli/backend.js';
 import { Random } from '../src/random.js';
 import { type EncodedPair, bucketedBatches, encodePairs } from '../src/seq2seq/batches.js';
 import { corpusBleu } from '../src/seq2seq/bleu.js';
@@ -50,8 +51,7 @@ console.log(JSON.stringify({
   unique_zh: split.groups, vocab_zh: zh.size, vocab_en: en.size,
 }));
 
-const backend = await loadWasmBackend({ threads, setV8Flags: true });
-if (!backend) throw new Error('seq2seq bench: the WebAssembly backend did not load');
+const backend = (await chooseBackend(option('--backend', 'auto') as BackendChoice, threads)) as Backend & { threads?: number; close?: () => Promise<void> };
 const model = new Seq2Seq({ sourceVocabSize: zh.size, targetVocabSize: en.size, attention }, { backend });
 console.log(`params ${model.params.size}`);
 const trainer = new Seq2SeqTrainer(model, { lr: 1e-3, clip: 5 });
@@ -125,7 +125,7 @@ while (!stop) {
 }
 const peakRssMb = Math.round(process.resourceUsage().maxRSS / 102.4) / 10;
 if (stepsOnly > 0) {
-  console.log(JSON.stringify({ system: `recurrent-${backend.name}`, workload: 'S2S', pairs_per_s: +(pairsSeen / trainSeconds).toFixed(1), steps, peak_rss_mb: peakRssMb, threads: backend.threads }));
+  console.log(JSON.stringify({ system: `recurrent-${backend.name}`, workload: 'S2S', pairs_per_s: +(pairsSeen / trainSeconds).toFixed(1), steps, peak_rss_mb: peakRssMb, threads: backend.threads ?? 1 }));
 } else {
   const finalWeights = Float32Array.from(model.params.data);
   const final = evaluate(split.test, zh);
@@ -139,7 +139,7 @@ if (stepsOnly > 0) {
     best_dev_bleu: +best.bleu.toFixed(2), best_at_min: best.atMinutes,
     test_bleu: +test.pair.toFixed(2), test_bleu_multiref: +test.multi.toFixed(2),
     test_bleu_final_ckpt: +final.pair.toFixed(2), test_bleu_multiref_final_ckpt: +final.multi.toFixed(2),
-    peak_rss_mb: peakRssMb, threads: backend.threads, history,
+    peak_rss_mb: peakRssMb, threads: backend.threads ?? 1, history,
   };
   console.log(JSON.stringify(result));
   if (out) {
@@ -148,4 +148,4 @@ if (stepsOnly > 0) {
     writeFileSync(join(out, `test_hyps_${result.model}.tsv`), split.test.map((p) => `${p.sourceTokens.join('')}\t${p.target}\t${(test.hyps.get(p.sourceTokens.join('')) ?? []).join(' ')}`).join('\n') + '\n');
   }
 }
-await backend.close();
+await backend.close?.();

@@ -1,7 +1,7 @@
 /**
  * The standard workloads W1–W5 (../shared/BENCHMARKS.md) run by recurrent.
  *
- *   node dist/bench/workloads.js W1|W2|W3|W4|W5 [timings] [--backend js|wasm] [--threads N]
+ *   node dist/bench/workloads.js W1|W2|W3|W4|W5 [timings] [--backend auto|native|wasm|js] [--threads N]
  *
  * Prints one JSON line in the peers' format: tokens/s (median of per-timing
  * rates), GFLOP/s, peak RSS; also tokens per CPU-second (all threads), which
@@ -11,6 +11,7 @@
 import { constant, noGrad } from '../src/autograd/variable.js';
 import type { Backend } from '../src/backend/backend.js';
 import { jsBackend } from '../src/backend/js.js';
+import { loadNativeBackend } from '../src/backend/native.js';
 import { loadWasmBackend } from '../src/backend/wasm.js';
 import { Embedding } from '../src/layers/embedding.js';
 import { Linear } from '../src/layers/linear.js';
@@ -119,11 +120,13 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const w = args[0] ?? 'W1';
   const n = Number(args.find((a, i) => i > 0 && /^\d+$/.test(a)) ?? 7);
-  const backendName = args.includes('--backend') ? args[args.indexOf('--backend') + 1] : 'wasm';
+  const backendName = args.includes('--backend') ? args[args.indexOf('--backend') + 1] : 'auto';
   const threads = args.includes('--threads') ? Number(args[args.indexOf('--threads') + 1]) : 1;
-  const wasm = backendName === 'js' ? null : await loadWasmBackend({ threads, setV8Flags: true });
-  const backend: Backend = wasm ?? jsBackend;
-  const usedThreads = wasm ? await wasm.startThreads() : 1;
+  const native = backendName === 'native' || backendName === 'auto' ? loadNativeBackend({ threads }) : null;
+  if (backendName === 'native' && !native) throw new Error('the native backend is not available here');
+  const wasm = native || backendName === 'js' ? null : await loadWasmBackend({ threads, setV8Flags: true });
+  const backend: Backend = native ?? wasm ?? jsBackend;
+  const usedThreads = native ? native.threads : wasm ? await wasm.startThreads() : 1;
   const cpu0 = process.cpuUsage();
   const wall0 = performance.now();
   const run: Record<string, () => Timed> = {

@@ -5,6 +5,7 @@
  *   builds()             the float32 builds this processor can run, fastest first:
  *                        "avx512" (AVX-512F/VL/DQ/BW), "avx2" (AVX2 + FMA), "base"
  *   startThreads(n)      makes the thread pool n strong; returns the threads available
+ *   fmaPeak(build, r)    r rounds of the build's multiply-add ceiling loop; returns the flops done
  *   run(code, x, a0…a7)  runs one kernel: code = kernel · 64 + build · 8 … see CODE_* below;
  *                        x (Float64Array) holds the kernel's numbers, then for each operand
  *                        its offset and the extent (elements) the kernel touches from it.
@@ -360,12 +361,27 @@ static napi_value start_threads(napi_env env, napi_callback_info info) {
   return out;
 }
 
+/* fmaPeak(build, rounds): runs the build's multiply-add ceiling loop (gemm.c) and returns the flops it did; the caller times it. */
+static napi_value fma_peak(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2], out;
+  uint32_t build;
+  double rounds;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 2 || napi_get_value_uint32(env, argv[0], &build) != napi_ok ||
+      napi_get_value_double(env, argv[1], &rounds) != napi_ok || build >= BUILD_F64 || !build_available((int)build) || !(rounds >= 1 && rounds <= 1e12))
+    return fail(env, 1, "fmaPeak(build, rounds): a float32 build this processor runs, rounds from 1 to 1e12");
+  double (*peak[])(long) = {fma_peak_avx512, fma_peak_avx2, fma_peak_base};
+  napi_create_double(env, peak[build]((long)rounds), &out);
+  return out;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   const napi_property_descriptor props[] = {
       {"run", NULL, run, NULL, NULL, NULL, napi_default, NULL},
       {"kernels", NULL, kernel_names, NULL, NULL, NULL, napi_default, NULL},
       {"builds", NULL, builds, NULL, NULL, NULL, napi_default, NULL},
       {"startThreads", NULL, start_threads, NULL, NULL, NULL, napi_default, NULL},
+      {"fmaPeak", NULL, fma_peak, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

@@ -48,7 +48,7 @@ interface Addon {
   kernels(): string[];
   builds(): string[];
   startThreads(n: number): number;
-  fmaPeak?(build: string, rounds: number): number;
+  fmaPeak(build: number, rounds: number): number;
 }
 
 /** Where the addon is, relative to this file (dist/src/backend/ → the package root). */
@@ -102,6 +102,25 @@ function load(): typeof loaded {
   status = { available: true, builds, reason: '' };
   loaded = { addon, codes };
   return loaded;
+}
+
+/**
+ * The processor's multiply-add ceiling for a build's vectors, in GFLOP/s on
+ * the calling thread: independent vector FMAs (no memory traffic) run for
+ * about `seconds`. Null when the native kernels are not available.
+ */
+export function nativeFmaPeak(build: NativeBuild, seconds = 0.2): number | null {
+  const l = load();
+  if (!l || !(status as NativeStatus).builds.includes(build)) return null;
+  const b = BUILDS.indexOf(build);
+  let rounds = 1e5;
+  for (;;) {
+    const t0 = process.hrtime.bigint();
+    const flops = l.addon.fmaPeak(b, rounds);
+    const dt = Number(process.hrtime.bigint() - t0) / 1e9;
+    if (dt >= seconds) return flops / dt / 1e9;
+    rounds = Math.min(1e12, Math.ceil(rounds * Math.max(2, (1.2 * seconds) / Math.max(dt, 1e-6))));
+  }
 }
 
 /** Whether the native backend is available, which builds it has, or why not. */
