@@ -57,10 +57,10 @@ function readmeImports(): Map<string, Set<string>> {
 
 describe('the packed package', () => {
   test('ships the build, the corpus and the licence, and nothing else', () => {
-    for (const f of ['package.json', 'README.md', 'LICENSE', 'dist/src/index.js', 'dist/src/index.d.ts', 'data/sotu-1945-2021.txt.br', 'dist/src/wasm/recurrent-simd.wasm', 'dist/src/wasm/recurrent-relaxed.wasm', 'dist/src/cli/main.js', 'dist/src/browser.js', 'dist/src/node.js', 'dist/src/host/browser.js', 'dist/src/backend/thread-worker.js']) {
+    for (const f of ['package.json', 'README.md', 'LICENSE', 'dist/src/index.js', 'dist/src/index.d.ts', 'data/sotu-1945-2021.txt.br', 'dist/src/wasm/recurrent-simd.wasm', 'dist/src/wasm/recurrent-relaxed.wasm', 'dist/src/cli/main.js', 'dist/src/browser.js', 'dist/src/node.js', 'dist/src/host/browser.js', 'dist/src/backend/thread-worker.js', 'native/addon.c', 'native/gemm.c', 'native/kernels.h', 'scripts/build-native.mjs']) {
       assert.ok(files.includes(f), `${f} is in the package`);
     }
-    const stray = files.filter((f) => f.endsWith('.map') || f.startsWith('dist/test/') || f.startsWith('dist/bench/') || f.startsWith('src/') || f.startsWith('test/'));
+    const stray = files.filter((f) => f.endsWith('.map') || f.startsWith('native/build/') || f.startsWith('dist/test/') || f.startsWith('dist/bench/') || f.startsWith('src/') || f.startsWith('test/'));
     assert.deepEqual(stray, [], 'no source maps, tests or benchmarks');
   });
 
@@ -121,6 +121,18 @@ describe('the packed package', () => {
     }));
     const tsc = join(projectRoot, 'node_modules', 'typescript', 'bin', 'tsc');
     execFileSync(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: project, encoding: 'utf8' });
+  });
+
+  test('the install compiled the native kernels for this processor, and the package uses them', (t) => {
+    const status = JSON.parse(readFileSync(join(project, 'node_modules', 'recurrent', 'native', 'build', 'status.json'), 'utf8')) as { built: boolean; reason?: string };
+    if (!status.built) {
+      // no compiler here: the install must still have succeeded, on WebAssembly
+      t.diagnostic(`not built at install: ${status.reason ?? ''}`);
+      return;
+    }
+    const script = "import { loadNativeBackend } from 'recurrent/node'; process.stdout.write(loadNativeBackend()?.name ?? 'none');";
+    const name = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: project, encoding: 'utf8' });
+    assert.match(name, /^native-(avx512|avx2|base)$/);
   });
 
   test('the command line runs from the installed package', () => {

@@ -60,7 +60,7 @@ export interface NativeStatus {
   readonly available: boolean;
   /** The float32 builds this processor runs, fastest first (empty when unavailable). */
   readonly builds: readonly NativeBuild[];
-  /** Why not, when unavailable. */
+  /** Why not, when unavailable, to follow the words “native kernels”: `switched off by RECURRENT_NATIVE=0`, `not built at install: …`, `do not load: …`. */
   readonly reason: string;
 }
 
@@ -76,7 +76,7 @@ function load(): typeof loaded {
   };
   if (process.env.RECURRENT_NATIVE === '0') return fail('switched off by RECURRENT_NATIVE=0');
   if (!existsSync(ADDON)) {
-    let reason = 'not built (run: node scripts/build-native.mjs in the package folder)';
+    let reason = 'not built (in the package folder: node scripts/build-native.mjs)';
     try {
       const s = JSON.parse(readFileSync(STATUS, 'utf8')) as { built?: boolean; reason?: string };
       if (s.built === false && s.reason) reason = `not built at install: ${s.reason}`;
@@ -89,13 +89,13 @@ function load(): typeof loaded {
   try {
     addon = createRequire(import.meta.url)(ADDON) as Addon;
   } catch (e) {
-    return fail(`the addon does not load: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
+    return fail(`do not load: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
   }
   const names = addon.kernels();
   const codes = new Map<KernelName, number>();
   for (const name of KERNEL_NAMES) {
     const i = names.indexOf(name);
-    if (i < 0) return fail(`the addon lacks the kernel ${name} (rebuild: node scripts/build-native.mjs --force)`);
+    if (i < 0) return fail(`lack the kernel ${name} (rebuild: node scripts/build-native.mjs --force)`);
     codes.set(name, i * CODE_KERNEL);
   }
   const builds = addon.builds().filter((b): b is NativeBuild => (BUILDS as readonly string[]).includes(b));

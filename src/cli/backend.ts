@@ -26,6 +26,17 @@ export async function chooseBackend(choice: BackendChoice, threads?: number): Pr
   return jsBackend;
 }
 
+/**
+ * Why a run on `auto` is not on the native kernels (`native kernels not
+ * built at install: no C compiler found …`), or '' when it is, or when the
+ * backend was chosen by name.
+ */
+export function backendNote(choice: BackendChoice, backend: Backend): string {
+  if (choice !== 'auto' || backend.name.startsWith('native')) return '';
+  const status = nativeStatus();
+  return status.available ? '' : `native kernels ${status.reason}`;
+}
+
 /** Starts the backend's worker threads, if it has any, and returns the threads it runs on. */
 export async function startThreads(backend: Backend): Promise<number> {
   const start = (backend as Partial<WasmBackend>).startThreads;

@@ -47,6 +47,8 @@ export interface TrainStart {
   parameters: number;
   backend: string;
   threads: number;
+  /** Why the native kernels are not in use, when the choice was `auto` (empty otherwise). */
+  backendNote: string;
   checkpoint: string;
   resumedFrom: { step: number; elapsedSeconds: number } | null;
 }
@@ -148,7 +150,7 @@ class TextReport implements TrainReport {
     console.log(`data: ${data.source}`);
     console.log(`text: ${count(data.trainCharacters)} training and ${count(data.validationCharacters)} validation characters, vocabulary ${data.vocabulary}`);
     console.log(`model: ${cellLabel(config.cell)} ${config.numLayers}×${config.hiddenSize}, embedding ${config.embeddingSize}, ${count(s.parameters)} parameters`);
-    console.log(`kernels: ${s.backend}, ${s.threads} thread${s.threads === 1 ? '' : 's'}`);
+    console.log(`kernels: ${s.backend}, ${s.threads} thread${s.threads === 1 ? '' : 's'}${s.backendNote ? ` (${s.backendNote})` : ''}`);
     console.log(`training: batch ${train.batchSize} × ${train.seqLength} characters, ${train.optimizer} lr ${train.lr}, clip ${train.clip}`);
     console.log(`budget: ${s.budgetLabel}`);
     if (s.resumedFrom) console.log(`resuming from ${s.checkpoint} at step ${s.resumedFrom.step} (${formatSeconds(s.resumedFrom.elapsedSeconds)} trained)`);

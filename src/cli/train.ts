@@ -18,7 +18,7 @@ import { ResumeError } from '../charlm/resume.js';
 import { runTrainingAsync } from '../charlm/run.js';
 import type { OptimizerName, TrainConfig } from '../charlm/trainer.js';
 import { Vocabulary } from '../charlm/vocabulary.js';
-import { type BackendChoice, chooseBackend, startThreads } from './backend.js';
+import { type BackendChoice, backendNote, chooseBackend, startThreads } from './backend.js';
 import { createTrainReport } from './train-report.js';
 import { budgetLabel, budgetWarnings, isFile, listenForStop, SIGNAL_EXIT, warn } from './training.js';
 
@@ -102,7 +102,7 @@ export async function trainCommand(o: TrainCommandOptions, explicit: ReadonlySet
   report.start({
     config, train: trainConfig, budget, budgetLabel: budgetLabel(budget),
     data: { source: corpus.source, trainCharacters: trainIds.length, validationCharacters: validationIds.length, vocabulary: vocab.size },
-    parameters: model.params.size, backend: backend.name, threads, checkpoint: o.checkpoint,
+    parameters: model.params.size, backend: backend.name, threads, backendNote: backendNote(o.backend, backend), checkpoint: o.checkpoint,
     resumedFrom: saved ? { step: saved.trainer.step, elapsedSeconds: saved.trainer.seconds } : null,
   });
 

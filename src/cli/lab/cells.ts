@@ -66,7 +66,7 @@ export function cellsCommand(lab: Command): void {
     .option('--page-chars <n>', 'characters of the text shown per unit on the page (its first ones)', integerIn(1, 100_000), 2_000)
     .option('--out <dir>', 'folder for units.html and cells.json', DEFAULT_LAB_FOLDER)
     .option('--json', 'print the results as one JSON object instead of the table', false)
-    .addOption(new Option('--backend <name>', 'kernels: auto (WebAssembly SIMD if available, else js)').choices(BACKENDS).default('auto').argParser(oneOf(BACKENDS)))
+    .addOption(new Option('--backend <name>', 'kernels: auto (native if built at install, else WebAssembly SIMD, else js)').choices(BACKENDS).default('auto').argParser(oneOf(BACKENDS)))
     .addHelpText('after', `
 Features of each character (the situation after reading it): inside double
 quotes (" toggles, “ opens, ” closes, a newline closes), inside parentheses,

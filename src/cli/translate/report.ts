@@ -47,6 +47,8 @@ export interface TranslateTrainStart {
   parameters: number;
   backend: string;
   threads: number;
+  /** Why the native kernels are not in use, when the choice was `auto` (empty otherwise). */
+  backendNote: string;
   checkpoint: string;
   bestCheckpoint: string;
   resumedFrom: { step: number; elapsedSeconds: number } | null;
@@ -151,7 +153,7 @@ class TextReport implements TranslateTrainReport {
     console.log(`data: ${s.description}`);
     console.log(`pairs: ${count(data.pairs.train)} training, ${count(data.pairs.dev)} dev, ${count(data.pairs.test)} test; vocabularies: ${count(data.vocabulary.source)} source, ${count(data.vocabulary.target)} target tokens`);
     console.log(`model: ${modelLabel(s.config)}, ${count(s.parameters)} parameters`);
-    console.log(`kernels: ${s.backend}, ${s.threads} thread${s.threads === 1 ? '' : 's'}`);
+    console.log(`kernels: ${s.backend}, ${s.threads} thread${s.threads === 1 ? '' : 's'}${s.backendNote ? ` (${s.backendNote})` : ''}`);
     console.log(`training: batch ${train.batchSize}, adam lr ${train.lr}, clip ${train.clip}, teacher forcing ${train.teacherForcing}, sentences of at most ${train.maxLength} tokens`);
     console.log(`budget: ${s.budgetLabel}; dev every ${formatSeconds(s.validateEvery)}: ${metricDescription(s.metric, EVALUATION_MAX_TOKENS)}`);
     if (s.resumedFrom) console.log(`resuming from ${s.checkpoint} at step ${s.resumedFrom.step} (${formatSeconds(s.resumedFrom.elapsedSeconds)} trained)`);

@@ -20,7 +20,7 @@ import { completeConfig, Seq2Seq, type Seq2SeqConfig } from '../../seq2seq/model
 import { runTranslationTraining, type TranslationTrainConfig } from '../../seq2seq/run.js';
 import { datesTask, describeTask, taskMetric, type TranslationTask } from '../../seq2seq/task.js';
 import { loadTask, tatoebaTask } from '../../seq2seq/task-file.js';
-import { type BackendChoice, chooseBackend, startThreads } from '../backend.js';
+import { type BackendChoice, backendNote, chooseBackend, startThreads } from '../backend.js';
 import { budgetLabel, budgetWarnings, isFile, listenForStop, SIGNAL_EXIT, warn } from '../training.js';
 import { createTranslateTrainReport } from './report.js';
 
@@ -111,7 +111,7 @@ export async function translateTrainCommand(o: TranslateTrainOptions, explicit: 
       pairs: { train: task.train.length, dev: task.dev.length, test: task.test.length },
       vocabulary: { source: task.sourceVocabulary.size, target: task.targetVocabulary.size },
     },
-    parameters: model.params.size, backend: backend.name, threads, checkpoint, bestCheckpoint: best,
+    parameters: model.params.size, backend: backend.name, threads, backendNote: backendNote(o.backend, backend), checkpoint, bestCheckpoint: best,
     resumedFrom: saved ? { step: saved.trainer.steps, elapsedSeconds: saved.progress.seconds } : null,
   });
 
