@@ -67,8 +67,9 @@ function stream(n: number, backend: Backend): Timed {
   const times: number[] = [];
   const cpu: number[] = [];
   noGrad(() => {
-    // Five warm-up rounds: a step is many small calls, and V8 needs ~2,500 of them to optimise the JavaScript.
-    const warmup = 5;
+    // Twenty warm-up rounds (10,240 steps): a step is many small calls, and the rates settle only after V8 has
+    // optimised the JavaScript around them (five rounds left the first timed rounds at half speed).
+    const warmup = 20;
     for (let r = 0; r < warmup + n; r++) {
       let tok = 0;
       let h: Tensor | null = null;
