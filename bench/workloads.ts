@@ -8,6 +8,7 @@
  * other load on the machine inflates less than wall time. Same shapes, losses and optimiser as
  * ../shared/bench/peers/torch_rnn.py (W1–W3's step: ./training-step.ts).
  */
+import { pathToFileURL } from 'node:url';
 import { constant, noGrad } from '../src/autograd/variable.js';
 import type { Backend } from '../src/backend/backend.js';
 import { jsBackend } from '../src/backend/js.js';
@@ -27,7 +28,7 @@ function median(xs: number[]): number {
   return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
 }
 
-interface Timed {
+export interface Timed {
   tokens: number;
   /** Wall seconds per timed repetition. */
   times: number[];
@@ -42,7 +43,7 @@ function cpuNow(): number {
   return (u.user + u.system) / 1e6;
 }
 
-function train(cell: 'lstm' | 'gru', H: number, layers: number, n: number, backend: Backend): Timed {
+export function train(cell: 'lstm' | 'gru', H: number, layers: number, n: number, backend: Backend): Timed {
   const { tokens, flops, step } = trainingStep(cell, H, layers, backend);
   for (let i = 0; i < 3; i++) step();
   const times: number[] = [];
@@ -57,7 +58,7 @@ function train(cell: 'lstm' | 'gru', H: number, layers: number, n: number, backe
   return { tokens, times, cpu, flops };
 }
 
-function stream(n: number, backend: Backend): Timed {
+export function stream(n: number, backend: Backend): Timed {
   const H = 256;
   const steps = 512;
   const params = new ParameterStore('float32', 'bench');
@@ -94,7 +95,7 @@ function stream(n: number, backend: Backend): Timed {
   return { tokens: steps, times, cpu, flops: forwardFlops(4, H, 1) };
 }
 
-function infer(n: number, backend: Backend): Timed {
+export function infer(n: number, backend: Backend): Timed {
   const B = 64;
   const T = 128;
   const params = new ParameterStore('float32', 'bench');
@@ -155,4 +156,4 @@ async function main(): Promise<void> {
   await wasm?.close();
 }
 
-await main();
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await main();
