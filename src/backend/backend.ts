@@ -52,6 +52,14 @@ export interface Backend {
   readonly name: string;
 
   /**
+   * Whether `A·Bᵀ` (both operands read along k) is this backend's fastest
+   * product, worth transposing a matrix once to get it — as the recurrent
+   * backward pass does with W_hh for long batches. Absent means true; the
+   * native backend, whose `A·B` reads B in place faster, says false.
+   */
+  readonly prefersNT?: boolean;
+
+  /**
    * A zero-filled buffer of `n` elements. Float32 buffers of the
    * WebAssembly backend live in its memory, where its kernels use them
    * without copying; float64 and the reference backend give plain arrays.

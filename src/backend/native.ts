@@ -175,6 +175,8 @@ interface Native extends Pick<Backend, KernelName> {}
 /** A kernel's numbers and operands, checked, in the layout addon.c reads. */
 class Native implements NativeBackend {
   readonly name: `native-${NativeBuild}`;
+  /** The product reads B in place when it is stored k×n: no transposed copies wanted. */
+  readonly prefersNT = false;
   fallbacks = 0;
 
   constructor(private readonly addon: Addon, codes: Map<KernelName, number>, readonly build: NativeBuild, readonly threads: number) {

@@ -130,7 +130,7 @@ const byBlocksOfC: SplitRule = ({ number }) => {
 };
 
 /** Every kernel method of the Backend (all but `name`, `allocate`, `release`). */
-export type KernelName = Exclude<keyof Backend, 'name' | 'allocate' | 'release'>;
+export type KernelName = Exclude<keyof Backend, 'name' | 'prefersNT' | 'allocate' | 'release'>;
 
 /**
  * The kernels: each Backend method's parameters in order. The first names

@@ -246,8 +246,8 @@ export function scanBackward(
   if (d.dc && dcN) d.dc.set(dcN.subarray(dcNOff, dcNOff + B * H));
   const dcSaved = d.dc && lengths ? be.allocate(dtype, B * H) : null;
   // With many rows, W_hh transposed once makes each step's dHW[t] W_hh a product with
-  // both operands read along k (A·Bᵀ), which the fast kernels prefer; same sums, same order.
-  const whhT = B >= 4 && T * B >= 128 ? transposeInto(be.allocate(dtype, G * P), w, weights.whh, G, P) : null;
+  // both operands read along k (A·Bᵀ), which the WebAssembly kernels prefer; same sums, same order.
+  const whhT = B >= 4 && T * B >= 128 && be.prefersNT !== false ? transposeInto(be.allocate(dtype, G * P), w, weights.whh, G, P) : null;
   // Only the direct gates' rows of W_hh (their columns of the transpose): the others read r ⊙ h₋.
   const W_hhT = whhT ? mat(whhT, 0, P, GD, G) : null;
   const W_hhDirect = mat(w, weights.whh, GD, P);
