@@ -54,13 +54,18 @@ typedef struct {
   void (*gemm)(int, int, int, int, int, double, const float *, int, const float *, int, double, float *, int);
 } gemm_job;
 
-/* Part `part` of a product split into blocks of `block` columns (or rows) of C. */
+/*
+ * Part `part` of a product split into blocks of whole micro-tiles of C: `block`
+ * columns (or rows) each, the last part taking what is left past the last whole
+ * tile. So every part has at least one whole tile, and a block of rows never has
+ * so few rows that it would take the few-rows path (rows_dot, rows_axpy) and sum
+ * in another order than one call over all of C.
+ */
 static void gemm_part(void *arg, int part) {
   const gemm_job *j = (const gemm_job *)arg;
-  const int units = (j->total + j->block - 1) / j->block;
+  const int units = j->total / j->block;
   const int from = (int)((long)units * part / j->parts) * j->block;
-  int to = (int)((long)units * (part + 1) / j->parts) * j->block;
-  if (to > j->total) to = j->total;
+  const int to = part + 1 == j->parts ? j->total : (int)((long)units * (part + 1) / j->parts) * j->block;
   if (to <= from) return;
   const float *a = (const float *)j->a, *b = (const float *)j->b;
   float *c = (float *)j->c;
@@ -85,7 +90,7 @@ static void gemm_part(void *arg, int part) {
       j.by_columns = j.n >= j.m;                                                                                       \
       j.block = j.by_columns ? gemm_column_block_##S() : gemm_row_block_##S();                                         \
       j.total = j.by_columns ? j.n : j.m;                                                                              \
-      const int units = (j.total + j.block - 1) / j.block;                                                             \
+      const int units = j.total / j.block;                                                                             \
       j.parts = threads < units ? threads : units;                                                                     \
       if (j.parts > 1) {                                                                                               \
         recurrent_parallel(j.parts, gemm_part, &j);                                                                    \

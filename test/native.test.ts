@@ -79,7 +79,8 @@ if (!status.available) {
       assert.equal(two.threads, 2);
       const rng = new Random(5);
       let split = 0;
-      for (const [m, n, k] of [[64, 1024, 256], [256, 67, 129], [37, 1029, 300], [1024, 256, 64], [300, 300, 40]] as const) {
+      // [9, 5, 30000]: split by rows, where a block of fewer than four rows would take the batch-1 path
+      for (const [m, n, k] of [[64, 1024, 256], [256, 67, 129], [37, 1029, 300], [1024, 256, 64], [300, 300, 40], [9, 5, 30000], [13, 2, 50000]] as const) {
         for (const [tA, tB] of [[false, false], [false, true], [true, false], [true, true]] as const) {
           const lda = (tA ? m : k) + 1;
           const ldb = (tB ? k : n) + 3;

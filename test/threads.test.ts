@@ -76,6 +76,23 @@ if (!one || !two || started < 2) {
       t.diagnostic(`${split} shapes; ${b2.stats.parallel} products split`);
     });
 
+    test('a few rows more than a tile are not split off into a sliver that would sum in another order', () => {
+      // Five or six rows by rows of four would leave one or two rows, which the kernel computes as row products.
+      const rng = new Random(62);
+      for (const [tA, tB] of [[false, false], [false, true], [true, false], [true, true]] as const) {
+        for (const [m, n, k] of [[5, 3, 80000], [6, 1, 200000], [9, 5, 30000]] as const) {
+          const a = randomF32(rng, m * k);
+          const b = randomF32(rng, k * n);
+          const results = ([b1, b2] as WasmBackend[]).map((be) => {
+            const c = new Float32Array(m * n);
+            be.gemm(tA, tB, m, n, k, 1, a, 0, tA ? m : k, b, 0, tB ? k : n, 0, c, 0, n);
+            return c;
+          });
+          assert.deepEqual(results[1], results[0], `gemm ${tA ? 'T' : 'N'}${tB ? 'T' : 'N'} ${m}×${n}×${k}`);
+        }
+      }
+    });
+
     test('optimiser updates and scaling split across threads equal the single-thread ones', () => {
       const rng = new Random(71);
       const n = 100_003;

@@ -239,3 +239,15 @@ export function withReusedParams(body: (params: readonly unknown[]) => unknown):
     return result;
   };
 }
+
+/** Writes a call's numbers into `k.x` by slot: the Backend method's numbers (booleans as 0 or 1), then any derived from its options. */
+export function readNumbers(k: CompiledKernel, params: readonly unknown[]): void {
+  const x = k.x;
+  for (let s = 0; s < x.length; s++) {
+    const p = k.numberParam[s] as number;
+    if (p < 0) continue;
+    const v = params[p];
+    x[s] = typeof v === 'number' ? v : v ? 1 : 0;
+  }
+  if (k.derivedParam >= 0) x.set((k.derive as (o: unknown) => readonly number[])(params[k.derivedParam]), k.derivedSlot);
+}

@@ -30,7 +30,7 @@ import { fileURLToPath } from 'node:url';
 import type { DType, FloatArray } from '../tensor.js';
 import type { Backend } from './backend.js';
 import { jsBackend } from './js.js';
-import { COMPILED, type CompiledKernel, lengthOf, MATRIX, withReusedParams } from './kernel-calls.js';
+import { COMPILED, type CompiledKernel, lengthOf, MATRIX, readNumbers, withReusedParams } from './kernel-calls.js';
 import { KERNEL_NAMES, type KernelName } from './wasm-kernels.js';
 
 /** The float32 builds, fastest first. */
@@ -208,13 +208,7 @@ class Native implements NativeBackend {
 
   private call(k: CompiledKernel, code32: number, code64: number, nx: Float64Array, arrays: unknown[], params: readonly unknown[]): unknown {
     const { x, operands } = k;
-    for (let s = 0; s < x.length; s++) {
-      const p = k.numberParam[s] as number;
-      if (p < 0) continue;
-      const v = params[p];
-      x[s] = typeof v === 'number' ? v : v ? 1 : 0;
-    }
-    if (k.derivedParam >= 0) x.set((k.derive as (o: unknown) => readonly number[])(params[k.derivedParam]), k.derivedSlot);
+    readNumbers(k, params);
     // precision: float64 when every float operand is a Float64Array, float32 when every one is a Float32Array
     let f32 = 0;
     let f64 = 0;

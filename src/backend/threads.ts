@@ -157,15 +157,20 @@ export class ThreadPool {
     return this.starting;
   }
 
-  /** Block bounds of `units` (in multiples of `align`) for each thread; false if too few for every thread. */
+  /**
+   * Block bounds of `units` for each thread: whole multiples of `align`, the
+   * last thread also taking the rest past the last whole one (so no block is
+   * a sliver that a kernel would compute by another path, in another order,
+   * than the whole call); false if there are too few for every thread.
+   */
   private split(units: number, align: number): boolean {
     const I = this.I;
     const T = this.threads;
-    const blocks = Math.ceil(units / align);
+    const blocks = Math.floor(units / align);
     if (blocks < T) return false;
     for (let t = 0; t < T; t++) {
-      I[LAYOUT.BOUNDS + 2 * t] = Math.min(units, Math.floor((blocks * t) / T) * align);
-      I[LAYOUT.BOUNDS + 2 * t + 1] = Math.min(units, Math.floor((blocks * (t + 1)) / T) * align);
+      I[LAYOUT.BOUNDS + 2 * t] = Math.floor((blocks * t) / T) * align;
+      I[LAYOUT.BOUNDS + 2 * t + 1] = t === T - 1 ? units : Math.floor((blocks * (t + 1)) / T) * align;
     }
     return true;
   }

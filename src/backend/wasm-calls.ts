@@ -15,7 +15,7 @@ import type { Backend } from './backend.js';
 import { jsBackend } from './js.js';
 import type { KernelExport } from './threads.js';
 import type { Heap } from './wasm-heap.js';
-import { COMPILED, type CompiledKernel, type CompiledOperand, hasGaps, invoke, lengthOf, strideOf, withReusedParams } from './kernel-calls.js';
+import { COMPILED, type CompiledKernel, type CompiledOperand, hasGaps, invoke, lengthOf, readNumbers, strideOf, withReusedParams } from './kernel-calls.js';
 import { IN, INOUT, KERNEL_NAMES, type KernelName, OUT, type Split } from './wasm-kernels.js';
 
 // ---------------------------------------------------------------------------
@@ -94,13 +94,7 @@ export class KernelCaller {
   private run(k: CompiledKernel, fn: KernelExport, params: readonly unknown[]): unknown {
     const { x, args, operands } = k;
     const n = operands.length;
-    for (let s = 0; s < x.length; s++) {
-      const p = k.numberParam[s] as number;
-      if (p < 0) continue;
-      const v = params[p];
-      x[s] = typeof v === 'number' ? v : v ? 1 : 0;
-    }
-    if (k.derivedParam >= 0) x.set((k.derive as (o: unknown) => readonly number[])(params[k.derivedParam]), k.derivedSlot);
+    readNumbers(k, params);
     for (let i = 0; i < n; i++) {
       const a = params[k.arrayParam[i] as number] as OperandArray | null;
       const o = operands[i] as CompiledOperand;
