@@ -11,8 +11,10 @@
  *                        its offset and the extent (elements) the kernel touches from it.
  *
  * run checks again what the JavaScript side has checked — each operand's
- * element type, and offset + extent within the array — so a wrong call is
- * an exception, never a stray read or write. Numbers are used as given.
+ * element type, and offset + extent within the array — and checks the
+ * targets of softmax cross-entropy (each read one within its row), so a
+ * wrong call is an exception, never a stray read or write. Numbers are used
+ * as given.
  */
 #include <math.h>
 #include <node_api.h>
@@ -41,6 +43,9 @@ typedef struct {
   wrapper run[BUILDS];
 } kernel_desc;
 
+/* A size (checked to be an integer in int's range by the JavaScript side). Flags are
+ * read as `x != 0`, as src/backend/kernel-calls.ts reads them: a transpose flag of 0.5
+ * is a transpose on both sides, so the extents checked are the ones the kernel touches. */
 #define I(v) ((int)(v))
 
 /* ---- threads for large products ---------------------------------------- */
@@ -84,8 +89,8 @@ static void gemm_part(void *arg, int part) {
 
 #define GEMM_F32(S)                                                                                                    \
   static double run_gemm_##S(const double *x, void *const *p, int threads) {                                           \
-    gemm_job j = {I(x[0]), I(x[1]), I(x[2]), I(x[3]), I(x[4]), I(x[6]), I(x[7]), I(x[9]), x[5], x[8], p[0], p[1], p[2],  \
-                  0, 0, 0, 0, gemm_##S};                                                                               \
+    gemm_job j = {x[0] != 0, x[1] != 0, I(x[2]), I(x[3]), I(x[4]), I(x[6]), I(x[7]), I(x[9]), x[5], x[8],            \
+                  p[0], p[1], p[2], 0, 0, 0, 0, gemm_##S};                                                             \
     if (threads > 1 && j.m >= MIN_PRODUCT_ROWS && (long)j.m * j.n * j.k >= MIN_PRODUCT_WORK) {                         \
       j.by_columns = j.n >= j.m;                                                                                       \
       j.block = j.by_columns ? gemm_column_block_##S() : gemm_row_block_##S();                                         \
@@ -103,7 +108,7 @@ static void gemm_part(void *arg, int part) {
 
 static double run_gemm_f64(const double *x, void *const *p, int threads) {
   (void)threads;
-  gemm_f64(I(x[0]), I(x[1]), I(x[2]), I(x[3]), I(x[4]), x[5], p[0], I(x[6]), p[1], I(x[7]), x[8], p[2], I(x[9]));
+  gemm_f64(x[0] != 0, x[1] != 0, I(x[2]), I(x[3]), I(x[4]), x[5], p[0], I(x[6]), p[1], I(x[7]), x[8], p[2], I(x[9]));
   return 0;
 }
 
@@ -277,6 +282,30 @@ static napi_value fail(napi_env env, int range, const char *message) {
   return NULL;
 }
 
+/*
+ * Softmax cross-entropy reads (and its backward writes) z and probs at each
+ * row's target: every row whose weight (times s, backward) is nonzero must
+ * have a target in [0, V), or the call would reach outside its row. Those
+ * kernels take `rows V` first (the backward one `s` third) and their
+ * targets ('i') just before their weights ('w'). Returns 0, or 1 with
+ * `message` naming the first target out of range.
+ */
+static int target_out_of_range(const kernel_desc *k, const double *x, void *const *p, char *message, size_t size) {
+  const char *i = strchr(k->types, 'i');
+  if (!i) return 0;
+  const int32_t *t = (const int32_t *)p[i - k->types];
+  const double *w = (const double *)p[i - k->types + 1];
+  const int rows = I(x[0]), V = I(x[1]);
+  const double s = k->numbers > 2 ? x[2] : 1;
+  for (int r = 0; r < rows; r++) {
+    if (w[r] * s != 0 && !(t[r] >= 0 && t[r] < V)) {
+      snprintf(message, size, "%s: target t[%d] = %d is outside [0, %d)", k->name, r, (int)t[r], V);
+      return 1;
+    }
+  }
+  return 0;
+}
+
 static napi_value run(napi_env env, napi_callback_info info) {
   size_t argc = 2 + MAX_OPERANDS;
   napi_value argv[2 + MAX_OPERANDS];
@@ -326,6 +355,7 @@ static napi_value run(napi_env env, napi_callback_info info) {
     const size_t size = want == napi_float32_array || want == napi_int32_array ? 4 : 8;
     p[i] = (char *)data + (size_t)offset * size;
   }
+  if (target_out_of_range(k, x, p, message, sizeof message)) return fail(env, 1, message);
   const double result = k->run[build](x, p, threads);
   napi_value out;
   napi_create_double(env, result, &out);

@@ -20,7 +20,10 @@
  *   node scripts/build-native.mjs            build if sources or flags changed
  *   node scripts/build-native.mjs --force    rebuild
  *   node scripts/build-native.mjs --out DIR  build into DIR instead of native/build
- * Environment: RECURRENT_NATIVE=0 skips the build; CC names the compiler.
+ * Environment: RECURRENT_NATIVE=0 skips the build; CC names the compiler;
+ * RECURRENT_NATIVE_CFLAGS adds flags (split on spaces) to every compile and
+ * to the link, e.g. "-fsanitize=address,undefined -g" for a checked build
+ * (loading that one needs the sanitizer runtime in LD_PRELOAD).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -49,6 +52,8 @@ const COMMON = ['-O3', '-std=c11', '-fPIC', '-fvisibility=hidden', '-fno-math-er
 /** Float32 kernels fuse multiply-adds (as the relaxed-SIMD WebAssembly build does); float64 ones follow the reference's arithmetic. */
 const F32 = ['-ffp-contract=fast'];
 const F64 = ['-ffp-contract=off'];
+/** Extra flags for every compile and the link (RECURRENT_NATIVE_CFLAGS). */
+const EXTRA = (process.env.RECURRENT_NATIVE_CFLAGS ?? '').split(' ').filter((f) => f !== '');
 
 function say(line) {
   process.stdout.write(`recurrent: ${line}\n`);
@@ -126,7 +131,7 @@ async function main() {
   const headerFiles = readdirSync(sourceDir).filter((f) => f.endsWith('.h')).map((f) => join(sourceDir, f));
   const hash = createHash('sha256');
   for (const f of [...sources, ...headerFiles, fileURLToPath(import.meta.url)]) hash.update(readFileSync(f));
-  hash.update(JSON.stringify([compiler.version, headers, process.version, process.arch]));
+  hash.update(JSON.stringify([compiler.version, headers, process.version, process.arch, EXTRA]));
   const digest = hash.digest('hex');
   if (!process.argv.includes('--force') && existsSync(target) && existsSync(statusFile)) {
     try {
@@ -148,18 +153,18 @@ async function main() {
       for (const f of PER_BUILD) {
         const obj = join(work, `${f.replace(/\.c$/, '')}-${name}.o`);
         objects.push(obj);
-        jobs.push(() => compile(compiler.cc, [...COMMON, ...F32, ...flags, `-DISA=${name}`, ...include, '-c', join(sourceDir, f), '-o', obj]));
+        jobs.push(() => compile(compiler.cc, [...COMMON, ...F32, ...flags, `-DISA=${name}`, ...EXTRA, ...include, '-c', join(sourceDir, f), '-o', obj]));
       }
     }
     for (const f of ONCE) {
       const obj = join(work, f.replace(/\.c$/, '.o'));
       objects.push(obj);
-      jobs.push(() => compile(compiler.cc, [...COMMON, ...(f.includes('_f64') ? F64 : []), ...include, '-c', join(sourceDir, f), '-o', obj]));
+      jobs.push(() => compile(compiler.cc, [...COMMON, ...(f.includes('_f64') ? F64 : []), ...EXTRA, ...include, '-c', join(sourceDir, f), '-o', obj]));
     }
     await pool(jobs, Math.max(1, availableParallelism()));
     const linked = join(work, 'recurrent.node');
     const linkFlags = process.platform === 'darwin' ? ['-bundle', '-undefined', 'dynamic_lookup'] : ['-shared'];
-    await compile(compiler.cc, [...linkFlags, '-pthread', '-o', linked, ...objects, '-lm']);
+    await compile(compiler.cc, [...linkFlags, '-pthread', ...EXTRA, '-o', linked, ...objects, '-lm']);
     // Load it in a separate process before keeping it: an addon that cannot load must not replace WebAssembly.
     const check = spawnSync(process.execPath, ['-e', `const m = require(${JSON.stringify(linked)}); process.stdout.write(m.builds().join(','))`], { encoding: 'utf8' });
     if (check.status !== 0) throw (check.stderr || 'the built addon does not load').trim().split('\n')[0];

@@ -136,6 +136,17 @@ if (!status.available) {
       assert.throws(() => best.softmaxCrossEntropy(2, 3, new Float32Array(6), 0, new Int32Array(1), new Float64Array(2), new Float32Array(6)), /softmaxCrossEntropy: t needs elements \[0, 2\) but has 1/);
       assert.throws(() => best.softmaxCrossEntropy(2, 3, new Float32Array(6), 0, new Int32Array(2), new Float32Array(2) as unknown as Float64Array, new Float32Array(6)), /softmaxCrossEntropy: w must be a Float64Array/);
       assert.throws(() => best.rnnForward(1, 2, -1, Infinity, null as unknown as Float32Array, 0, new Float32Array(2), 0), /rnnForward: pre must be an array, got null/);
+      // a target a row reads must be a class of that row (one with zero weight is not read)
+      const weights = new Float64Array([1, 1]);
+      assert.throws(() => best.softmaxCrossEntropy(2, 3, new Float32Array(6), 0, new Int32Array([0, 3]), weights, new Float32Array(6)), /softmaxCrossEntropy: target t\[1\] = 3 is outside \[0, 3\)/);
+      assert.throws(() => best.softmaxCrossEntropyBackward(2, 3, 1, new Int32Array([-1, 0]), weights, new Float32Array(6)), /softmaxCrossEntropyBackward: target t\[0\] = -1 is outside \[0, 3\)/);
+      const probs = new Float32Array([0.5, 0.25, 0.25, 0.5, 0.25, 0.25]);
+      best.softmaxCrossEntropyBackward(2, 3, 1, new Int32Array([1, 7]), new Float64Array([1, 0]), probs);
+      assert.deepEqual([...probs], [0.5, -0.75, 0.25, 0, 0, 0]);
+      // a transpose flag is read as nonzero on both sides: B (2×40, op(B) 40×2) is read within the 80 elements checked
+      const cT = new Float32Array(6);
+      best.gemm(false, 0.5 as unknown as boolean, 3, 2, 40, 1, new Float32Array(120).fill(1), 0, 40, new Float32Array(80).fill(1), 0, 40, 0, cT, 0, 2);
+      assert.deepEqual([...cT], [40, 40, 40, 40, 40, 40]);
       // empty calls do nothing, as in the reference
       best.gemm(false, false, 0, 5, 4, 1, a, 0, 4, b, 0, 5, 0, c, 0, 5);
       best.rnnForward(-3, 2, -1, Infinity, new Float32Array(0), 0, new Float32Array(0), 0);
