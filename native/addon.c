@@ -6,7 +6,7 @@
  *                        "avx512" (AVX-512F/VL/DQ/BW), "avx2" (AVX2 + FMA), "base"
  *   startThreads(n)      makes the thread pool n strong; returns the threads available
  *   fmaPeak(build, r)    r rounds of the build's multiply-add ceiling loop; returns the flops done
- *   run(code, x, a0…a7)  runs one kernel: code = kernel · 64 + build · 8 … see CODE_* below;
+ *   run(code, x, a0…a7)  runs one kernel: code = kernel · 256 + build · 64 + threads (CODE_* below);
  *                        x (Float64Array) holds the kernel's numbers, then for each operand
  *                        its offset and the extent (elements) the kernel touches from it.
  *

@@ -1,9 +1,10 @@
 /*
  * The native kernels: the same contract as the Backend interface
  * (src/backend/backend.ts) and the WebAssembly exports (assembly/), as C
- * functions on raw pointers. The JavaScript side (src/backend/native.ts)
- * has checked every length, offset and element type before a call reaches
- * them; nothing here validates again.
+ * functions on raw pointers. They validate nothing: the JavaScript side
+ * (src/backend/native.ts) checks every size, offset, extent and element
+ * type before a call, and addon.c checks the types, spans and softmax
+ * targets again before calling them.
  *
  * Float32 kernels are compiled once per instruction set from the same
  * source (vector width chosen by the compiler flags: AVX-512, AVX2+FMA, or

@@ -18,12 +18,20 @@
 #define MAX_THREADS 64
 #define SPINS 20000
 
-static _Thread_local void *scratch;
+/* Each thread's scratch, freed when the thread ends (a JavaScript worker that used the kernels, say). */
+static pthread_key_t scratch_key;
+static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
+
+static void make_scratch_key(void) {
+  if (pthread_key_create(&scratch_key, free) != 0) abort();
+}
 
 void *recurrent_thread_scratch(void) {
+  pthread_once(&scratch_once, make_scratch_key);
+  void *scratch = pthread_getspecific(scratch_key);
   if (!scratch) {
     scratch = aligned_alloc(64, RECURRENT_SCRATCH_BYTES);
-    if (!scratch) abort(); /* 1 MiB per thread; nothing sensible is left to do without it */
+    if (!scratch || pthread_setspecific(scratch_key, scratch) != 0) abort(); /* 1 MiB; nothing sensible is left to do without it */
   }
   return scratch;
 }
@@ -37,10 +45,13 @@ static atomic_int pending;
 static void (*job_fn)(void *, int);
 static void *job_arg;
 static int job_parts;
+/* The sequence number each worker starts from: read by its starter while it holds `busy` (so no job can be
+ * published in between), not by the worker when it first runs, which may be after the first job. */
+static unsigned start_seq[MAX_THREADS];
 
 static void *worker_main(void *arg) {
   const int index = (int)(long)arg; /* 1-based: part 0 is the caller's */
-  unsigned seen = atomic_load_explicit(&seq, memory_order_acquire);
+  unsigned seen = start_seq[index];
   for (;;) {
     int spins = 0;
     while (atomic_load_explicit(&seq, memory_order_acquire) == seen) {
@@ -64,6 +75,7 @@ int recurrent_threads_start(int threads) {
     pthread_attr_t attr;
     pthread_attr_init(&attr);
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    start_seq[workers + 1] = atomic_load_explicit(&seq, memory_order_acquire);
     const int ok = pthread_create(&t, &attr, worker_main, (void *)(long)(workers + 1)) == 0;
     pthread_attr_destroy(&attr);
     if (!ok) break;

@@ -220,7 +220,11 @@ double NAME(softmax_cross_entropy)(int rows, int V, const float *z, const int32_
       for (int l = 0; l < V - k; l++) sum += e[l];
     }
     const double wr = w[r];
-    if (wr != 0) loss += wr * (log(sum) + (double)zmax - (double)zr[t[r]]); /* ℓ = log Σ exp z − z_t */
+    if (wr != 0) {
+      /* the target is read once: addon.c checked it, and a shared array changed since cannot send this outside the row */
+      const int32_t tr = t[r];
+      loss += (uint32_t)tr < (uint32_t)V ? wr * (log(sum) + (double)zmax - (double)zr[tr]) : NAN; /* ℓ = log Σ exp z − z_t */
+    }
     /* p = e / sum */
     const float inv = (float)(1 / sum);
     for (k = 0; k < Vfull; k += VLANES) vstore(pr + k, vload(pr + k) * inv);
@@ -244,6 +248,7 @@ void NAME(softmax_cross_entropy_backward)(int rows, int V, double s, const int32
       continue;
     }
     for (int k = 0; k < V; k++) pr[k] = (float)(pr[k] * wi); /* through softmax: (p − onehot)·w */
-    pr[t[r]] = (float)(pr[t[r]] - wi);
+    const int32_t tr = t[r]; /* read once, as above */
+    if ((uint32_t)tr < (uint32_t)V) pr[tr] = (float)(pr[tr] - wi);
   }
 }

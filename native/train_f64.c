@@ -102,7 +102,10 @@ double NAME_F64(softmax_cross_entropy)(int rows, int V, const double *z, const i
     }
     for (int k = 0; k < V; k++) pi[k] = pi[k] / sum;
     const double wi = w[i];
-    if (wi != 0) loss += wi * (log(sum) + max - zi[t[i]]); /* ℓ = log Σ exp z − z_t */
+    if (wi != 0) {
+      const int32_t ti = t[i]; /* read once: checked by addon.c, and a shared array changed since stays inside the row */
+      loss += (uint32_t)ti < (uint32_t)V ? wi * (log(sum) + max - zi[ti]) : NAN; /* ℓ = log Σ exp z − z_t */
+    }
   }
   return loss;
 }
@@ -121,6 +124,7 @@ void NAME_F64(softmax_cross_entropy_backward)(int rows, int V, double s, const i
       continue;
     }
     for (int k = 0; k < V; k++) pi[k] = pi[k] * wi; /* through softmax: (p − onehot)·w */
-    pi[t[i]] = pi[t[i]] - wi;
+    const int32_t ti = t[i];
+    if ((uint32_t)ti < (uint32_t)V) pi[ti] = pi[ti] - wi;
   }
 }

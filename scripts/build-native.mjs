@@ -70,18 +70,24 @@ function writeStatus(status) {
   }
 }
 
-/** Not built: says why, once, and leaves no addon behind. */
+/** Not built: says why, once, and leaves no addon behind (as far as the folder lets it). */
 function notBuilt(reason) {
-  rmSync(target, { force: true });
-  writeStatus({ built: false, reason });
   say(`native kernels not built (${reason}); using WebAssembly`);
+  try {
+    rmSync(target, { force: true });
+  } catch {
+    // an unwritable folder: the old addon stays, and so does the reason below if it can be written
+  }
+  writeStatus({ built: false, reason });
 }
 
+/** The first compiler that answers `--version`: `$CC` (a command and its arguments, e.g. `ccache gcc`), cc, gcc, clang. */
 function findCompiler() {
   const candidates = [process.env.CC, 'cc', 'gcc', 'clang'].filter((c) => typeof c === 'string' && c.trim() !== '');
-  for (const cc of candidates) {
-    const r = spawnSync(cc, ['--version'], { encoding: 'utf8' });
-    if (r.status === 0) return { cc, version: (r.stdout.split('\n')[0] ?? cc).trim() };
+  for (const candidate of candidates) {
+    const [cc, ...args] = candidate.trim().split(/\s+/);
+    const r = spawnSync(cc, [...args, '--version'], { encoding: 'utf8' });
+    if (r.status === 0) return { cc, args, version: (r.stdout.split('\n')[0] ?? cc).trim() };
   }
   return null;
 }
@@ -119,6 +125,8 @@ async function pool(jobs, limit) {
 
 async function main() {
   if (process.env.RECURRENT_NATIVE === '0') return notBuilt('RECURRENT_NATIVE=0');
+  const missing = [...PER_BUILD, ...ONCE].filter((f) => !existsSync(join(sourceDir, f)));
+  if (missing.length > 0) return say(`native kernels not built (their sources are missing: ${missing.join(', ')}); using WebAssembly`);
   if (!['linux', 'darwin', 'freebsd'].includes(process.platform)) return notBuilt(`no native build for ${process.platform}`);
   const compiler = findCompiler();
   if (!compiler) return notBuilt('no C compiler found: install gcc or clang, or set CC');
@@ -153,25 +161,29 @@ async function main() {
       for (const f of PER_BUILD) {
         const obj = join(work, `${f.replace(/\.c$/, '')}-${name}.o`);
         objects.push(obj);
-        jobs.push(() => compile(compiler.cc, [...COMMON, ...F32, ...flags, `-DISA=${name}`, ...EXTRA, ...include, '-c', join(sourceDir, f), '-o', obj]));
+        jobs.push(() => compile(compiler.cc, [...compiler.args, ...COMMON, ...F32, ...flags, `-DISA=${name}`, ...EXTRA, ...include, '-c', join(sourceDir, f), '-o', obj]));
       }
     }
     for (const f of ONCE) {
       const obj = join(work, f.replace(/\.c$/, '.o'));
       objects.push(obj);
-      jobs.push(() => compile(compiler.cc, [...COMMON, ...(f.includes('_f64') ? F64 : []), ...EXTRA, ...include, '-c', join(sourceDir, f), '-o', obj]));
+      jobs.push(() => compile(compiler.cc, [...compiler.args, ...COMMON, ...(f.includes('_f64') ? F64 : []), ...EXTRA, ...include, '-c', join(sourceDir, f), '-o', obj]));
     }
     await pool(jobs, Math.max(1, availableParallelism()));
     const linked = join(work, 'recurrent.node');
     const linkFlags = process.platform === 'darwin' ? ['-bundle', '-undefined', 'dynamic_lookup'] : ['-shared'];
-    await compile(compiler.cc, [...linkFlags, '-pthread', ...EXTRA, '-o', linked, ...objects, '-lm']);
+    await compile(compiler.cc, [...compiler.args, ...linkFlags, '-pthread', ...EXTRA, '-o', linked, ...objects, '-lm']);
     // Load it in a separate process before keeping it: an addon that cannot load must not replace WebAssembly.
     const check = spawnSync(process.execPath, ['-e', `const m = require(${JSON.stringify(linked)}); process.stdout.write(m.builds().join(','))`], { encoding: 'utf8' });
     if (check.status !== 0) throw (check.stderr || 'the built addon does not load').trim().split('\n')[0];
-    mkdirSync(outDir, { recursive: true });
-    const tmp = `${target}.${process.pid}.tmp`;
-    writeFileSync(tmp, readFileSync(linked));
-    renameSync(tmp, target);
+    try {
+      mkdirSync(outDir, { recursive: true });
+      const tmp = `${target}.${process.pid}.tmp`;
+      writeFileSync(tmp, readFileSync(linked));
+      renameSync(tmp, target);
+    } catch (e) {
+      return notBuilt(`built, but ${outDir} cannot be written: ${e instanceof Error ? e.message : String(e)}`);
+    }
     const available = check.stdout.split(',').filter((b) => b !== 'f64');
     writeStatus({ built: true, digest, compiler: compiler.version, builds: available });
     say(`native kernels built with ${compiler.version} in ${((Date.now() - started) / 1000).toFixed(1)} s (this processor runs: ${available.join(', ')})`);

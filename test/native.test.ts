@@ -19,7 +19,7 @@
  */
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, chmodSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -95,6 +95,33 @@ if (!status.available) {
         }
       }
       t.diagnostic(`${split} products`);
+    });
+
+    test('a product split right after the pool starts does not wait forever (20 fresh processes, cores busy)', () => {
+      // The addon's own entry, without the JavaScript between starting the threads and the first product:
+      // a worker that began running only after that product was published used to miss it, and the caller waited.
+      const script = `
+        const addon = require(${JSON.stringify(join(projectRoot, 'native', 'build', 'recurrent.node'))});
+        addon.startThreads(2);
+        const [m, n, k] = [256, 256, 256];
+        const a = new Float32Array(m * k).fill(1), b = new Float32Array(k * n).fill(1), c = new Float32Array(m * n);
+        // gemm on the fastest build with 2 threads (code: kernel · 256 + build · 64 + threads); numbers, then each operand's offset and extent
+        const build = ['avx512', 'avx2', 'base'].indexOf(addon.builds()[0]);
+        const x = new Float64Array([0, 0, m, n, k, 1, k, n, 0, n, 0, m * k, 0, k * n, 0, m * n]);
+        addon.run(addon.kernels().indexOf('gemm') * 256 + build * 64 + 2, x, a, b, c);
+        process.stdout.write(String(c[m * n - 1]));
+      `;
+      // Two busy processes keep both cores taken, so that a new thread often starts late (the old pool hung 14 times in 20 so).
+      const busy = [0, 1].map(() => spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }));
+      try {
+        for (let i = 0; i < 20; i++) {
+          const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 15_000 });
+          assert.equal(r.signal, null, `run ${i}: killed by ${r.signal} (the product never finished)`);
+          assert.equal(r.stdout, '256', `run ${i}: ${r.stderr}`);
+        }
+      } finally {
+        for (const p of busy) p.kill('SIGKILL');
+      }
     });
 
     test('two threads: LSTM and GRU training steps (Adam) equal one thread\'s bit for bit', () => {
