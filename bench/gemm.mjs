@@ -16,6 +16,7 @@
  */
 import { jsBackend } from '../dist/src/backend/js.js';
 import { instantiateWasmKernels, loadWasmBackend } from '../dist/src/backend/wasm.js';
+import { cpuSeconds, secondsPerCall } from '../dist/bench/timing.js';
 
 const quick = process.argv.includes('--quick');
 const SAMPLE_MS = quick ? 20 : 60;
@@ -32,35 +33,8 @@ const shapes = [
   { m: 1024, k: 2048, n: 256, tA: true, tB: false },
 ];
 
-/** CPU seconds (user + system) of this process: unlike wall time, it does not count time descheduled by other load. */
-function cpuSeconds() {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1e6;
-}
-
 /** Median CPU seconds per call of `fn`, timing batches of about SAMPLE_MS. */
-function time(fn) {
-  for (let i = 0; i < 3; i++) fn();
-  let reps = 1;
-  for (;;) {
-    const t0 = performance.now();
-    for (let i = 0; i < reps; i++) fn();
-    const dt = performance.now() - t0;
-    if (dt > SAMPLE_MS / 4) {
-      reps = Math.max(1, Math.round((reps * SAMPLE_MS) / dt));
-      break;
-    }
-    reps *= 2;
-  }
-  const samples = [];
-  for (let s = 0; s < SAMPLES; s++) {
-    const t0 = cpuSeconds();
-    for (let i = 0; i < reps; i++) fn();
-    samples.push((cpuSeconds() - t0) / reps);
-  }
-  samples.sort((x, y) => x - y);
-  return samples[samples.length >> 1];
-}
+const time = (fn) => secondsPerCall(fn, { sampleMs: SAMPLE_MS, samples: SAMPLES, clock: cpuSeconds });
 
 let seed = 12345;
 function random(n) {

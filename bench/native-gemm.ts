@@ -11,6 +11,7 @@
  * about 60 ms each, wall time on a pinned core.
  */
 import { loadNativeBackend, nativeFmaPeak, nativeStatus } from '../src/backend/native.js';
+import { secondsPerCall } from './timing.js';
 
 /** The products of one W1 training step (m×k×n, transposes), and others. */
 const SHAPES = [
@@ -22,34 +23,6 @@ const SHAPES = [
   { what: 'W1 output layer Y·W_outᵀ', m: 2048, k: 256, n: 65, tA: false, tB: true },
   { what: 'W4 batch-1 step h·W_hhᵀ', m: 1, k: 256, n: 1024, tA: false, tB: true },
 ];
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[s.length >> 1] as number;
-}
-
-/** Median seconds per call of `fn`. */
-function time(fn: () => void): number {
-  for (let i = 0; i < 5; i++) fn();
-  let reps = 1;
-  for (;;) {
-    const t0 = performance.now();
-    for (let i = 0; i < reps; i++) fn();
-    const dt = performance.now() - t0;
-    if (dt > 15) {
-      reps = Math.max(1, Math.round((reps * 60) / dt));
-      break;
-    }
-    reps *= 2;
-  }
-  const samples: number[] = [];
-  for (let s = 0; s < 7; s++) {
-    const t0 = performance.now();
-    for (let i = 0; i < reps; i++) fn();
-    samples.push((performance.now() - t0) / 1000 / reps);
-  }
-  return median(samples);
-}
 
 function random(n: number, seed: number): Float32Array {
   const a = new Float32Array(n);
@@ -81,7 +54,7 @@ export function measureNativeGemm(): NativeGemmReport | null {
     const c = new Float32Array(m * n);
     const lda = tA ? m : k;
     const ldb = tB ? k : n;
-    const s = time(() => be.gemm(tA, tB, m, n, k, 1, a, 0, lda, b, 0, ldb, 0, c, 0, n));
+    const s = secondsPerCall(() => be.gemm(tA, tB, m, n, k, 1, a, 0, lda, b, 0, ldb, 0, c, 0, n));
     const gflops = (2 * m * n * k) / s / 1e9;
     return { what, shape: `${m}×${k}×${n} ${tA ? 'T' : 'N'}${tB ? 'T' : 'N'}`, gflops, ofPeak: gflops / top };
   });

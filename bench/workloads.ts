@@ -20,13 +20,8 @@ import { LSTM } from '../src/layers/lstm.js';
 import { ParameterStore } from '../src/params.js';
 import { Random } from '../src/random.js';
 import type { Tensor } from '../src/tensor.js';
+import { cpuSeconds, median } from './timing.js';
 import { I, V, forwardFlops, randomNormal, trainingStep } from './training-step.js';
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
-}
 
 export interface Timed {
   tokens: number;
@@ -37,12 +32,6 @@ export interface Timed {
   flops: number;
 }
 
-/** CPU seconds of this process so far. */
-function cpuNow(): number {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1e6;
-}
-
 export function train(cell: 'lstm' | 'gru', H: number, layers: number, n: number, backend: Backend): Timed {
   const { tokens, flops, step } = trainingStep(cell, H, layers, backend);
   for (let i = 0; i < 3; i++) step();
@@ -50,10 +39,10 @@ export function train(cell: 'lstm' | 'gru', H: number, layers: number, n: number
   const cpu: number[] = [];
   for (let i = 0; i < n; i++) {
     const t = performance.now();
-    const c = cpuNow();
+    const c = cpuSeconds();
     step();
     times.push((performance.now() - t) / 1000);
-    cpu.push(cpuNow() - c);
+    cpu.push(cpuSeconds() - c);
   }
   return { tokens, times, cpu, flops };
 }
@@ -76,7 +65,7 @@ export function stream(n: number, backend: Backend): Timed {
       let h: Tensor | null = null;
       let c: Tensor | null = null;
       const t = performance.now();
-      const c0 = cpuNow();
+      const c0 = cpuSeconds();
       for (let s = 0; s < steps; s++) {
         const o = rnn.apply(emb.apply({ data: [tok], shape: [1, 1] }), { h0: h ? constant(h) : null, c0: c ? constant(c) : null });
         h = o.hN.value;
@@ -88,7 +77,7 @@ export function stream(n: number, backend: Backend): Timed {
       }
       if (r >= warmup) {
         times.push((performance.now() - t) / 1000);
-        cpu.push(cpuNow() - c0);
+        cpu.push(cpuSeconds() - c0);
       }
     }
   });
@@ -107,11 +96,11 @@ export function infer(n: number, backend: Backend): Timed {
   noGrad(() => {
     for (let r = 0; r < n + 2; r++) {
       const t = performance.now();
-      const c = cpuNow();
+      const c = cpuSeconds();
       out.apply(rnn.apply(x).output);
       if (r >= 2) {
         times.push((performance.now() - t) / 1000);
-        cpu.push(cpuNow() - c);
+        cpu.push(cpuSeconds() - c);
       }
     }
   });

@@ -61,16 +61,37 @@ static clip_bounds bounds_of(float clip) {
     if (j < (H)) UNITS((H) - j);                                                                                       \
   } while (0)
 
-VINLINE void lstm_forward_units(vfloat cl, float *g, int H, const float *cPrev, float *c, float *m, int n) {
-  const vfloat i = vsigmoid(vclamp(vloadn(g, n), cl));
-  const vfloat f = vsigmoid(vclamp(vloadn(g + H, n), cl));
+/**
+ * Calls `UNITS(n)` over each of `rows` rows of `H` units (FOR_UNITS per row). Inside, `AT(p, w)` is `p`
+ * advanced to the current unit of the current row, for a tensor of `w` blocks of `H` per row.
+ */
+#define FOR_ROWS(rows, H, UNITS)                                                                                       \
+  for (int row = 0; row < (rows); row++) FOR_UNITS(H, UNITS)
+#define AT(p, w) ((p) + (size_t)row * (w) * H + j)
+
+/*
+ * LSTM gates, forward, on `n` units. `p` (the peepholes `[p_i; p_f; p_o]`, H apart) may be NULL: the calls
+ * pass a constant NULL or not, so each kernel compiles to its own form, the plain LSTM without a test.
+ */
+VINLINE void lstm_forward_units(vfloat cl, float *g, int H, const float *p, const float *cPrev, float *c, float *m,
+                                int n) {
+  const vfloat cp = vloadn(cPrev, n);
+  vfloat ai = vloadn(g, n), af = vloadn(g + H, n);
+  if (p) {
+    ai = vmadd(vloadn(p, n), cp, ai);     /* a_i + p_i⊙c₋ */
+    af = vmadd(vloadn(p + H, n), cp, af); /* a_f + p_f⊙c₋ */
+  }
+  const vfloat i = vsigmoid(vclamp(ai, cl));
+  const vfloat f = vsigmoid(vclamp(af, cl));
   const vfloat gg = vtanh(vclamp(vloadn(g + 2 * H, n), cl));
-  const vfloat o = vsigmoid(vclamp(vloadn(g + 3 * H, n), cl));
+  const vfloat ct = vmadd(f, cp, i * gg); /* c = f⊙c₋ + i⊙g */
+  vfloat ao = vloadn(g + 3 * H, n);
+  if (p) ao = vmadd(vloadn(p + 2 * H, n), ct, ao); /* a_o + p_o⊙c */
+  const vfloat o = vsigmoid(vclamp(ao, cl));
   vstoren(g, i, n);
   vstoren(g + H, f, n);
   vstoren(g + 2 * H, gg, n);
   vstoren(g + 3 * H, o, n);
-  const vfloat ct = vmadd(f, vloadn(cPrev, n), i * gg); /* c = f⊙c₋ + i⊙g */
   vstoren(c, ct, n);
   vstoren(m, o * vtanh(ct), n); /* m = o⊙tanh(c) */
 }
@@ -82,17 +103,14 @@ VINLINE void lstm_forward_units(vfloat cl, float *g, int H, const float *cPrev, 
  */
 void NAME(lstm_forward)(int rows, int H, double clip, float *gates, const float *cPrev, float *c, float *m) {
   const vfloat cl = vsplat((float)clip);
-  for (int r = 0; r < rows; r++) {
-    float *g0 = gates + (size_t)r * 4 * H;
-    const size_t s0 = (size_t)r * H;
-#define UNITS(n) lstm_forward_units(cl, g0 + j, H, cPrev + s0 + j, c + s0 + j, m + s0 + j, n)
-    FOR_UNITS(H, UNITS);
+#define UNITS(n) lstm_forward_units(cl, AT(gates, 4), H, NULL, AT(cPrev, 1), AT(c, 1), AT(m, 1), n)
+  FOR_ROWS(rows, H, UNITS);
 #undef UNITS
-  }
 }
 
-VINLINE void lstm_backward_units(const clip_bounds *b, const float *g, int H, const float *cPrev, const float *c,
-                                 const float *dm, float *dc, float *dg, int n) {
+/* LSTM gates, backward, on `n` units; `p` as in lstm_forward_units. */
+VINLINE void lstm_backward_units(const clip_bounds *b, const float *g, int H, const float *p, const float *cPrev,
+                                 const float *c, const float *dm, float *dc, float *dg, int n) {
   const vfloat i = vloadn(g, n);
   const vfloat f = vloadn(g + H, n);
   const vfloat gg = vloadn(g + 2 * H, n);
@@ -100,12 +118,18 @@ VINLINE void lstm_backward_units(const clip_bounds *b, const float *g, int H, co
   const vfloat cp = vloadn(cPrev, n);
   const vfloat tc = vtanh(vloadn(c, n));
   const vfloat dmv = vloadn(dm, n);
-  const vfloat dct = vmadd(dmv * o, dtanh(tc), vloadn(dc, n)); /* through m = o⊙tanh(c) */
-  vstoren(dg, unclamped(dct * gg * dsig(i), i, b->s_lo, b->s_hi), n); /* through c = … + i⊙g, then σ (and the clip) */
-  vstoren(dg + H, unclamped(dct * cp * dsig(f), f, b->s_lo, b->s_hi), n); /* through f⊙c₋, then σ */
+  const vfloat doPre = unclamped(dmv * tc * dsig(o), o, b->s_lo, b->s_hi); /* through o⊙tanh(c), then σ (and the clip) */
+  vfloat dct = vmadd(dmv * o, dtanh(tc), vloadn(dc, n)); /* through m = o⊙tanh(c) */
+  if (p) dct = vmadd(doPre, vloadn(p + 2 * H, n), dct);  /* and through o's peephole p_o⊙c */
+  const vfloat diPre = unclamped(dct * gg * dsig(i), i, b->s_lo, b->s_hi); /* through c = … + i⊙g, then σ */
+  const vfloat dfPre = unclamped(dct * cp * dsig(f), f, b->s_lo, b->s_hi); /* through f⊙c₋, then σ */
+  vstoren(dg, diPre, n);
+  vstoren(dg + H, dfPre, n);
   vstoren(dg + 2 * H, unclamped(dct * i * dtanh(gg), gg, b->t_lo, b->t_hi), n); /* through i⊙g, then tanh */
-  vstoren(dg + 3 * H, unclamped(dmv * tc * dsig(o), o, b->s_lo, b->s_hi), n); /* through o⊙tanh(c), then σ */
-  vstoren(dc, dct * f, n); /* to c₋ through f⊙c₋ */
+  vstoren(dg + 3 * H, doPre, n);
+  vfloat dcp = dct * f; /* to c₋ through f⊙c₋ */
+  if (p) dcp = vmadd(dfPre, vloadn(p + H, n), vmadd(diPre, vloadn(p, n), dcp)); /* and the peepholes p_i⊙c₋, p_f⊙c₋ */
+  vstoren(dc, dcp, n);
 }
 
 /**
@@ -116,14 +140,10 @@ VINLINE void lstm_backward_units(const clip_bounds *b, const float *g, int H, co
 void NAME(lstm_backward)(int rows, int H, double clip, const float *gates, const float *cPrev, const float *c,
                          const float *dm, float *dc, float *dGates) {
   const clip_bounds b = bounds_of((float)clip);
-  for (int r = 0; r < rows; r++) {
-    const float *g0 = gates + (size_t)r * 4 * H;
-    float *d0 = dGates + (size_t)r * 4 * H;
-    const size_t s0 = (size_t)r * H;
-#define UNITS(n) lstm_backward_units(&b, g0 + j, H, cPrev + s0 + j, c + s0 + j, dm + s0 + j, dc + s0 + j, d0 + j, n)
-    FOR_UNITS(H, UNITS);
+#define UNITS(n)                                                                                                       \
+  lstm_backward_units(&b, AT(gates, 4), H, NULL, AT(cPrev, 1), AT(c, 1), AT(dm, 1), AT(dc, 1), AT(dGates, 4), n)
+  FOR_ROWS(rows, H, UNITS);
 #undef UNITS
-  }
 }
 
 VINLINE void gru_forward_units(vfloat cl, float *x, const float *w, int H, const float *hPrev, float *h, int n) {
@@ -144,14 +164,9 @@ VINLINE void gru_forward_units(vfloat cl, float *x, const float *w, int H, const
  */
 void NAME(gru_forward)(int rows, int H, double clip, float *xw, const float *hw, const float *hPrev, float *h) {
   const vfloat cl = vsplat((float)clip);
-  for (int row = 0; row < rows; row++) {
-    float *x0 = xw + (size_t)row * 3 * H;
-    const float *w0 = hw + (size_t)row * 3 * H;
-    const size_t s0 = (size_t)row * H;
-#define UNITS(n) gru_forward_units(cl, x0 + j, w0 + j, H, hPrev + s0 + j, h + s0 + j, n)
-    FOR_UNITS(H, UNITS);
+#define UNITS(n) gru_forward_units(cl, AT(xw, 3), AT(hw, 3), H, AT(hPrev, 1), AT(h, 1), n)
+  FOR_ROWS(rows, H, UNITS);
 #undef UNITS
-  }
 }
 
 VINLINE void gru_backward_units(const clip_bounds *b, const float *x, const float *w, int H, const float *hPrev,
@@ -182,31 +197,10 @@ VINLINE void gru_backward_units(const clip_bounds *b, const float *x, const floa
 void NAME(gru_backward)(int rows, int H, double clip, const float *xw, const float *hw, const float *hPrev,
                         const float *dh, float *dxw, float *dhw, float *dhPrev) {
   const clip_bounds b = bounds_of((float)clip);
-  for (int row = 0; row < rows; row++) {
-    const size_t t0 = (size_t)row * 3 * H;
-    const size_t s0 = (size_t)row * H;
 #define UNITS(n)                                                                                                       \
-  gru_backward_units(&b, xw + t0 + j, hw + t0 + j, H, hPrev + s0 + j, dh + s0 + j, dxw + t0 + j, dhw + t0 + j,       \
-                     dhPrev + s0 + j, n)
-    FOR_UNITS(H, UNITS);
+  gru_backward_units(&b, AT(xw, 3), AT(hw, 3), H, AT(hPrev, 1), AT(dh, 1), AT(dxw, 3), AT(dhw, 3), AT(dhPrev, 1), n)
+  FOR_ROWS(rows, H, UNITS);
 #undef UNITS
-  }
-}
-
-VINLINE void lstm_peephole_forward_units(vfloat cl, float *g, int H, const float *p, const float *cPrev, float *c,
-                                         float *m, int n) {
-  const vfloat cp = vloadn(cPrev, n);
-  const vfloat i = vsigmoid(vclamp(vmadd(vloadn(p, n), cp, vloadn(g, n)), cl)); /* i = σ(a_i + p_i⊙c₋) */
-  const vfloat f = vsigmoid(vclamp(vmadd(vloadn(p + H, n), cp, vloadn(g + H, n)), cl)); /* f = σ(a_f + p_f⊙c₋) */
-  const vfloat gg = vtanh(vclamp(vloadn(g + 2 * H, n), cl));
-  const vfloat ct = vmadd(f, cp, i * gg); /* c = f⊙c₋ + i⊙g */
-  const vfloat o = vsigmoid(vclamp(vmadd(vloadn(p + 2 * H, n), ct, vloadn(g + 3 * H, n)), cl)); /* o = σ(a_o + p_o⊙c) */
-  vstoren(g, i, n);
-  vstoren(g + H, f, n);
-  vstoren(g + 2 * H, gg, n);
-  vstoren(g + 3 * H, o, n);
-  vstoren(c, ct, n);
-  vstoren(m, o * vtanh(ct), n); /* m = o⊙tanh(c) */
 }
 
 /**
@@ -217,36 +211,9 @@ VINLINE void lstm_peephole_forward_units(vfloat cl, float *g, int H, const float
 void NAME(lstm_peephole_forward)(int rows, int H, double clip, float *gates, const float *peep, const float *cPrev,
                                  float *c, float *m) {
   const vfloat cl = vsplat((float)clip);
-  for (int r = 0; r < rows; r++) {
-    float *g0 = gates + (size_t)r * 4 * H;
-    const size_t s0 = (size_t)r * H;
-#define UNITS(n) lstm_peephole_forward_units(cl, g0 + j, H, peep + j, cPrev + s0 + j, c + s0 + j, m + s0 + j, n)
-    FOR_UNITS(H, UNITS);
+#define UNITS(n) lstm_forward_units(cl, AT(gates, 4), H, peep + j, AT(cPrev, 1), AT(c, 1), AT(m, 1), n)
+  FOR_ROWS(rows, H, UNITS);
 #undef UNITS
-  }
-}
-
-VINLINE void lstm_peephole_backward_units(const clip_bounds *b, const float *g, int H, const float *p,
-                                          const float *cPrev, const float *c, const float *dm, float *dc, float *dg,
-                                          int n) {
-  const vfloat i = vloadn(g, n);
-  const vfloat f = vloadn(g + H, n);
-  const vfloat gg = vloadn(g + 2 * H, n);
-  const vfloat o = vloadn(g + 3 * H, n);
-  const vfloat cp = vloadn(cPrev, n);
-  const vfloat tc = vtanh(vloadn(c, n));
-  const vfloat dmv = vloadn(dm, n);
-  const vfloat doPre = unclamped(dmv * tc * dsig(o), o, b->s_lo, b->s_hi); /* through o⊙tanh(c), then σ (and the clip) */
-  /* through m = o⊙tanh(c), and through o's peephole p_o⊙c */
-  const vfloat dct = vmadd(doPre, vloadn(p + 2 * H, n), vmadd(dmv * o, dtanh(tc), vloadn(dc, n)));
-  const vfloat diPre = unclamped(dct * gg * dsig(i), i, b->s_lo, b->s_hi); /* through c = … + i⊙g, then σ */
-  const vfloat dfPre = unclamped(dct * cp * dsig(f), f, b->s_lo, b->s_hi); /* through f⊙c₋, then σ */
-  vstoren(dg, diPre, n);
-  vstoren(dg + H, dfPre, n);
-  vstoren(dg + 2 * H, unclamped(dct * i * dtanh(gg), gg, b->t_lo, b->t_hi), n); /* through i⊙g, then tanh */
-  vstoren(dg + 3 * H, doPre, n);
-  /* to c₋ through f⊙c₋ and the peepholes p_i⊙c₋, p_f⊙c₋ */
-  vstoren(dc, vmadd(dfPre, vloadn(p + H, n), vmadd(diPre, vloadn(p, n), dct * f)), n);
 }
 
 /**
@@ -256,16 +223,11 @@ VINLINE void lstm_peephole_backward_units(const clip_bounds *b, const float *g, 
 void NAME(lstm_peephole_backward)(int rows, int H, double clip, const float *gates, const float *peep,
                                   const float *cPrev, const float *c, const float *dm, float *dc, float *dGates) {
   const clip_bounds b = bounds_of((float)clip);
-  for (int r = 0; r < rows; r++) {
-    const float *g0 = gates + (size_t)r * 4 * H;
-    float *d0 = dGates + (size_t)r * 4 * H;
-    const size_t s0 = (size_t)r * H;
 #define UNITS(n)                                                                                                       \
-  lstm_peephole_backward_units(&b, g0 + j, H, peep + j, cPrev + s0 + j, c + s0 + j, dm + s0 + j, dc + s0 + j, d0 + j, \
-                               n)
-    FOR_UNITS(H, UNITS);
+  lstm_backward_units(&b, AT(gates, 4), H, peep + j, AT(cPrev, 1), AT(c, 1), AT(dm, 1), AT(dc, 1),            \
+      AT(dGates, 4), n)
+  FOR_ROWS(rows, H, UNITS);
 #undef UNITS
-  }
 }
 
 /**
@@ -308,13 +270,9 @@ VINLINE void gru_reset_forward_units(vfloat cl, float *g, int H, const float *hP
  */
 void NAME(gru_reset_forward)(int rows, int H, double clip, float *gates, const float *hPrev, float *rh) {
   const vfloat cl = vsplat((float)clip);
-  for (int row = 0; row < rows; row++) {
-    float *g0 = gates + (size_t)row * 3 * H;
-    const size_t s0 = (size_t)row * H;
-#define UNITS(n) gru_reset_forward_units(cl, g0 + j, H, hPrev + s0 + j, rh + s0 + j, n)
-    FOR_UNITS(H, UNITS);
+#define UNITS(n) gru_reset_forward_units(cl, AT(gates, 3), H, AT(hPrev, 1), AT(rh, 1), n)
+  FOR_ROWS(rows, H, UNITS);
 #undef UNITS
-  }
 }
 
 VINLINE void gru_candidate_forward_units(vfloat cl, float *g, int H, const float *hPrev, float *h, int n) {
@@ -328,13 +286,9 @@ VINLINE void gru_candidate_forward_units(vfloat cl, float *g, int H, const float
 /** Second half: `n = tanh(n_pre)` in place on the third block, `h = (1 − z)⊙n + z⊙hPrev`. */
 void NAME(gru_candidate_forward)(int rows, int H, double clip, float *gates, const float *hPrev, float *h) {
   const vfloat cl = vsplat((float)clip);
-  for (int row = 0; row < rows; row++) {
-    float *g0 = gates + (size_t)row * 3 * H;
-    const size_t s0 = (size_t)row * H;
-#define UNITS(n) gru_candidate_forward_units(cl, g0 + j, H, hPrev + s0 + j, h + s0 + j, n)
-    FOR_UNITS(H, UNITS);
+#define UNITS(n) gru_candidate_forward_units(cl, AT(gates, 3), H, AT(hPrev, 1), AT(h, 1), n)
+  FOR_ROWS(rows, H, UNITS);
 #undef UNITS
-  }
 }
 
 VINLINE void gru_candidate_backward_units(const clip_bounds *b, const float *g, int H, const float *hPrev,
@@ -351,13 +305,10 @@ VINLINE void gru_candidate_backward_units(const clip_bounds *b, const float *g, 
 void NAME(gru_candidate_backward)(int rows, int H, double clip, const float *gates, const float *hPrev,
                                   const float *dh, float *dGates, float *dhPrev) {
   const clip_bounds b = bounds_of((float)clip);
-  for (int row = 0; row < rows; row++) {
-    const size_t t0 = (size_t)row * 3 * H;
-    const size_t s0 = (size_t)row * H;
-#define UNITS(n) gru_candidate_backward_units(&b, gates + t0 + j, H, hPrev + s0 + j, dh + s0 + j, dGates + t0 + j, dhPrev + s0 + j, n)
-    FOR_UNITS(H, UNITS);
+#define UNITS(n)                                                                                                       \
+  gru_candidate_backward_units(&b, AT(gates, 3), H, AT(hPrev, 1), AT(dh, 1), AT(dGates, 3), AT(dhPrev, 1), n)
+  FOR_ROWS(rows, H, UNITS);
 #undef UNITS
-  }
 }
 
 VINLINE void gru_reset_backward_units(const clip_bounds *b, const float *g, const float *hPrev, const float *drh,
@@ -372,13 +323,9 @@ VINLINE void gru_reset_backward_units(const clip_bounds *b, const float *g, cons
 void NAME(gru_reset_backward)(int rows, int H, double clip, const float *gates, const float *hPrev, const float *drh,
                               float *dGates, float *dhPrev) {
   const clip_bounds b = bounds_of((float)clip);
-  for (int row = 0; row < rows; row++) {
-    const size_t t0 = (size_t)row * 3 * H;
-    const size_t s0 = (size_t)row * H;
-#define UNITS(n) gru_reset_backward_units(&b, gates + t0 + j, hPrev + s0 + j, drh + s0 + j, dGates + t0 + j, dhPrev + s0 + j, n)
-    FOR_UNITS(H, UNITS);
+#define UNITS(n) gru_reset_backward_units(&b, AT(gates, 3), AT(hPrev, 1), AT(drh, 1), AT(dGates, 3), AT(dhPrev, 1), n)
+  FOR_ROWS(rows, H, UNITS);
 #undef UNITS
-  }
 }
 
 /** `max(0, a)` lane by lane: +0 for a ≤ 0, NaN kept. */
